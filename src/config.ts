@@ -1,0 +1,128 @@
+import { cpus } from 'node:os';
+import { ConfigError } from './errors.js';
+import { LOCAL_STATE_BUCKET, type StateLocation } from './run/run-records.js';
+
+/**
+ * The only module that reads `process.env`. Entry points call a `read*Config` function once and
+ * pass typed values inward; every other module receives what it needs as arguments.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The process environment (for entry points and for passing on to child processes). */
+export function processEnv(): Env {
+  return process.env;
+}
+
+export function requiredVar(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') {
+    throw new ConfigError(`Missing environment variable ${name}`, name);
+  }
+  return value;
+}
+
+export function optionalVar(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`Expected integer between ${min} and ${max} for ${name} but received "${raw}"`, name);
+  }
+  return value;
+}
+
+export function booleanVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalVar(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`Expected true or false for ${name} but received "${raw}"`, name);
+}
+
+export function listVar(env: Env, name: string): string[] {
+  return (optionalVar(env, name) ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/** How logs are written: JSON lines (cloud, child processes) or readable text (a terminal). */
+export interface LogConfig {
+  readonly format: 'json' | 'pretty';
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function readLogConfig(env: Env = processEnv(), isTty = Boolean(process.stderr.isTTY)): LogConfig {
+  const format = optionalVar(env, 'LOG_FORMAT') ?? (isTty ? 'pretty' : 'json');
+  if (format !== 'json' && format !== 'pretty') {
+    throw new ConfigError(`Expected json or pretty for LOG_FORMAT but received "${format}"`, 'LOG_FORMAT');
+  }
+  const level = optionalVar(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
+  if (level !== 'debug' && level !== 'info' && level !== 'warn' && level !== 'error') {
+    throw new ConfigError(`Expected debug, info, warn or error for LOG_LEVEL but received "${level}"`, 'LOG_LEVEL');
+  }
+  return { format, level };
+}
+
+/**
+ * Environment variables of the container jobs (shard worker and assembler). A Batch array child
+ * gets `AWS_BATCH_JOB_ARRAY_INDEX` from Batch; the rest comes from the submitter's SubmitJob.
+ */
+export const JOB_ENV = {
+  runId: 'IIIF_BATCH_RUN_ID',
+  stateBucket: 'IIIF_BATCH_STATE_BUCKET',
+  statePrefix: 'IIIF_BATCH_STATE_PREFIX',
+  attempt: 'IIIF_BATCH_ATTEMPT',
+  /** Set only for local runs: storage is the filesystem under this folder instead of S3. */
+  localRoot: 'IIIF_BATCH_LOCAL_ROOT',
+  arrayIndex: 'AWS_BATCH_JOB_ARRAY_INDEX',
+  /** How many uploads a worker keeps in flight. */
+  uploadConcurrency: 'IIIF_BATCH_UPLOAD_CONCURRENCY',
+} as const;
+
+/** What both container jobs need to find their run. */
+export interface JobConfig {
+  readonly runId: string;
+  readonly state: StateLocation;
+  /** Which submission of the run this job belongs to (1 = first). */
+  readonly attempt: number;
+  /** Filesystem root for local runs; `undefined` means S3. */
+  readonly localRoot: string | undefined;
+}
+
+export function readJobConfig(env: Env = processEnv()): JobConfig {
+  const localRoot = optionalVar(env, JOB_ENV.localRoot);
+  return {
+    runId: requiredVar(env, JOB_ENV.runId),
+    state: {
+      bucket: optionalVar(env, JOB_ENV.stateBucket) ?? (localRoot === undefined ? requiredVar(env, JOB_ENV.stateBucket) : LOCAL_STATE_BUCKET),
+      prefix: optionalVar(env, JOB_ENV.statePrefix) ?? '',
+    },
+    attempt: integerVar(env, JOB_ENV.attempt, 1, 1, 1_000_000),
+    localRoot,
+  };
+}
+
+export interface WorkerConfig extends JobConfig {
+  /** Child index in the array job (0 for a plain, one-shard job). */
+  readonly childIndex: number;
+  readonly uploadConcurrency: number;
+}
+
+export function readWorkerConfig(env: Env = processEnv()): WorkerConfig {
+  return {
+    ...readJobConfig(env),
+    childIndex: integerVar(env, JOB_ENV.arrayIndex, 0, 0, 9_999),
+    uploadConcurrency: integerVar(env, JOB_ENV.uploadConcurrency, 16, 1, 256),
+  };
+}
+
+/** Number of CPUs, the default count of local workers. */
+export function cpuCount(): number {
+  return Math.max(1, cpus().length);
+}

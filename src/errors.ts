@@ -1,0 +1,110 @@
+/**
+ * The project's small error hierarchy. Every error a user can cause carries what they need to fix it
+ * (which file, field, row or key) and a stable `name` so callers can branch without string matching.
+ */
+export class IiifBatchError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IiifBatchError';
+  }
+}
+
+/** Input that can never succeed as given (task file, CSV, CLI flag, setting). Exit status 2. */
+export class InvalidInputError extends IiifBatchError {
+  /** Where the bad input is: a file path or URL, e.g. `s3://tasks/a.json` or `examples/task.json`. */
+  public readonly source: string | undefined;
+  /** The field, key, setting or column at fault, e.g. `environment[3].DEST_URL`. */
+  public readonly field: string | undefined;
+
+  public constructor(message: string, details: { source?: string; field?: string } = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidInputError';
+    this.source = details.source;
+    this.field = details.field;
+  }
+}
+
+/** A task file that is not valid: JSON syntax, missing or empty fields, bad settings. */
+export class TaskFileError extends InvalidInputError {
+  public constructor(message: string, details: { source?: string; field?: string } = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'TaskFileError';
+  }
+}
+
+/** A metadata CSV that cannot be used: unparseable, no identifier column, duplicate identifiers. */
+export class CsvError extends InvalidInputError {
+  /** 1-based line number in the CSV file, when known. */
+  public readonly row: number | undefined;
+  public readonly column: string | undefined;
+
+  public constructor(
+    message: string,
+    details: { source?: string; row?: number; column?: string } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, { source: details.source, field: details.column }, options);
+    this.name = 'CsvError';
+    this.row = details.row;
+    this.column = details.column;
+  }
+}
+
+/** The source listing cannot be turned into items (e.g. two folders with one identifier). */
+export class PlanError extends InvalidInputError {
+  public constructor(message: string, details: { source?: string; field?: string } = {}, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'PlanError';
+  }
+}
+
+/** A storage operation failed. `transient` tells a caller whether retrying may succeed. */
+export class StorageError extends IiifBatchError {
+  public readonly bucket: string;
+  public readonly key: string;
+  public readonly transient: boolean;
+
+  public constructor(
+    message: string,
+    details: { bucket: string; key: string; transient?: boolean },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+    this.bucket = details.bucket;
+    this.key = details.key;
+    this.transient = details.transient ?? false;
+  }
+}
+
+/** A read of an object that does not exist. */
+export class NotFoundError extends StorageError {
+  public constructor(bucket: string, key: string, options?: ErrorOptions) {
+    super(`No object at s3://${bucket}/${key}`, { bucket, key, transient: false }, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A run's records are missing or inconsistent (unknown run id, absent plan). */
+export class RunRecordError extends IiifBatchError {
+  public readonly runId: string;
+
+  public constructor(message: string, runId: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RunRecordError';
+    this.runId = runId;
+  }
+}
+
+/** Environment for an entry point is missing or malformed (names the variable). */
+export class ConfigError extends InvalidInputError {
+  public constructor(message: string, variable: string, options?: ErrorOptions) {
+    super(message, { field: variable }, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A message for any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

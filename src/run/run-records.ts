@@ -1,0 +1,139 @@
+import type { Task } from '../task/task.js';
+import type { ImageResult } from './image-result.js';
+
+/**
+ * Where the pipeline keeps its own records: a bucket and a key prefix (may be empty). Run records
+ * are under `{prefix}/runs/`, resume markers of published images under `{prefix}/published/`.
+ * In the cloud: the task bucket, beside `tasks/`. Locally: `DIR/_iiif-batch/`.
+ */
+export interface StateLocation {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+/** The local state bucket: `DIR/_iiif-batch` (an underscore is never in an S3 bucket name). */
+export const LOCAL_STATE_BUCKET = '_iiif-batch';
+
+/** The image formats recognised by extension. */
+export type SourceFormat = 'jpeg' | 'tiff' | 'png' | 'webp' | 'gif';
+
+/** One image as the plan sees it. */
+export interface PlannedImage {
+  readonly item: string;
+  readonly sourceKey: string;
+  /** URL-safe name, unique in the item, stable across reruns. */
+  readonly name: string;
+  readonly format: SourceFormat;
+  readonly bytes: number;
+  readonly etag: string;
+}
+
+/** One item: a folder that directly holds images. Images in natural file-name order. */
+export interface PlannedItem {
+  readonly id: string;
+  /** The folder's key prefix in the source bucket (no trailing `/`). */
+  readonly folder: string;
+  readonly images: readonly { readonly name: string; readonly sourceKey: string }[];
+}
+
+/** What one shard worker reads: its own images only (constant size per child). */
+export interface ShardDescription {
+  readonly runId: string;
+  readonly shard: number;
+  readonly shardCount: number;
+  readonly task: Task;
+  readonly images: readonly PlannedImage[];
+  /** Estimated seconds of work for the shard, from the planner's cost model. */
+  readonly estimatedSeconds: number;
+}
+
+/** Where a task file came from; a cloud run is keyed on its version for idempotency. */
+export interface TaskSource {
+  /** `s3://bucket/key` or a local path. */
+  readonly location: string;
+  readonly bucket?: string;
+  readonly key?: string;
+  /** S3 version id or ETag of the task file that was submitted. */
+  readonly version?: string;
+}
+
+export interface RunCounts {
+  readonly items: number;
+  readonly images: number;
+  /** Keys under ACCESS_DIR that are not images by extension. */
+  readonly ignored: number;
+  readonly shards: number;
+}
+
+/** `runs/{runId}/run.json`: created once (conditionally) by the submitter. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly source: TaskSource;
+  readonly task: Task;
+  readonly counts: RunCounts;
+  /** Up to 50 ignored keys, as examples for the report. */
+  readonly ignoredSample: readonly string[];
+}
+
+/** `runs/{runId}/attempts/{n}.json`: one submission of shards (1 = the first, all shards). */
+export interface AttemptRecord {
+  readonly runId: string;
+  readonly attempt: number;
+  readonly createdAt: string;
+  /** Original shard numbers covered; child `i` of this attempt tiles shard `shards[i]`. */
+  readonly shards: readonly number[];
+  readonly launcher: 'local' | 'batch';
+  readonly shardJobId: string;
+  readonly assemblerJobId: string;
+}
+
+/** `runs/{runId}/results/{shard}.json`: written by a shard worker when it finishes. */
+export interface ShardResult {
+  readonly runId: string;
+  readonly shard: number;
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** `succeeded` when no image failed. */
+  readonly status: 'succeeded' | 'failed';
+  readonly images: readonly ImageResult[];
+}
+
+/** A problem with one image, as the run report lists it. */
+export interface ImageFailure {
+  readonly item: string;
+  readonly sourceKey: string;
+  readonly reason: string;
+}
+
+/** `runs/{runId}/report.json`: written by the assembler; what the CLI prints. */
+export interface RunReport {
+  readonly runId: string;
+  readonly finishedAt: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly counts: {
+    readonly images: number;
+    readonly tiled: number;
+    readonly skipped: number;
+    readonly failed: number;
+    readonly ignored: number;
+    readonly manifests: number;
+  };
+  readonly failures: readonly ImageFailure[];
+  /** Shards with no result record (never ran, or crashed before reporting). */
+  readonly missingShards: readonly number[];
+  readonly manifests: readonly { readonly item: string; readonly key: string; readonly url: string; readonly canvases: number }[];
+  /** Items that got no manifest because every image failed or was missing. */
+  readonly itemsWithoutManifest: readonly string[];
+  readonly collection: { readonly key: string; readonly url: string; readonly items: number } | undefined;
+  readonly csv: {
+    readonly key: string;
+    /** CSV identifiers that matched no item of this run or the collection. */
+    readonly unmatchedRows: readonly string[];
+    /** Items of this run with no CSV row. */
+    readonly itemsWithoutRow: readonly string[];
+    /** When the CSV could not be used at all (the manifests are then labelled by identifier). */
+    readonly error?: string;
+  };
+}

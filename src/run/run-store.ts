@@ -1,0 +1,172 @@
+import { NotFoundError, RunRecordError } from '../errors.js';
+import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
+import type {
+  AttemptRecord,
+  PlannedItem,
+  RunRecord,
+  RunReport,
+  ShardDescription,
+  ShardResult,
+  StateLocation,
+} from './run-records.js';
+
+/**
+ * Run records, in one documented layout under `{state.bucket}/{state.prefix}/runs/{runId}/`:
+ *
+ * - `run.json`              the run (task, counts), created once with a conditional write
+ * - `items.json`            every item and its images in order (for the assembler)
+ * - `shards/{n}.json`       shard n's images: all a worker reads
+ * - `attempts/{a}.json`     submission a: which shards, which jobs
+ * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
+ * - `report.json`           the run report, written by the assembler
+ * - `error.json`            why a task was rejected (cloud submitter)
+ *
+ * Shard and attempt numbers are zero-padded to 5 digits so listings sort numerically.
+ */
+export class RunStore {
+  public constructor(
+    public readonly storage: Storage,
+    public readonly state: StateLocation,
+  ) {}
+
+  public runKey(runId: string, name: string): string {
+    return [this.state.prefix, 'runs', runId, name].filter((part) => part !== '').join('/');
+  }
+
+  public describe(runId: string, name = ''): string {
+    return this.storage.describe(this.state.bucket, this.runKey(runId, name));
+  }
+
+  /** Create `run.json`; `false` when the run already exists (nothing written). */
+  public async createRun(record: RunRecord): Promise<boolean> {
+    const body = `${JSON.stringify(record, null, 2)}\n`;
+    return this.storage.putIfAbsent(this.state.bucket, this.runKey(record.runId, 'run.json'), body, {
+      contentType: 'application/json',
+    });
+  }
+
+  /** Remove `run.json` again (a submission that could not be launched releases its claim). */
+  public async deleteRun(runId: string): Promise<void> {
+    await this.storage.delete(this.state.bucket, this.runKey(runId, 'run.json'));
+  }
+
+  public async getRun(runId: string): Promise<RunRecord> {
+    try {
+      return await getJson<RunRecord>(this.storage, this.state.bucket, this.runKey(runId, 'run.json'));
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new RunRecordError(`No run "${runId}" at ${this.describe(runId, 'run.json')}`, runId, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  public async findRun(runId: string): Promise<RunRecord | undefined> {
+    return getJsonIfExists<RunRecord>(this.storage, this.state.bucket, this.runKey(runId, 'run.json'));
+  }
+
+  /** Every run id in the state location, oldest first by id. */
+  public async *listRunIds(): AsyncIterable<string> {
+    const prefix = `${[this.state.prefix, 'runs'].filter((part) => part !== '').join('/')}/`;
+    for await (const object of this.storage.list(this.state.bucket, prefix)) {
+      const rest = object.key.slice(prefix.length);
+      const [runId, name] = rest.split('/');
+      if (runId !== undefined && name === 'run.json') yield runId;
+    }
+  }
+
+  public async putItems(runId: string, items: readonly PlannedItem[]): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(runId, 'items.json'), { runId, items });
+  }
+
+  public async getItems(runId: string): Promise<readonly PlannedItem[]> {
+    const document = await this.required<{ items: PlannedItem[] }>(runId, 'items.json');
+    return document.items;
+  }
+
+  public async putShard(description: ShardDescription): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(description.runId, shardName('shards', description.shard)), description);
+  }
+
+  public async getShard(runId: string, shard: number): Promise<ShardDescription> {
+    return this.required<ShardDescription>(runId, shardName('shards', shard));
+  }
+
+  public async putAttempt(record: AttemptRecord): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(record.runId, shardName('attempts', record.attempt)), record);
+  }
+
+  public async getAttempt(runId: string, attempt: number): Promise<AttemptRecord | undefined> {
+    return getJsonIfExists<AttemptRecord>(this.storage, this.state.bucket, this.runKey(runId, shardName('attempts', attempt)));
+  }
+
+  /** Every attempt of a run, in order. */
+  public async listAttempts(runId: string): Promise<AttemptRecord[]> {
+    const attempts: AttemptRecord[] = [];
+    for await (const object of this.storage.list(this.state.bucket, `${this.runKey(runId, 'attempts')}/`)) {
+      if (object.key.endsWith('.json')) attempts.push(await getJson<AttemptRecord>(this.storage, this.state.bucket, object.key));
+    }
+    return attempts.sort((a, b) => a.attempt - b.attempt);
+  }
+
+  /**
+   * Which original shard child `childIndex` of `attempt` tiles. Attempt 1 covers every shard in
+   * order, so child i is shard i without a read; later attempts read their attempt record.
+   */
+  public async shardForChild(runId: string, attempt: number, childIndex: number): Promise<number> {
+    if (attempt === 1) return childIndex;
+    const record = await this.getAttempt(runId, attempt);
+    if (record === undefined) {
+      throw new RunRecordError(`Run "${runId}" has no attempt ${attempt} at ${this.describe(runId, shardName('attempts', attempt))}`, runId);
+    }
+    const shard = record.shards[childIndex];
+    if (shard === undefined) {
+      throw new RunRecordError(
+        `Attempt ${attempt} of run "${runId}" covers ${record.shards.length} shards; there is no child ${childIndex}`,
+        runId,
+      );
+    }
+    return shard;
+  }
+
+  public async putResult(result: ShardResult): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(result.runId, shardName('results', result.shard)), result);
+  }
+
+  public async getResult(runId: string, shard: number): Promise<ShardResult | undefined> {
+    return getJsonIfExists<ShardResult>(this.storage, this.state.bucket, this.runKey(runId, shardName('results', shard)));
+  }
+
+  public async putReport(report: RunReport): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(report.runId, 'report.json'), report);
+  }
+
+  public async getReport(runId: string): Promise<RunReport | undefined> {
+    return getJsonIfExists<RunReport>(this.storage, this.state.bucket, this.runKey(runId, 'report.json'));
+  }
+
+  /** `error.json`: a readable reason a task could not be run. */
+  public async putError(runId: string, error: { message: string; field?: string; source: string }): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(runId, 'error.json'), {
+      runId,
+      at: new Date().toISOString(),
+      ...error,
+    });
+  }
+
+  private async required<T>(runId: string, name: string): Promise<T> {
+    try {
+      return await getJson<T>(this.storage, this.state.bucket, this.runKey(runId, name));
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new RunRecordError(`Run "${runId}" has no ${name} at ${this.describe(runId, name)}`, runId, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+/** `shards/00007.json` */
+export function shardName(folder: string, index: number): string {
+  return `${folder}/${String(index).padStart(5, '0')}.json`;
+}

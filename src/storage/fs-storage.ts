@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, StorageError } from '../errors.js';
+import type { Body, ObjectInfo, PutOptions, Storage } from './storage.js';
+
+const TEMP_MARK = '.iiif-batch-tmp-';
+
+/**
+ * Storage on the local filesystem: bucket `b`, key `k` is the file `root/b/k`.
+ * Writes go to a temporary file that is renamed into place, so readers never see half a file.
+ */
+export class FsStorage implements Storage {
+  public readonly root: string;
+
+  public constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  public describe(bucket: string, key: string): string {
+    return this.pathOf(bucket, key);
+  }
+
+  public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+    const bucketDir = this.bucketDir(bucket);
+    // Start the walk at the deepest folder the prefix names, then filter by the full prefix.
+    const slash = prefix.lastIndexOf('/');
+    const startKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    checkKey(bucket, startKey, true);
+    yield* this.walk(bucketDir, startKey, prefix);
+  }
+
+  public async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(bucket, key);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return undefined;
+      return toObjectInfo(key, info.size, info.mtimeMs);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw wrap(error, bucket, key, 'stat');
+    }
+  }
+
+  public async getStream(bucket: string, key: string): Promise<Readable> {
+    const path = this.pathOf(bucket, key);
+    try {
+      const handle = await open(path, 'r');
+      return createReadStream('', { fd: handle.fd, autoClose: true });
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(bucket, key, { cause: error });
+      throw wrap(error, bucket, key, 'open');
+    }
+  }
+
+  public async getBytes(bucket: string, key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(bucket, key));
+    } catch (error) {
+      if (isNotFound(error) || isDirectory(error)) throw new NotFoundError(bucket, key, { cause: error });
+      throw wrap(error, bucket, key, 'read');
+    }
+  }
+
+  public async put(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
+    const path = this.pathOf(bucket, key);
+    const temp = await this.writeTemp(path, body, bucket, key);
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw wrap(error, bucket, key, 'write');
+    }
+  }
+
+  public async putIfAbsent(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<boolean> {
+    const path = this.pathOf(bucket, key);
+    const temp = await this.writeTemp(path, body, bucket, key);
+    try {
+      // link() fails with EEXIST when the target exists: an atomic create-if-absent.
+      await link(temp, path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw wrap(error, bucket, key, 'create');
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  public async delete(bucket: string, key: string): Promise<void> {
+    await rm(this.pathOf(bucket, key), { force: true });
+  }
+
+  private bucketDir(bucket: string): string {
+    if (bucket === '' || bucket.includes('/') || bucket.includes('\\') || bucket === '.' || bucket === '..') {
+      throw new StorageError(`Invalid bucket name "${bucket}"`, { bucket, key: '' });
+    }
+    return join(this.root, bucket);
+  }
+
+  private pathOf(bucket: string, key: string): string {
+    checkKey(bucket, key, false);
+    return join(this.bucketDir(bucket), ...key.split('/'));
+  }
+
+  private async writeTemp(path: string, body: Body, bucket: string, key: string): Promise<string> {
+    const dir = dirname(path);
+    const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      if (typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Uint8Array) {
+        const handle = await open(temp, 'w');
+        try {
+          await handle.writeFile(body);
+        } finally {
+          await handle.close();
+        }
+      } else {
+        const handle = await open(temp, 'w');
+        await pipeline(body, handle.createWriteStream());
+      }
+      return temp;
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw wrap(error, bucket, key, 'write');
+    }
+  }
+
+  private async *walk(bucketDir: string, dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+    const dir = dirKey === '' ? bucketDir : join(bucketDir, ...dirKey.split('/'));
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw error;
+    }
+    // Key order: compare names with a trailing '/' for folders, as S3 sorts full keys.
+    const named = entries
+      .filter((entry) => !entry.name.startsWith(TEMP_MARK))
+      .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const { entry } of named) {
+      const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
+      if (entry.isDirectory()) {
+        const asFolder = `${key}/`;
+        if (asFolder.startsWith(prefix) || prefix.startsWith(asFolder)) yield* this.walk(bucketDir, key, prefix);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const info = await stat(join(dir, entry.name));
+        yield toObjectInfo(key, info.size, info.mtimeMs);
+      }
+    }
+  }
+}
+
+function toObjectInfo(key: string, size: number, mtimeMs: number): ObjectInfo {
+  const mtime = Math.floor(mtimeMs);
+  return { key, size, etag: `${size.toString(16)}-${mtime.toString(16)}`, lastModified: new Date(mtime) };
+}
+
+function checkKey(bucket: string, key: string, allowEmpty: boolean): void {
+  const bad =
+    (!allowEmpty && key === '') ||
+    key.startsWith('/') ||
+    key.includes('\0') ||
+    key.includes('\\') ||
+    key.split('/').some((part) => part === '..' || part === '.');
+  if (bad || key.split(sep).includes('..')) {
+    throw new StorageError(`Invalid key "${key}" in bucket "${bucket}": keys must be relative, without "." or ".."`, {
+      bucket,
+      key,
+    });
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+function isDirectory(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'EISDIR';
+}
+
+function wrap(error: unknown, bucket: string, key: string, action: string): StorageError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StorageError(`Cannot ${action} ${bucket}/${key}: ${message}`, { bucket, key }, { cause: error });
+}

@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+import { NotFoundError } from '../errors.js';
+
+/** One stored object as a listing or a head request sees it. */
+export interface ObjectInfo {
+  /** Full key inside the bucket, `/`-separated, never starting with `/`. */
+  readonly key: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Version fingerprint: the S3 ETag, or for files a hash of size and mtime. */
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+export interface PutOptions {
+  /** e.g. `image/jpeg`, `application/ld+json`. */
+  readonly contentType?: string;
+  /** e.g. `public, max-age=31536000, immutable`. */
+  readonly cacheControl?: string;
+}
+
+export type Body = Buffer | Uint8Array | string | Readable;
+
+/**
+ * Where bytes live. One interface, two implementations: the filesystem (`FsStorage`, local root
+ * `DIR/<bucket>/<key>`) and S3 (`S3Storage`). Core code receives a `Storage` and never asks which.
+ */
+export interface Storage {
+  /** Human-readable location of an object, for messages: `s3://b/k` or a file path. */
+  describe(bucket: string, key: string): string;
+  /** Every object whose key starts with `prefix`, any count (paginates), in key order. */
+  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /** Metadata of one object, or `undefined` when there is none. */
+  head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /** A stream of the object's bytes. Throws `NotFoundError` when absent. */
+  getStream(bucket: string, key: string): Promise<Readable>;
+  /** The whole object (for small objects: JSON, CSV). Throws `NotFoundError` when absent. */
+  getBytes(bucket: string, key: string): Promise<Buffer>;
+  /** Create or replace an object atomically: a reader sees the old or the whole new object. */
+  put(bucket: string, key: string, body: Body, options?: PutOptions): Promise<void>;
+  /**
+   * Create an object only if no object has that key (S3 `IfNoneMatch: '*'`).
+   * Returns `false`, writing nothing, when one already exists.
+   */
+  putIfAbsent(bucket: string, key: string, body: Body, options?: PutOptions): Promise<boolean>;
+  /** Remove an object; no error when it is absent. */
+  delete(bucket: string, key: string): Promise<void>;
+}
+
+/** Read and parse a JSON object. Throws `NotFoundError` when absent. */
+export async function getJson<T>(storage: Storage, bucket: string, key: string): Promise<T> {
+  const bytes = await storage.getBytes(bucket, key);
+  return JSON.parse(bytes.toString('utf8')) as T;
+}
+
+/** Read and parse a JSON object, or `undefined` when absent. */
+export async function getJsonIfExists<T>(storage: Storage, bucket: string, key: string): Promise<T | undefined> {
+  try {
+    return await getJson<T>(storage, bucket, key);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Write a JSON document (pretty-printed: run records are read by people too). */
+export async function putJson(
+  storage: Storage,
+  bucket: string,
+  key: string,
+  value: unknown,
+  options: PutOptions = {},
+): Promise<void> {
+  await storage.put(bucket, key, `${JSON.stringify(value, null, 2)}\n`, {
+    contentType: 'application/json',
+    ...options,
+  });
+}
