@@ -100,7 +100,9 @@ export function readJobConfig(env: Env = processEnv()): JobConfig {
   return {
     runId: requiredVar(env, JOB_ENV.runId),
     state: {
-      bucket: optionalVar(env, JOB_ENV.stateBucket) ?? (localRoot === undefined ? requiredVar(env, JOB_ENV.stateBucket) : LOCAL_STATE_BUCKET),
+      bucket:
+        optionalVar(env, JOB_ENV.stateBucket) ??
+        (localRoot === undefined ? requiredVar(env, JOB_ENV.stateBucket) : LOCAL_STATE_BUCKET),
       prefix: optionalVar(env, JOB_ENV.statePrefix) ?? '',
     },
     attempt: integerVar(env, JOB_ENV.attempt, 1, 1, 1_000_000),

@@ -22,7 +22,11 @@ export interface PublishedImage {
   /** info.json `sizes`, ascending; each has a file (see `sizeImagePath`). */
   readonly sizes: readonly Size[];
   /** info.json `tiles`. */
-  readonly tiles: readonly { readonly width: number; readonly height: number; readonly scaleFactors: readonly number[] }[];
+  readonly tiles: readonly {
+    readonly width: number;
+    readonly height: number;
+    readonly scaleFactors: readonly number[];
+  }[];
   /** Dimensions of the `full/max` (2.1: `full/full`) file: the image, or smaller when capped. */
   readonly full: Size;
   /** info.json `maxWidth`/`maxHeight` when `full` is capped. */

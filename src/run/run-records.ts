@@ -123,7 +123,12 @@ export interface RunReport {
   readonly failures: readonly ImageFailure[];
   /** Shards with no result record (never ran, or crashed before reporting). */
   readonly missingShards: readonly number[];
-  readonly manifests: readonly { readonly item: string; readonly key: string; readonly url: string; readonly canvases: number }[];
+  readonly manifests: readonly {
+    readonly item: string;
+    readonly key: string;
+    readonly url: string;
+    readonly canvases: number;
+  }[];
   /** Items that got no manifest because every image failed or was missing. */
   readonly itemsWithoutManifest: readonly string[];
   readonly collection: { readonly key: string; readonly url: string; readonly items: number } | undefined;

@@ -85,7 +85,12 @@ export class RunStore {
   }
 
   public async putShard(description: ShardDescription): Promise<void> {
-    await putJson(this.storage, this.state.bucket, this.runKey(description.runId, shardName('shards', description.shard)), description);
+    await putJson(
+      this.storage,
+      this.state.bucket,
+      this.runKey(description.runId, shardName('shards', description.shard)),
+      description,
+    );
   }
 
   public async getShard(runId: string, shard: number): Promise<ShardDescription> {
@@ -93,18 +98,28 @@ export class RunStore {
   }
 
   public async putAttempt(record: AttemptRecord): Promise<void> {
-    await putJson(this.storage, this.state.bucket, this.runKey(record.runId, shardName('attempts', record.attempt)), record);
+    await putJson(
+      this.storage,
+      this.state.bucket,
+      this.runKey(record.runId, shardName('attempts', record.attempt)),
+      record,
+    );
   }
 
   public async getAttempt(runId: string, attempt: number): Promise<AttemptRecord | undefined> {
-    return getJsonIfExists<AttemptRecord>(this.storage, this.state.bucket, this.runKey(runId, shardName('attempts', attempt)));
+    return getJsonIfExists<AttemptRecord>(
+      this.storage,
+      this.state.bucket,
+      this.runKey(runId, shardName('attempts', attempt)),
+    );
   }
 
   /** Every attempt of a run, in order. */
   public async listAttempts(runId: string): Promise<AttemptRecord[]> {
     const attempts: AttemptRecord[] = [];
     for await (const object of this.storage.list(this.state.bucket, `${this.runKey(runId, 'attempts')}/`)) {
-      if (object.key.endsWith('.json')) attempts.push(await getJson<AttemptRecord>(this.storage, this.state.bucket, object.key));
+      if (object.key.endsWith('.json'))
+        attempts.push(await getJson<AttemptRecord>(this.storage, this.state.bucket, object.key));
     }
     return attempts.sort((a, b) => a.attempt - b.attempt);
   }
@@ -117,7 +132,10 @@ export class RunStore {
     if (attempt === 1) return childIndex;
     const record = await this.getAttempt(runId, attempt);
     if (record === undefined) {
-      throw new RunRecordError(`Run "${runId}" has no attempt ${attempt} at ${this.describe(runId, shardName('attempts', attempt))}`, runId);
+      throw new RunRecordError(
+        `Run "${runId}" has no attempt ${attempt} at ${this.describe(runId, shardName('attempts', attempt))}`,
+        runId,
+      );
     }
     const shard = record.shards[childIndex];
     if (shard === undefined) {
@@ -130,11 +148,20 @@ export class RunStore {
   }
 
   public async putResult(result: ShardResult): Promise<void> {
-    await putJson(this.storage, this.state.bucket, this.runKey(result.runId, shardName('results', result.shard)), result);
+    await putJson(
+      this.storage,
+      this.state.bucket,
+      this.runKey(result.runId, shardName('results', result.shard)),
+      result,
+    );
   }
 
   public async getResult(runId: string, shard: number): Promise<ShardResult | undefined> {
-    return getJsonIfExists<ShardResult>(this.storage, this.state.bucket, this.runKey(runId, shardName('results', shard)));
+    return getJsonIfExists<ShardResult>(
+      this.storage,
+      this.state.bucket,
+      this.runKey(runId, shardName('results', shard)),
+    );
   }
 
   public async putReport(report: RunReport): Promise<void> {
@@ -159,7 +186,9 @@ export class RunStore {
       return await getJson<T>(this.storage, this.state.bucket, this.runKey(runId, name));
     } catch (error) {
       if (error instanceof NotFoundError) {
-        throw new RunRecordError(`Run "${runId}" has no ${name} at ${this.describe(runId, name)}`, runId, { cause: error });
+        throw new RunRecordError(`Run "${runId}" has no ${name} at ${this.describe(runId, name)}`, runId, {
+          cause: error,
+        });
       }
       throw error;
     }

@@ -73,9 +73,13 @@ export function parseTaskFile(text: string, source?: string): Task {
   const jobDefinition = optionalString(record, 'jobDefinition', fail);
 
   const environment = record.environment;
-  if (environment === undefined) fail('missing field "environment": expected an array of {"name", "value"} entries', 'environment');
+  if (environment === undefined)
+    fail('missing field "environment": expected an array of {"name", "value"} entries', 'environment');
   if (!Array.isArray(environment)) {
-    return fail(`expected "environment" to be an array of {"name", "value"} entries but received ${describe(environment)}`, 'environment');
+    return fail(
+      `expected "environment" to be an array of {"name", "value"} entries but received ${describe(environment)}`,
+      'environment',
+    );
   }
 
   const values = new Map<string, { value: string; field: string }>();
@@ -159,9 +163,14 @@ function optionalString(record: Record<string, unknown>, key: string, fail: Fail
 /** A key prefix: no leading or trailing "/", no empty, "." or ".." segments. */
 function normalisePath(entry: { value: string; field: string }, fail: Fail): string {
   const path = entry.value.replace(/^\/+/, '').replace(/\/+$/, '');
-  if (path === '') return fail(`expected ${entry.field} to be a path such as "a/b" but received "${entry.value}"`, entry.field);
+  if (path === '')
+    return fail(`expected ${entry.field} to be a path such as "a/b" but received "${entry.value}"`, entry.field);
   const segments = path.split('/');
-  if (path.includes('\\') || /[\u0000-\u001f]/.test(path) || segments.some((s) => s === '' || s === '.' || s === '..')) {
+  if (
+    path.includes('\\') ||
+    /[\u0000-\u001f]/.test(path) ||
+    segments.some((s) => s === '' || s === '.' || s === '..')
+  ) {
     fail(
       `expected ${entry.field} to be a relative path of folder names separated by "/" (no "..", ".", "//" or "\\") but received "${entry.value}"`,
       entry.field,
@@ -191,13 +200,22 @@ function normaliseUrl(entry: { value: string; field: string }, fail: Fail): stri
   try {
     url = new URL(entry.value);
   } catch {
-    return fail(`expected ${entry.field} to be an absolute http(s) URL such as https://iiif.example.org but received "${entry.value}"`, entry.field);
+    return fail(
+      `expected ${entry.field} to be an absolute http(s) URL such as https://iiif.example.org but received "${entry.value}"`,
+      entry.field,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    fail(`expected ${entry.field} to be an absolute http(s) URL but received the scheme "${url.protocol}" in "${entry.value}"`, entry.field);
+    fail(
+      `expected ${entry.field} to be an absolute http(s) URL but received the scheme "${url.protocol}" in "${entry.value}"`,
+      entry.field,
+    );
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    fail(`expected ${entry.field} to be a base URL without query, fragment or credentials but received "${entry.value}"`, entry.field);
+    fail(
+      `expected ${entry.field} to be a base URL without query, fragment or credentials but received "${entry.value}"`,
+      entry.field,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -107,7 +107,10 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
 ];
 
 /** Parse optional setting values (already checked to be known names) over the defaults. */
-export function parseSettings(values: ReadonlyMap<string, { value: string; field: string }>, source?: string): Settings {
+export function parseSettings(
+  values: ReadonlyMap<string, { value: string; field: string }>,
+  source?: string,
+): Settings {
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   for (const spec of SETTING_SPECS) {
     const entry = values.get(spec.name);
