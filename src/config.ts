@@ -128,3 +128,26 @@ export function readWorkerConfig(env: Env = processEnv()): WorkerConfig {
 export function cpuCount(): number {
   return Math.max(1, cpus().length);
 }
+
+/** Environment of the submitter Lambda, set by the CDK stack. */
+export const SUBMITTER_ENV = {
+  /** Bucket for run records (the task bucket). */
+  stateBucket: 'IIIF_BATCH_STATE_BUCKET',
+  /** Key prefix of the pipeline's records in the state bucket (default: none; records go to `runs/`, `published/`). */
+  statePrefix: 'IIIF_BATCH_STATE_PREFIX',
+  /** Comma-separated buckets a task file may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
+  allowedBuckets: 'IIIF_BATCH_ALLOWED_BUCKETS',
+  /** Default Batch job queue (name or ARN). */
+  jobQueue: 'IIIF_BATCH_JOB_QUEUE',
+  /** Batch job definition of the shard worker (name, name:revision or ARN). */
+  workerJobDefinition: 'IIIF_BATCH_WORKER_JOB_DEFINITION',
+  /** Batch job definition of the manifest assembler. */
+  assemblerJobDefinition: 'IIIF_BATCH_ASSEMBLER_JOB_DEFINITION',
+} as const;
+
+/** The container entry points, relative to the package root (compiled by `npm run build`). */
+export const ENTRY_POINTS = {
+  shardWorker: 'dist/src/shard-worker/main.js',
+  assembler: 'dist/src/manifest-assembler/main.js',
+  cli: 'dist/src/cli/main.js',
+} as const;
