@@ -151,3 +151,16 @@ export const ENTRY_POINTS = {
   assembler: 'dist/src/manifest-assembler/main.js',
   cli: 'dist/src/cli/main.js',
 } as const;
+
+/**
+ * Settings of the AWS SDK clients that the SDK does not read by itself. (Region, credentials,
+ * `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>` and `AWS_MAX_ATTEMPTS` are read by the SDK.)
+ */
+export interface AwsClientConfig {
+  /** `S3_FORCE_PATH_STYLE=true`: `http://host/bucket/key` addressing, for MinIO, Ceph and emulators. */
+  readonly s3ForcePathStyle: boolean;
+}
+
+export function readAwsClientConfig(env: Env = processEnv()): AwsClientConfig {
+  return { s3ForcePathStyle: booleanVar(env, 'S3_FORCE_PATH_STYLE', false) };
+}

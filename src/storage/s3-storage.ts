@@ -1,0 +1,481 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createS3Client } from '../aws/s3-client.js';
+import { readAwsClientConfig } from '../config.js';
+import { errorMessage, NotFoundError, StorageError } from '../errors.js';
+import type { Body, ObjectInfo, PutOptions, Storage } from './storage.js';
+
+/** S3's smallest part size (except the last part). */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+export interface S3StorageOptions {
+  /**
+   * Streamed bodies up to this size are sent with one PutObject; bigger ones as a multipart upload
+   * with parts of this size. At least 5 MiB (S3's minimum part size). Default 8 MiB.
+   */
+  readonly partSize?: number;
+  /** Keys per ListObjectsV2 page (1..1000, default 1000; smaller only to exercise pagination). */
+  readonly listPageSize?: number;
+  /**
+   * How often a conditional create is retried after S3 answers 409 ConditionalRequestConflict (a
+   * concurrent conditional write to the same key was in flight). Default 4.
+   */
+  readonly conflictRetries?: number;
+  /** First delay before such a retry, doubled each time. Default 200 ms. */
+  readonly conflictDelayMs?: number;
+}
+
+/**
+ * Storage on Amazon S3 or an S3-compatible store. Retries of throttling and 5xx answers are the
+ * SDK's own (standard retry mode); what still fails afterwards becomes a `StorageError` whose
+ * `transient` flag says whether a later retry (e.g. an SQS redelivery) may succeed.
+ */
+export class S3Storage implements Storage {
+  private readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly listPageSize: number;
+  private readonly conflictRetries: number;
+  private readonly conflictDelayMs: number;
+
+  public constructor(client: S3Client, options: S3StorageOptions = {}) {
+    this.client = client;
+    this.partSize = checkInteger(options.partSize ?? 8 * 1024 * 1024, MIN_PART_SIZE, 5 * 1024 ** 3, 'partSize');
+    this.listPageSize = checkInteger(options.listPageSize ?? 1000, 1, 1000, 'listPageSize');
+    this.conflictRetries = checkInteger(options.conflictRetries ?? 4, 0, 100, 'conflictRetries');
+    this.conflictDelayMs = checkInteger(options.conflictDelayMs ?? 200, 0, 60_000, 'conflictDelayMs');
+  }
+
+  public describe(bucket: string, key: string): string {
+    return `s3://${bucket}/${key}`;
+  }
+
+  public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.send(
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: prefix,
+              MaxKeys: this.listPageSize,
+              ContinuationToken: continuationToken,
+            }),
+          ),
+        bucket,
+        prefix,
+        'list',
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield {
+          key: object.Key,
+          size: object.Size ?? 0,
+          etag: cleanEtag(object.ETag),
+          lastModified: object.LastModified ?? new Date(0),
+        };
+      }
+      continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated === true && continuationToken === undefined) {
+        throw new StorageError(
+          `Listing s3://${bucket}/${prefix} was truncated but the store sent no continuation token`,
+          { bucket, key: prefix },
+        );
+      }
+    } while (continuationToken !== undefined);
+  }
+
+  public async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        key,
+        size: answer.ContentLength ?? 0,
+        etag: cleanEtag(answer.ETag),
+        lastModified: answer.LastModified ?? new Date(0),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toStorageError(error, bucket, key, 'head');
+    }
+  }
+
+  public async getStream(bucket: string, key: string): Promise<Readable> {
+    const answer = await this.send(
+      () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+      bucket,
+      key,
+      'read',
+    );
+    const body = answer.Body;
+    if (body instanceof Readable) return body;
+    if (body !== undefined && typeof (body as { transformToWebStream?: unknown }).transformToWebStream === 'function') {
+      const web = (body as { transformToWebStream(): ReadableStream }).transformToWebStream();
+      return Readable.fromWeb(web as import('node:stream/web').ReadableStream);
+    }
+    throw new StorageError(`Reading s3://${bucket}/${key} returned no body`, { bucket, key, transient: true });
+  }
+
+  public async getBytes(bucket: string, key: string): Promise<Buffer> {
+    const stream = await this.getStream(bucket, key);
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    } catch (error) {
+      throw toStorageError(error, bucket, key, 'read');
+    }
+    return Buffer.concat(chunks);
+  }
+
+  public async put(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<void> {
+    if (!(body instanceof Readable)) {
+      await this.putObject(bucket, key, body, options);
+      return;
+    }
+    const first = await readUpTo(body, this.partSize + 1, bucket, key);
+    if (first.ended) {
+      await this.putObject(bucket, key, first.bytes, options);
+      return;
+    }
+    await this.putMultipart(bucket, key, first.bytes, body, options);
+  }
+
+  /**
+   * `PutObject` with `IfNoneMatch: '*'`. 412 PreconditionFailed means an object exists: `false`.
+   * 409 ConditionalRequestConflict means another conditional write to the key was in flight; it is
+   * retried (with backoff) until S3 gives a definite answer: 200 (created) or 412 (the other writer
+   * won). Streamed bodies are read into memory first (run records are small) so a retry can resend.
+   */
+  public async putIfAbsent(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<boolean> {
+    const bytes = body instanceof Readable ? (await readUpTo(body, Number.POSITIVE_INFINITY, bucket, key)).bytes : body;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, IfNoneMatch: '*', ...putHeaders(options) }),
+        );
+        return true;
+      } catch (error) {
+        if (isPreconditionFailed(error)) return false;
+        if (isConditionalConflict(error) && attempt < this.conflictRetries) {
+          await sleep(this.conflictDelayMs * 2 ** attempt);
+          continue;
+        }
+        throw toStorageError(error, bucket, key, 'create');
+      }
+    }
+  }
+
+  public async delete(bucket: string, key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toStorageError(error, bucket, key, 'delete');
+    }
+  }
+
+  private async putObject(
+    bucket: string,
+    key: string,
+    body: Buffer | Uint8Array | string,
+    options: PutOptions,
+  ): Promise<void> {
+    await this.send(
+      () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...putHeaders(options) })),
+      bucket,
+      key,
+      'write',
+    );
+  }
+
+  /** A multipart upload of a stream whose first `partSize + 1` bytes are already read. */
+  private async putMultipart(
+    bucket: string,
+    key: string,
+    head: Buffer,
+    rest: Readable,
+    options: PutOptions,
+  ): Promise<void> {
+    const created = await this.send(
+      () => this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...putHeaders(options) })),
+      bucket,
+      key,
+      'write',
+    );
+    const uploadId = created.UploadId;
+    if (uploadId === undefined) {
+      throw new StorageError(`Starting a multipart upload to s3://${bucket}/${key} returned no upload id`, {
+        bucket,
+        key,
+        transient: true,
+      });
+    }
+    try {
+      const parts: CompletedPart[] = [];
+      let pending = head;
+      let ended = false;
+      while (!ended || pending.length > 0) {
+        // Fill a part; keep any extra bytes for the next one.
+        while (!ended && pending.length < this.partSize) {
+          const next = await readUpTo(rest, this.partSize - pending.length, bucket, key);
+          pending = pending.length === 0 ? next.bytes : Buffer.concat([pending, next.bytes]);
+          ended = next.ended;
+        }
+        const part = pending.subarray(0, this.partSize);
+        pending = pending.subarray(part.length);
+        const partNumber = parts.length + 1;
+        const uploaded = await this.send(
+          () =>
+            this.client.send(
+              new UploadPartCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: partNumber,
+                Body: part,
+              }),
+            ),
+          bucket,
+          key,
+          'write',
+        );
+        parts.push({ PartNumber: partNumber, ETag: uploaded.ETag });
+      }
+      await this.send(
+        () =>
+          this.client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts },
+            }),
+          ),
+        bucket,
+        key,
+        'write',
+      );
+    } catch (error) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Runs one SDK call, turning its failure into a `StorageError` (a missing object: `NotFoundError`). */
+  private async send<T>(call: () => Promise<T>, bucket: string, key: string, operation: string): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw toStorageError(error, bucket, key, operation);
+    }
+  }
+}
+
+/** The S3 storage of an entry point, configured from the environment (see `readAwsClientConfig`). */
+export function createS3Storage(): Storage {
+  return new S3Storage(createS3Client(readAwsClientConfig()));
+}
+
+function putHeaders(options: PutOptions): { ContentType?: string; CacheControl?: string } {
+  return {
+    ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
+    ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
+  };
+}
+
+/**
+ * Reads from `stream` until `limit` bytes or its end. Bytes beyond `limit` that arrive in the last
+ * chunk are pushed back with `unshift`, so the stream can be read on from exactly `limit`.
+ */
+async function readUpTo(
+  stream: Readable,
+  limit: number,
+  bucket: string,
+  key: string,
+): Promise<{ bytes: Buffer; ended: boolean }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    while (length < limit) {
+      const chunk = await nextChunk(stream);
+      if (chunk === undefined) return { bytes: Buffer.concat(chunks, length), ended: true };
+      const room = limit - length;
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        stream.unshift(chunk.subarray(room));
+        length += room;
+      } else {
+        chunks.push(chunk);
+        length += chunk.length;
+      }
+    }
+  } catch (error) {
+    throw new StorageError(
+      `Reading the body for s3://${bucket}/${key} failed: ${errorMessage(error)}`,
+      {
+        bucket,
+        key,
+      },
+      { cause: error },
+    );
+  }
+  return { bytes: Buffer.concat(chunks, length), ended: false };
+}
+
+/** The next chunk of a paused stream, or `undefined` at its end. Rejects on a stream error. */
+function nextChunk(stream: Readable): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const tryRead = (): boolean => {
+      const chunk: unknown = stream.read();
+      if (chunk === null) return false;
+      cleanup();
+      resolve(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+      return true;
+    };
+    const onReadable = (): void => {
+      tryRead();
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(undefined);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+    };
+    if (stream.readableEnded) {
+      resolve(undefined);
+      return;
+    }
+    if (stream.errored) {
+      reject(stream.errored);
+      return;
+    }
+    stream.on('readable', onReadable);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    tryRead();
+  });
+}
+
+interface AwsErrorShape {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+function shape(error: unknown): AwsErrorShape {
+  return typeof error === 'object' && error !== null ? (error as AwsErrorShape) : {};
+}
+
+function statusOf(error: unknown): number | undefined {
+  return shape(error).$metadata?.httpStatusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = shape(error).name;
+  return name === 'NoSuchKey' || name === 'NotFound' || (statusOf(error) === 404 && name !== 'NoSuchBucket');
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  return shape(error).name === 'PreconditionFailed' || statusOf(error) === 412;
+}
+
+function isConditionalConflict(error: unknown): boolean {
+  return shape(error).name === 'ConditionalRequestConflict' || statusOf(error) === 409;
+}
+
+const TRANSIENT_NAMES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalError',
+  'ServiceUnavailable',
+  'ConditionalRequestConflict',
+  'TimeoutError',
+]);
+
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+/** Whether a failed AWS call may succeed when tried again later (throttling, 5xx, network). */
+export function isTransientAwsError(error: unknown): boolean {
+  const { name, code, $retryable } = shape(error);
+  const status = statusOf(error);
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if ($retryable !== undefined) return true;
+  if (name !== undefined && TRANSIENT_NAMES.has(name)) return true;
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  return false;
+}
+
+function toStorageError(error: unknown, bucket: string, key: string, operation: string): StorageError {
+  if (error instanceof StorageError) return error;
+  if (operation === 'read' && isNotFound(error)) return new NotFoundError(bucket, key, { cause: error });
+  const { name } = shape(error);
+  const status = statusOf(error);
+  const where = `s3://${bucket}/${key}`;
+  const what = `${name ?? 'Error'}${status === undefined ? '' : ` (HTTP ${status})`}: ${errorMessage(error)}`;
+  const hint =
+    name === 'NoSuchBucket'
+      ? ` (no bucket named ${bucket})`
+      : name === 'AccessDenied' || status === 403
+        ? ' (the role lacks permission for this bucket or key)'
+        : '';
+  return new StorageError(
+    `S3 ${operation} of ${where} failed: ${what}${hint}`,
+    {
+      bucket,
+      key,
+      transient: isTransientAwsError(error),
+    },
+    { cause: error },
+  );
+}
+
+function cleanEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+function checkInteger(value: number, min: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`Expected integer between ${min} and ${max} for ${name} but received ${value}`);
+  }
+  return value;
+}
