@@ -84,8 +84,13 @@ export interface AttemptRecord {
   /** Original shard numbers covered; child `i` of this attempt tiles shard `shards[i]`. */
   readonly shards: readonly number[];
   readonly launcher: 'local' | 'batch';
-  readonly shardJobId: string;
-  readonly assemblerJobId: string;
+  /**
+   * Written once before launching (children of later attempts read `shards` from it), then again
+   * with the job ids once the launcher has returned.
+   */
+  readonly status: 'launching' | 'launched';
+  readonly shardJobId?: string;
+  readonly assemblerJobId?: string;
 }
 
 /** `runs/{runId}/results/{shard}.json`: written by a shard worker when it finishes. */

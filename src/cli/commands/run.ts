@@ -1,0 +1,97 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { cpuCount, processEnv, readLogConfig } from '../../config.js';
+import { runLocal } from '../../local/run-local.js';
+import { createLogger } from '../../log.js';
+import { reportCommandError } from '../cli-error.js';
+import { ProgressDisplay } from '../progress-display.js';
+import { readTaskFile } from '../read-task-file.js';
+import { formatRunSummary, summariseRun } from '../run-summary.js';
+
+interface RunArgs {
+  task: string;
+  localRoot: string;
+  workers: number;
+  json: boolean;
+}
+
+/** `iiif-batch run TASK --local-root DIR`: the whole pipeline on this machine. */
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <task>',
+  describe: 'Run a task file on this machine: tile every image and write the manifests (embedded pipeline)',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('task', { type: 'string', demandOption: true, describe: 'Path of the task file (JSON)' })
+      .option('local-root', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Folder holding one folder per bucket: s3://b/k is DIR/b/k',
+      })
+      .option('workers', {
+        type: 'number',
+        default: cpuCount(),
+        describe: 'Shard workers running at once (default: number of CPUs)',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the result on stdout' })
+      .check((argv) => {
+        const workers = argv.workers;
+        if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+          throw new Error(`Expected integer between 1 and 256 for --workers but received ${String(workers)}`);
+        }
+        return true;
+      })
+      .example('$0 run examples/task.json --local-root examples/data', 'Tile the example collection')
+      // yargs types the kebab-case name; the handler receives the camelCase one as well.
+      .example(
+        '$0 run task.json --local-root ./data --workers 4 --json',
+        'Four workers, machine-readable result',
+      ) as unknown as Argv<RunArgs>,
+  handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
+    try {
+      const task = await readTaskFile(argv.task);
+      const env = processEnv();
+      const logConfig = readLogConfig(env);
+      // On a terminal the progress display speaks; the log keeps warnings and errors (or debug when asked).
+      const logger = createLogger(
+        argv.json || logConfig.level === 'debug' ? logConfig : { ...logConfig, level: 'warn' },
+      );
+      let totalImages = 0;
+      const display = argv.json ? undefined : new ProgressDisplay(process.stderr, () => totalImages);
+      const outcome = await runLocal({
+        task,
+        taskLocation: argv.task,
+        localRoot: argv.localRoot,
+        workers: argv.workers,
+        baseEnv: env,
+        logger,
+        threadsPerWorker: Math.max(1, Math.floor(cpuCount() / argv.workers)),
+        onProgress: (progress) => display?.onProgress(progress),
+        onPlanned: (counts) => {
+          totalImages = counts.images;
+          if (!argv.json) {
+            process.stderr.write(
+              `${counts.images} images in ${counts.items} items (${counts.ignored} other files ignored), ${counts.shards} shards, ${argv.workers} workers\n`,
+            );
+          }
+        },
+      });
+      display?.finish();
+      const summary = summariseRun({
+        runId: outcome.runId,
+        task,
+        counts: outcome.counts,
+        report: outcome.report,
+        reportLocation: outcome.runStore.describe(outcome.runId, 'report.json'),
+        storage: outcome.runStore.storage,
+      });
+      if (argv.json) {
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+      } else {
+        process.stdout.write(formatRunSummary(summary));
+        process.stdout.write(`Look at it: npx iiif-batch serve ${argv.localRoot}  (then open the printed address)\n`);
+      }
+      process.exitCode = summary.exitCode;
+    } catch (error) {
+      reportCommandError(error, argv.json);
+    }
+  },
+};

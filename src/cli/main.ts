@@ -1,0 +1,29 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode } from '../exit-codes.js';
+import { runCommand } from './commands/run.js';
+
+/**
+ * The `iiif-batch` command line. Exit status: 0 success, 1 the work failed, 2 bad usage or input.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  await yargs(argv as string[])
+    .scriptName('iiif-batch')
+    .usage('$0 <command> [options]\n\nPublish digitised collections as static IIIF, on this machine or on AWS Batch.')
+    .command(runCommand)
+    .demandCommand(1, 'Name a command; see --help')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error !== undefined && error !== null) throw error;
+      process.stderr.write(`iiif-batch: ${message}\nRun "iiif-batch --help" for usage.\n`);
+      process.exit(ExitCode.Invalid);
+    })
+    .parseAsync();
+}
+
+await main(hideBin(process.argv));

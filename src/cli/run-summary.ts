@@ -1,0 +1,100 @@
+import { relative } from 'node:path';
+import type { RunCounts, RunReport } from '../run/run-records.js';
+import type { Storage } from '../storage/storage.js';
+import type { Task } from '../task/task.js';
+
+/** The machine-readable result of a run (`--json`). */
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly exitCode: number;
+  readonly counts: {
+    readonly items: number;
+    readonly images: number;
+    readonly tiled: number;
+    readonly skipped: number;
+    readonly failed: number;
+    readonly ignored: number;
+    readonly manifests: number;
+  };
+  readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
+  readonly itemsWithoutManifest: readonly string[];
+  /** Where the run report is (a path locally, `s3://…` in the cloud). */
+  readonly report: string;
+  readonly collection: { readonly location: string; readonly url: string } | undefined;
+  /** Set when the assembler wrote no report. */
+  readonly problem?: string;
+}
+
+export function summariseRun(input: {
+  readonly runId: string;
+  readonly task: Task;
+  readonly counts: RunCounts;
+  readonly report: RunReport | undefined;
+  readonly reportLocation: string;
+  readonly storage: Storage;
+}): RunSummary {
+  const { report } = input;
+  const succeeded = report !== undefined && report.status === 'succeeded';
+  return {
+    runId: input.runId,
+    status: succeeded ? 'succeeded' : 'failed',
+    exitCode: succeeded ? 0 : 1,
+    counts: {
+      items: input.counts.items,
+      images: report?.counts.images ?? input.counts.images,
+      tiled: report?.counts.tiled ?? 0,
+      skipped: report?.counts.skipped ?? 0,
+      failed: report?.counts.failed ?? 0,
+      ignored: report?.counts.ignored ?? input.counts.ignored,
+      manifests: report?.counts.manifests ?? 0,
+    },
+    failures: report?.failures ?? [],
+    itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
+    report: input.reportLocation,
+    collection:
+      report?.collection === undefined
+        ? undefined
+        : {
+            location: input.storage.describe(input.task.destBucket, report.collection.key),
+            url: report.collection.url,
+          },
+    ...(report === undefined ? { problem: 'the manifest assembler wrote no report (see its output above)' } : {}),
+  };
+}
+
+/** A short table and the places to look, for a person. */
+export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): string {
+  const show = (path: string): string => (path.startsWith('/') ? relative(cwd, path) || '.' : path);
+  const { counts } = summary;
+  const columns: [string, number][] = [
+    ['items', counts.items],
+    ['images', counts.images],
+    ['tiled', counts.tiled],
+    ['skipped', counts.skipped],
+    ['failed', counts.failed],
+    ['ignored', counts.ignored],
+    ['manifests', counts.manifests],
+  ];
+  const widths = columns.map(([name, value]) => Math.max(name.length, String(value).length));
+  const lines = [
+    '',
+    `Run ${summary.runId}: ${summary.status === 'succeeded' ? 'succeeded' : 'FAILED'}`,
+    `  ${columns.map(([name], index) => name.padStart(widths[index] ?? 0)).join('  ')}`,
+    `  ${columns.map(([, value], index) => String(value).padStart(widths[index] ?? 0)).join('  ')}`,
+  ];
+  if (summary.failures.length > 0) {
+    lines.push('', `Failed images (${summary.failures.length}):`);
+    for (const failure of summary.failures) lines.push(`  ${failure.sourceKey}: ${failure.reason}`);
+  }
+  if (summary.itemsWithoutManifest.length > 0) {
+    lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);
+  }
+  if (summary.problem !== undefined) lines.push('', `Problem: ${summary.problem}`);
+  lines.push('');
+  if (summary.collection !== undefined) {
+    lines.push(`Collection: ${show(summary.collection.location)}`, `            ${summary.collection.url}`);
+  }
+  lines.push(`Report:     ${show(summary.report)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+import type { PlannedImage, SourceFormat } from '../run/run-records.js';
+
+/**
+ * Rough decoded pixels per stored byte, by format: how much tiling work a file of a given size is.
+ * JPEG and WebP compress ~10:1 or more; TIFF masters are often uncompressed or LZW (16-bit ones
+ * have fewer pixels per byte, which this errs on the side of overestimating).
+ */
+const PIXELS_PER_BYTE: Readonly<Record<SourceFormat, number>> = {
+  jpeg: 3,
+  webp: 4,
+  png: 0.6,
+  gif: 1.5,
+  tiff: 0.4,
+};
+
+/** Megapixels per second one worker tiles (sharp, 512 px tiles, JPEG out); see `npm run bench`. */
+export const WORKER_MEGAPIXELS_PER_SECOND = 12;
+
+/** Fixed cost per image: fetch latency, info.json, resume marker, upload tail. */
+const SECONDS_PER_IMAGE = 1;
+
+/** Estimated seconds one worker spends on an image: the planner's cost model. */
+export function estimateSeconds(image: Pick<PlannedImage, 'format' | 'bytes'>): number {
+  const megapixels = (image.bytes * PIXELS_PER_BYTE[image.format]) / 1e6;
+  return SECONDS_PER_IMAGE + megapixels / WORKER_MEGAPIXELS_PER_SECOND;
+}

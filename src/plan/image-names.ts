@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * URL-safe image names for the files of one item, unique within the item and identical on every
+ * rerun over the same folder: the file name without extension, with every character outside
+ * `A-Z a-z 0-9 . _ -` replaced by `_`. Files that would share a name keep their extension
+ * (`scan_tif`, `scan_jpg`); any clash left gets a short hash of the original file name.
+ *
+ * @param fileNames file names (not keys) of one item's images
+ * @returns a map from file name to image name
+ */
+export function imageNames(fileNames: readonly string[]): Map<string, string> {
+  const byStem = new Map<string, string>(fileNames.map((fileName) => [fileName, sanitise(stem(fileName))]));
+  const withExtension = resolveClashes(byStem, (fileName) => sanitise(fileName.replace(/\.([^.]*)$/, '_$1')));
+  return resolveClashes(withExtension, (fileName, name) => `${name}_${shortHash(fileName)}`);
+}
+
+function resolveClashes(
+  names: Map<string, string>,
+  rename: (fileName: string, name: string) => string,
+): Map<string, string> {
+  const counts = new Map<string, number>();
+  for (const name of names.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const result = new Map<string, string>();
+  for (const [fileName, name] of names) {
+    result.set(fileName, (counts.get(name) ?? 0) > 1 ? rename(fileName, name) : name);
+  }
+  return result;
+}
+
+function stem(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  return dot > 0 ? fileName.slice(0, dot) : fileName;
+}
+
+function sanitise(name: string): string {
+  const safe = name
+    .normalize('NFC')
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '_');
+  return safe === '' ? 'image' : safe;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 8);
+}

@@ -1,0 +1,27 @@
+import type { SourceFormat } from '../run/run-records.js';
+
+const BY_EXTENSION: Readonly<Record<string, SourceFormat>> = {
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  jpe: 'jpeg',
+  tif: 'tiff',
+  tiff: 'tiff',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+};
+
+/** Extensions recognised as images (case-insensitive), for documentation and messages. */
+export const IMAGE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
+
+/**
+ * The image format a key names by its extension, case-insensitively, or `undefined` for anything
+ * else. Hidden files (`.DS_Store`, macOS `._page1.jpg` resource forks) are never images.
+ */
+export function sourceFormat(key: string): SourceFormat | undefined {
+  const fileName = key.slice(key.lastIndexOf('/') + 1);
+  if (fileName.startsWith('.')) return undefined;
+  const dot = fileName.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  return BY_EXTENSION[fileName.slice(dot + 1).toLowerCase()];
+}

@@ -1,0 +1,159 @@
+import { PlanError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
+import { groupItems } from '../plan/group-items.js';
+import { planShards } from '../plan/plan-shards.js';
+import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
+import type { RunStore } from '../run/run-store.js';
+import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { Task } from '../task/task.js';
+import { forEachLimited } from '../util/for-each-limited.js';
+import type { JobLauncher, LaunchResult } from './job-launcher.js';
+
+export interface SubmitDependencies {
+  readonly storage: Storage;
+  readonly runStore: RunStore;
+  readonly launcher: JobLauncher;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** Called once the run is recorded, before anything is launched (progress displays). */
+  readonly onPlanned?: (counts: RunCounts) => void;
+}
+
+export interface SubmitRequest {
+  readonly task: Task;
+  readonly runId: string;
+  readonly source: TaskSource;
+  /** Plan at least this many shards when there are enough images (local runs: the worker count). */
+  readonly minShards?: number;
+}
+
+export type SubmitOutcome =
+  | {
+      readonly status: 'submitted';
+      readonly runId: string;
+      readonly counts: RunCounts;
+      readonly attempt: AttemptRecord;
+      readonly launch: LaunchResult;
+    }
+  | { readonly status: 'duplicate'; readonly runId: string };
+
+/** How many record writes run at once while writing shard descriptions. */
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * The submitter's core, the same locally and in the cloud: list `ACCESS_DIR`, group items, check the
+ * CSV, plan balanced shards, record the run (a conditional create: a task already submitted is a
+ * `duplicate` and nothing more happens), write each shard's description, then launch the shard jobs
+ * and the assembler that depends on them.
+ *
+ * @throws PlanError or CsvError (InvalidInputError) when the input can never succeed; storage and
+ *   launcher errors otherwise (the claim on the run is released so a retry can submit).
+ */
+export async function submitRun(deps: SubmitDependencies, request: SubmitRequest): Promise<SubmitOutcome> {
+  const { storage, runStore, launcher, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const { task, runId } = request;
+  const log = logger.child({ runId });
+
+  const listing = `${task.accessDir}/`;
+  const objects: ObjectInfo[] = [];
+  for await (const object of storage.list(task.srcBucket, listing)) objects.push(object);
+  const where = storage.describe(task.srcBucket, listing);
+  const grouping = groupItems(objects, task.accessDir, where);
+  if (grouping.images.length === 0) {
+    throw new PlanError(
+      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension`,
+      { source: where, field: 'ACCESS_DIR' },
+    );
+  }
+  // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
+  await readMetadataCsv(storage, task);
+
+  const shards = planShards(grouping.images, task.settings, { minShards: request.minShards ?? 1 });
+  const counts: RunCounts = {
+    items: grouping.items.length,
+    images: grouping.images.length,
+    ignored: grouping.ignored.length,
+    shards: shards.length,
+  };
+  const record: RunRecord = {
+    runId,
+    createdAt: now().toISOString(),
+    source: request.source,
+    task,
+    counts,
+    ignoredSample: grouping.ignored.slice(0, 50),
+  };
+  if (!(await runStore.createRun(record))) {
+    log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
+    return { status: 'duplicate', runId };
+  }
+  log.info('run planned', { event: 'planned', ...counts });
+  deps.onPlanned?.(counts);
+
+  try {
+    await runStore.putItems(runId, grouping.items);
+    await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
+      const description: ShardDescription = {
+        runId,
+        shard: shard.index,
+        shardCount: shards.length,
+        task,
+        images: shard.images,
+        estimatedSeconds: Math.round(shard.estimatedSeconds),
+      };
+      await runStore.putShard(description);
+    });
+    const attempt = await launchAttempt(deps, { runId, task, attempt: 1, shards: shards.map((shard) => shard.index) });
+    return { status: 'submitted', runId, counts, attempt: attempt.record, launch: attempt.launch };
+  } catch (error) {
+    await runStore.deleteRun(runId).catch((cleanupError: unknown) => {
+      log.error('could not release the run claim after a failed submission', { error: cleanupError });
+    });
+    throw error;
+  }
+}
+
+/**
+ * Record an attempt (so its children can find their shards), launch it, and record the job ids.
+ * Used for the first submission and for resubmissions of failed shards.
+ */
+export async function launchAttempt(
+  deps: Pick<SubmitDependencies, 'runStore' | 'launcher' | 'logger' | 'now'>,
+  input: { readonly runId: string; readonly task: Task; readonly attempt: number; readonly shards: readonly number[] },
+): Promise<{ record: AttemptRecord; launch: LaunchResult }> {
+  const now = deps.now ?? (() => new Date());
+  const pending: AttemptRecord = {
+    runId: input.runId,
+    attempt: input.attempt,
+    createdAt: now().toISOString(),
+    shards: input.shards,
+    launcher: deps.launcher.kind,
+    status: 'launching',
+  };
+  await deps.runStore.putAttempt(pending);
+  const launch = await deps.launcher.launch({
+    runId: input.runId,
+    attempt: input.attempt,
+    shards: input.shards,
+    task: input.task,
+    state: deps.runStore.state,
+  });
+  const record: AttemptRecord = {
+    ...pending,
+    status: 'launched',
+    shardJobId: launch.shardJobId,
+    assemblerJobId: launch.assemblerJobId,
+  };
+  await deps.runStore.putAttempt(record);
+  deps.logger.info('jobs launched', {
+    event: 'launched',
+    runId: input.runId,
+    attempt: input.attempt,
+    shards: input.shards.length,
+    shardJobId: launch.shardJobId,
+    assemblerJobId: launch.assemblerJobId,
+  });
+  return { record, launch };
+}
