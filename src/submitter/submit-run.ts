@@ -51,7 +51,7 @@ const WRITE_CONCURRENCY = 16;
  *   launcher errors otherwise (the claim on the run is released so a retry can submit).
  */
 export async function submitRun(deps: SubmitDependencies, request: SubmitRequest): Promise<SubmitOutcome> {
-  const { storage, runStore, launcher, logger } = deps;
+  const { storage, runStore, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const { task, runId } = request;
   const log = logger.child({ runId });
