@@ -164,3 +164,72 @@ export interface AwsClientConfig {
 export function readAwsClientConfig(env: Env = processEnv()): AwsClientConfig {
   return { s3ForcePathStyle: booleanVar(env, 'S3_FORCE_PATH_STYLE', false) };
 }
+
+/**
+ * Optional environment of the submitter Lambda (defaults apply when unset; the stack may set them).
+ */
+export const SUBMITTER_OPTIONAL_ENV = {
+  /**
+   * Comma-separated Batch job queues (names or ARNs) a task file's `jobQueue` may pick. A task
+   * naming any other queue runs on the default queue (`IIIF_BATCH_JOB_QUEUE`).
+   */
+  allowedJobQueues: 'IIIF_BATCH_ALLOWED_JOB_QUEUES',
+  /** Timeout of one shard-worker attempt in seconds (default: 4 × SHARD_TARGET_MINUTES, at least 1 hour). */
+  workerTimeoutSeconds: 'IIIF_BATCH_WORKER_TIMEOUT_SECONDS',
+  /** Timeout of one assembler attempt in seconds (default 3600). */
+  assemblerTimeoutSeconds: 'IIIF_BATCH_ASSEMBLER_TIMEOUT_SECONDS',
+  /** Attempts per Batch job, including the first (default 3, 1–10). */
+  jobAttempts: 'IIIF_BATCH_JOB_ATTEMPTS',
+} as const;
+
+/** What the submitter Lambda needs: where run records go, what tasks may touch, how to submit. */
+export interface SubmitterConfig {
+  readonly state: StateLocation;
+  /** Buckets a task file may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
+  readonly allowedBuckets: readonly string[];
+  readonly batch: BatchSubmitConfig;
+}
+
+/** How shard and assembler jobs are submitted to AWS Batch. */
+export interface BatchSubmitConfig {
+  /** Default job queue (name or ARN). */
+  readonly jobQueue: string;
+  /** Further queues a task file may choose with `jobQueue` (names or ARNs). */
+  readonly allowedJobQueues: readonly string[];
+  readonly workerJobDefinition: string;
+  readonly assemblerJobDefinition: string;
+  /** `undefined`: derived from the task's SHARD_TARGET_MINUTES. */
+  readonly workerTimeoutSeconds: number | undefined;
+  readonly assemblerTimeoutSeconds: number;
+  readonly attempts: number;
+}
+
+export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
+  const allowedBuckets = listVar(env, SUBMITTER_ENV.allowedBuckets);
+  if (allowedBuckets.length === 0) {
+    throw new ConfigError(
+      `Expected a comma-separated list of bucket names for ${SUBMITTER_ENV.allowedBuckets} but received nothing`,
+      SUBMITTER_ENV.allowedBuckets,
+    );
+  }
+  const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
+  return {
+    state: {
+      bucket: requiredVar(env, SUBMITTER_ENV.stateBucket),
+      prefix: (optionalVar(env, SUBMITTER_ENV.statePrefix) ?? '').replace(/^\/+|\/+$/g, ''),
+    },
+    allowedBuckets,
+    batch: {
+      jobQueue: requiredVar(env, SUBMITTER_ENV.jobQueue),
+      allowedJobQueues: listVar(env, SUBMITTER_OPTIONAL_ENV.allowedJobQueues),
+      workerJobDefinition: requiredVar(env, SUBMITTER_ENV.workerJobDefinition),
+      assemblerJobDefinition: requiredVar(env, SUBMITTER_ENV.assemblerJobDefinition),
+      workerTimeoutSeconds:
+        workerTimeout === undefined
+          ? undefined
+          : integerVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds, 0, 60, 1_209_600),
+      assemblerTimeoutSeconds: integerVar(env, SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds, 3600, 60, 1_209_600),
+      attempts: integerVar(env, SUBMITTER_OPTIONAL_ENV.jobAttempts, 3, 1, 10),
+    },
+  };
+}
