@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -48,8 +47,9 @@ export class FsStorage implements Storage {
   public async getStream(bucket: string, key: string): Promise<Readable> {
     const path = this.pathOf(bucket, key);
     try {
+      // Opening first turns a missing file into NotFoundError here rather than on the first read.
       const handle = await open(path, 'r');
-      return createReadStream('', { fd: handle.fd, autoClose: true });
+      return handle.createReadStream({ autoClose: true });
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(bucket, key, { cause: error });
       throw wrap(error, bucket, key, 'open');

@@ -1,0 +1,123 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NotFoundError, StorageError } from '../../src/errors.js';
+import { FsStorage } from '../../src/storage/fs-storage.js';
+import { getJsonIfExists, putJson } from '../../src/storage/storage.js';
+
+describe('Class: FsStorage', () => {
+  let root: string;
+  let storage: FsStorage;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'fs-storage-'));
+    storage = new FsStorage(root);
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('maps bucket and key to root/bucket/key', async () => {
+    // Act
+    await storage.put('img-pub', 'a/b/c.txt', 'hello');
+
+    // Assess
+    expect(storage.describe('img-pub', 'a/b/c.txt')).toBe(join(root, 'img-pub', 'a', 'b', 'c.txt'));
+    expect((await storage.getBytes('img-pub', 'a/b/c.txt')).toString()).toBe('hello');
+  });
+
+  it('writes streams and reads them back as streams', async () => {
+    // Prepare
+    const body = Buffer.alloc(200_000, 7);
+
+    // Act
+    await storage.put('b', 'big.bin', Readable.from([body.subarray(0, 1000), body.subarray(1000)]));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await storage.getStream('b', 'big.bin')) chunks.push(chunk as Buffer);
+
+    // Assess
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  it('lists every key under a prefix in key order, across folders, without temp files', async () => {
+    // Prepare
+    for (const key of ['p/b/2.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p-other/x.jpg', 'q/y.jpg']) await storage.put('b', key, key);
+    await writeFile(join(root, 'b', 'p', 'a', '.iiif-batch-tmp-123'), 'partial');
+
+    // Act
+    const keys: string[] = [];
+    for await (const object of storage.list('b', 'p/')) keys.push(object.key);
+    const prefixed: string[] = [];
+    for await (const object of storage.list('b', 'p')) prefixed.push(object.key);
+
+    // Assess
+    expect(keys).toEqual(['p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
+    expect(prefixed).toEqual(['p-other/x.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
+  });
+
+  it('lists nothing for a missing bucket or prefix', async () => {
+    // Act
+    const keys: string[] = [];
+    for await (const object of storage.list('nothing', 'x/')) keys.push(object.key);
+
+    // Assess
+    expect(keys).toEqual([]);
+  });
+
+  it('reports size and a fingerprint that changes when the file changes', async () => {
+    // Prepare
+    await storage.put('b', 'k', 'one');
+    const first = await storage.head('b', 'k');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    // Act
+    await storage.put('b', 'k', 'three');
+    const second = await storage.head('b', 'k');
+
+    // Assess
+    expect(first?.size).toBe(3);
+    expect(second?.size).toBe(5);
+    expect(second?.etag).not.toBe(first?.etag);
+    expect(await storage.head('b', 'missing')).toBeUndefined();
+  });
+
+  it('creates an object only once with putIfAbsent', async () => {
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => storage.putIfAbsent('b', 'runs/r1/run.json', `writer ${index}`)),
+    );
+
+    // Assess
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    expect((await storage.getBytes('b', 'runs/r1/run.json')).toString()).toBe(`writer ${winner}`);
+    expect(await readdir(join(root, 'b', 'runs', 'r1'))).toEqual(['run.json']);
+  });
+
+  it('throws NotFoundError for missing objects and deletes quietly', async () => {
+    // Act / Assess
+    await expect(storage.getBytes('b', 'missing.json')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(storage.getStream('b', 'missing.json')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(storage.delete('b', 'missing.json')).resolves.toBeUndefined();
+    expect(await getJsonIfExists(storage, 'b', 'missing.json')).toBeUndefined();
+  });
+
+  it('round-trips JSON', async () => {
+    // Act
+    await putJson(storage, 'b', 'x/doc.json', { a: [1, 'é'] });
+
+    // Assess
+    expect(await getJsonIfExists(storage, 'b', 'x/doc.json')).toEqual({ a: [1, 'é'] });
+  });
+
+  it.each(['../escape', 'a/../../b', '/abs', 'a/./b', ''])('refuses the key "%s"', async (key) => {
+    await expect(storage.put('b', key, 'x')).rejects.toBeInstanceOf(StorageError);
+  });
+
+  it.each(['..', 'a/b', ''])('refuses the bucket "%s"', async (bucket) => {
+    await expect(storage.put(bucket, 'k', 'x')).rejects.toBeInstanceOf(StorageError);
+  });
+});
