@@ -1,0 +1,35 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createBatchClient } from '../aws/batch-client.js';
+import { createS3Client } from '../aws/s3-client.js';
+import { readAwsClientConfig, readLogConfig, readSubmitterConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { RunStore } from '../run/run-store.js';
+import { S3Storage } from '../storage/s3-storage.js';
+import { BatchJobLauncher } from './batch-launcher.js';
+import { processTaskRecords, type TaskRecordDependencies } from './process-task-records.js';
+
+let dependencies: TaskRecordDependencies | undefined;
+
+/** Built once per Lambda container (clients keep their connections between invocations). */
+function buildDependencies(): TaskRecordDependencies {
+  const config = readSubmitterConfig();
+  const logger = createLogger(readLogConfig(undefined, false), { component: 'submitter' });
+  const storage = new S3Storage(createS3Client(readAwsClientConfig()));
+  return {
+    storage,
+    runStore: new RunStore(storage, config.state),
+    launcher: new BatchJobLauncher(createBatchClient(), config.batch, logger),
+    logger,
+    allowedBuckets: config.allowedBuckets,
+  };
+}
+
+/**
+ * The submitter Lambda, fed by the SQS queue that receives the task bucket's S3 notifications
+ * (event source mapping with `ReportBatchItemFailures`). A configuration error fails the whole
+ * invocation, so every message is retried and, if it persists, ends in the dead-letter queue.
+ */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  dependencies ??= buildDependencies();
+  return processTaskRecords(dependencies, event);
+};

@@ -1,0 +1,210 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { errorMessage, InvalidInputError, NotFoundError, TaskFileError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RunStore } from '../run/run-store.js';
+import type { Storage } from '../storage/storage.js';
+import { parseTaskFile } from '../task/parse-task-file.js';
+import type { Task } from '../task/task.js';
+import type { JobLauncher } from './job-launcher.js';
+import { taskFileBaseName, taskRunId } from './run-id.js';
+import { parseS3Events, type S3ObjectEvent } from './s3-event.js';
+import { submitRun } from './submit-run.js';
+
+/** Task files are a few kilobytes; anything bigger is not one. */
+export const MAX_TASK_FILE_BYTES = 1024 * 1024;
+
+export interface TaskRecordDependencies {
+  readonly storage: Storage;
+  readonly runStore: RunStore;
+  readonly launcher: JobLauncher;
+  readonly logger: Logger;
+  /** Buckets a task may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
+  readonly allowedBuckets: readonly string[];
+  readonly now?: () => Date;
+}
+
+/** What became of one task file. */
+export type TaskOutcome =
+  | {
+      readonly status: 'submitted';
+      readonly runId: string;
+      readonly shardJobId: string;
+      readonly assemblerJobId: string;
+    }
+  | { readonly status: 'duplicate'; readonly runId: string }
+  | { readonly status: 'rejected'; readonly runId: string; readonly reason: string }
+  | { readonly status: 'ignored'; readonly reason: string };
+
+/**
+ * The submitter Lambda's core: every record of an SQS batch, one after another (so two deliveries
+ * of one task file in a batch meet at the run's conditional create). Returns the partial batch
+ * response: a record is listed in `batchItemFailures` only when it may succeed later (throttling,
+ * 5xx, network, unknown errors), so SQS redelivers it and, after the queue's maximum receives,
+ * moves it to the dead-letter queue. A task that can never succeed (invalid task file or CSV, a
+ * bucket outside the allow-list, no images) gets an `error.json` beside the run records, is logged,
+ * and its message is let go.
+ */
+export async function processTaskRecords(deps: TaskRecordDependencies, event: SQSEvent): Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS, { logger: powertoolsLogger(deps.logger) });
+  const response = await processPartialResponse(
+    event,
+    (record: SQSRecord) => processTaskRecord(deps, record),
+    processor,
+    { processInParallel: false, throwOnFullBatchFailure: false },
+  );
+  return { batchItemFailures: response.batchItemFailures };
+}
+
+/**
+ * One SQS message (normally one S3 event). Throws only for failures worth retrying.
+ */
+export async function processTaskRecord(deps: TaskRecordDependencies, record: SQSRecord): Promise<TaskOutcome[]> {
+  const source = `SQS message ${record.messageId}`;
+  const log = deps.logger.child({ messageId: record.messageId });
+  let events: ReturnType<typeof parseS3Events>;
+  try {
+    events = parseS3Events(record.body, source);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    // Not an S3 event at all: no task file to name a report after; log it and let it go.
+    log.error('message is not an S3 event notification; dropping it', {
+      event: 'rejected',
+      error: errorMessage(error),
+    });
+    return [{ status: 'ignored', reason: errorMessage(error) }];
+  }
+  const outcomes: TaskOutcome[] = [];
+  for (const event of events) {
+    if (event.kind === 'test') {
+      log.info('S3 test event; nothing to do', { event: 'test-event', bucket: event.bucket });
+      outcomes.push({ status: 'ignored', reason: 's3:TestEvent' });
+      continue;
+    }
+    if (!event.eventName.startsWith('ObjectCreated:')) {
+      log.info('not an object creation; nothing to do', { event: 'ignored', eventName: event.eventName });
+      outcomes.push({ status: 'ignored', reason: event.eventName });
+      continue;
+    }
+    outcomes.push(await submitTaskObject(deps, event, log));
+  }
+  return outcomes;
+}
+
+/** Read, check and submit one uploaded task file. Throws only for failures worth retrying. */
+export async function submitTaskObject(
+  deps: TaskRecordDependencies,
+  event: S3ObjectEvent,
+  logger: Logger,
+): Promise<TaskOutcome> {
+  const location = deps.storage.describe(event.bucket, event.key);
+  const log = logger.child({ task: location });
+  let runId = taskRunId(taskFileBaseName(event.key), event.bucket, event.key, event.versionId ?? event.etag ?? '');
+  try {
+    const version = event.versionId ?? event.etag ?? (await currentEtag(deps.storage, event));
+    runId = taskRunId(taskFileBaseName(event.key), event.bucket, event.key, version);
+    const task = await readTask(deps.storage, event, location);
+    runId = taskRunId(task.jobName, event.bucket, event.key, version);
+    checkBuckets(task, deps.allowedBuckets, location);
+
+    const outcome = await submitRun(
+      { storage: deps.storage, runStore: deps.runStore, launcher: deps.launcher, logger: log, now: deps.now },
+      { task, runId, source: { location, bucket: event.bucket, key: event.key, version } },
+    );
+    if (outcome.status === 'duplicate') {
+      log.info('task file version already submitted', { event: 'duplicate', runId });
+      return { status: 'duplicate', runId };
+    }
+    // A report of an earlier, rejected upload with the same content would contradict the run now.
+    await deps.storage.delete(deps.runStore.state.bucket, deps.runStore.runKey(runId, 'error.json'));
+    log.info('run submitted', {
+      event: 'submitted',
+      runId,
+      ...outcome.counts,
+      shardJobId: outcome.launch.shardJobId,
+      assemblerJobId: outcome.launch.assemblerJobId,
+    });
+    return {
+      status: 'submitted',
+      runId,
+      shardJobId: outcome.launch.shardJobId,
+      assemblerJobId: outcome.launch.assemblerJobId,
+    };
+  } catch (error) {
+    if (!isPermanent(error)) {
+      log.warn('task submission failed; the message will be retried', {
+        event: 'retry',
+        runId,
+        error: errorMessage(error),
+        errorName: error instanceof Error ? error.name : undefined,
+      });
+      throw error;
+    }
+    const field = error instanceof InvalidInputError ? error.field : undefined;
+    const report = { message: errorMessage(error), source: location, ...(field === undefined ? {} : { field }) };
+    await deps.runStore.putError(runId, report);
+    log.error('task rejected', {
+      event: 'rejected',
+      runId,
+      error: report.message,
+      field,
+      report: deps.runStore.describe(runId, 'error.json'),
+    });
+    return { status: 'rejected', runId, reason: report.message };
+  }
+}
+
+/** Errors no retry can fix: invalid input, or an object (task file, CSV) that is not there. */
+export function isPermanent(error: unknown): boolean {
+  return error instanceof InvalidInputError || error instanceof NotFoundError;
+}
+
+async function currentEtag(storage: Storage, event: S3ObjectEvent): Promise<string> {
+  const info = await storage.head(event.bucket, event.key);
+  if (info === undefined) throw new NotFoundError(event.bucket, event.key);
+  return info.etag;
+}
+
+async function readTask(storage: Storage, event: S3ObjectEvent, location: string): Promise<Task> {
+  if (event.size !== undefined && event.size > MAX_TASK_FILE_BYTES) {
+    throw new TaskFileError(
+      `${location}: expected a task file of at most ${MAX_TASK_FILE_BYTES} bytes but received ${event.size} bytes`,
+      { source: location },
+    );
+  }
+  const bytes = await storage.getBytes(event.bucket, event.key);
+  if (bytes.length > MAX_TASK_FILE_BYTES) {
+    throw new TaskFileError(
+      `${location}: expected a task file of at most ${MAX_TASK_FILE_BYTES} bytes but received ${bytes.length} bytes`,
+      { source: location },
+    );
+  }
+  return parseTaskFile(bytes.toString('utf8'), location);
+}
+
+/** A task may only read from and write to the buckets the deployment allows. */
+export function checkBuckets(task: Task, allowedBuckets: readonly string[], location: string): void {
+  const checks = [
+    ['AWS_SRC_BUCKET', task.srcBucket],
+    ['AWS_DEST_BUCKET', task.destBucket],
+  ] as const;
+  for (const [field, bucket] of checks) {
+    if (!allowedBuckets.includes(bucket)) {
+      throw new TaskFileError(
+        `${location}: ${field} "${bucket}" is not a bucket this deployment may use; expected one of ${allowedBuckets.join(', ')}`,
+        { source: location, field },
+      );
+    }
+  }
+}
+
+function powertoolsLogger(logger: Logger) {
+  const text = (parts: unknown[]): string =>
+    parts.map((part) => (typeof part === 'string' ? part : errorMessage(part))).join(' ');
+  return {
+    debug: (...parts: unknown[]) => logger.debug(text(parts)),
+    info: (...parts: unknown[]) => logger.info(text(parts)),
+    warn: (...parts: unknown[]) => logger.warn(text(parts)),
+    error: (...parts: unknown[]) => logger.error(text(parts)),
+  };
+}
