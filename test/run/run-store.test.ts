@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunRecordError } from '../../src/errors.js';
+import type { RunRecord } from '../../src/run/run-records.js';
+import { RunStore } from '../../src/run/run-store.js';
+import { FsStorage } from '../../src/storage/fs-storage.js';
+import { parseTaskFile } from '../../src/task/parse-task-file.js';
+import { legacyTaskFile } from '../helpers/task-file.js';
+
+const task = parseTaskFile(JSON.stringify(legacyTaskFile()));
+
+function runRecord(runId: string): RunRecord {
+  return {
+    runId,
+    createdAt: '2026-11-25T00:00:00.000Z',
+    source: { location: 'tasks/a.json' },
+    task,
+    counts: { items: 1, images: 2, ignored: 0, shards: 2 },
+    ignoredSample: [],
+  };
+}
+
+describe('Class: RunStore', () => {
+  let root: string;
+  let store: RunStore;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'run-store-'));
+    store = new RunStore(new FsStorage(root), { bucket: '_iiif-batch', prefix: '' });
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('creates a run once and lays out its records as documented', async () => {
+    // Act
+    const first = await store.createRun(runRecord('r1'));
+    const second = await store.createRun(runRecord('r1'));
+    await store.putShard({ runId: 'r1', shard: 7, shardCount: 8, task, images: [], estimatedSeconds: 0 });
+
+    // Assess
+    expect([first, second]).toEqual([true, false]);
+    expect(store.describe('r1', 'run.json')).toBe(join(root, '_iiif-batch', 'runs', 'r1', 'run.json'));
+    expect((await store.getShard('r1', 7)).shard).toBe(7);
+    expect(store.runKey('r1', 'shards/00007.json')).toBe('runs/r1/shards/00007.json');
+  });
+
+  it('puts records under a prefix when the state location has one', () => {
+    // Prepare
+    const prefixed = new RunStore(new FsStorage(root), { bucket: 'tasks', prefix: 'iiif-batch' });
+
+    // Act / Assess
+    expect(prefixed.runKey('r1', 'report.json')).toBe('iiif-batch/runs/r1/report.json');
+  });
+
+  it('names the run and the missing record when a run is unknown', async () => {
+    // Act / Assess
+    await expect(store.getRun('nope')).rejects.toBeInstanceOf(RunRecordError);
+    await expect(store.getRun('nope')).rejects.toThrow(/No run "nope" at .*runs\/nope\/run.json/);
+    await expect(store.getItems('nope')).rejects.toThrow(/Run "nope" has no items.json/);
+    expect(await store.findRun('nope')).toBeUndefined();
+    expect(await store.getResult('nope', 0)).toBeUndefined();
+  });
+
+  it('lists run ids and attempts in order', async () => {
+    // Prepare
+    await store.createRun(runRecord('b-run'));
+    await store.createRun(runRecord('a-run'));
+    for (const attempt of [2, 1, 10]) {
+      await store.putAttempt({
+        runId: 'a-run',
+        attempt,
+        createdAt: '2026-11-25T00:00:00.000Z',
+        shards: [attempt],
+        launcher: 'local',
+        status: 'launched',
+      });
+    }
+
+    // Act
+    const ids: string[] = [];
+    for await (const id of store.listRunIds()) ids.push(id);
+    const attempts = await store.listAttempts('a-run');
+
+    // Assess
+    expect(ids).toEqual(['a-run', 'b-run']);
+    expect(attempts.map((attempt) => attempt.attempt)).toEqual([1, 2, 10]);
+  });
+
+  it('maps a child of a later attempt to its original shard', async () => {
+    // Prepare
+    await store.putAttempt({
+      runId: 'r1',
+      attempt: 2,
+      createdAt: '2026-11-25T00:00:00.000Z',
+      shards: [3, 9],
+      launcher: 'batch',
+      status: 'launching',
+    });
+
+    // Act / Assess
+    expect(await store.shardForChild('r1', 1, 5)).toBe(5);
+    expect(await store.shardForChild('r1', 2, 0)).toBe(3);
+    expect(await store.shardForChild('r1', 2, 1)).toBe(9);
+    await expect(store.shardForChild('r1', 2, 2)).rejects.toThrow(/covers 2 shards; there is no child 2/);
+    await expect(store.shardForChild('r1', 3, 0)).rejects.toThrow(/has no attempt 3/);
+  });
+});
