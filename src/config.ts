@@ -233,3 +233,18 @@ export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
     },
   };
 }
+
+/** What the real-browser tests need: where Chromium is, and whether its absence is a failure. */
+export interface BrowserTestConfig {
+  /** `CHROMIUM_PATH`, default `/usr/bin/chromium` (Debian's `chromium` package). */
+  readonly chromiumPath: string;
+  /** `CI=true`: a missing browser fails the tests instead of skipping them. */
+  readonly requireBrowser: boolean;
+}
+
+export function readBrowserTestConfig(env: Env = processEnv()): BrowserTestConfig {
+  return {
+    chromiumPath: optionalVar(env, 'CHROMIUM_PATH') ?? '/usr/bin/chromium',
+    requireBrowser: optionalVar(env, 'CI') === 'true',
+  };
+}
