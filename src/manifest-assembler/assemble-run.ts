@@ -1,0 +1,189 @@
+import { CsvError } from '../errors.js';
+import { naturalCompare } from '../iiif/presentation/natural-compare.js';
+import { collectionManifestKey, manifestKey } from '../iiif/presentation/presentation-keys.js';
+import type { ManifestReference } from '../iiif/presentation/presentation-model.js';
+import {
+  PRESENTATION_CACHE_CONTROL,
+  type PresentationStrategy,
+  presentationStrategy,
+} from '../iiif/presentation/presentation-strategy.js';
+import type { Logger } from '../log.js';
+import type { RunReport } from '../run/run-records.js';
+import type { RunStore } from '../run/run-store.js';
+import type { Storage } from '../storage/storage.js';
+import { csvKey, type Task } from '../task/task.js';
+import { buildCollectionModel, buildManifestModel, referenceOf } from './build-models.js';
+import { collectOutcomes, type RunOutcomes } from './collect-outcomes.js';
+import { mapLimit } from './map-limit.js';
+import type { MetadataTable } from './metadata-table.js';
+import { readMetadataCsv } from './read-metadata-csv.js';
+import { readPublishedManifests } from './read-published-manifests.js';
+
+export interface AssembleDependencies {
+  /** Where the task's source (CSV) and destination (manifests) buckets are. */
+  readonly storage: Storage;
+  /** The run's records. */
+  readonly runStore: RunStore;
+  readonly logger: Logger;
+  /** Clock for `finishedAt` (tests pass a fixed one). */
+  readonly now?: () => Date;
+  /** Reads and writes in flight at once. Default 16. */
+  readonly concurrency?: number;
+}
+
+/**
+ * The manifest assembler's core: turn a run's stored per-image results into IIIF manifests, the
+ * collection, and the run report.
+ *
+ * 1. Reads `run.json` (task, counts), `items.json`, every shard's result (a shard without one
+ *    "did not report": its images count as failed), and the metadata CSV.
+ * 2. Writes one manifest per item that has at least one published image (failed images are left
+ *    out; an item with none gets no manifest and is reported).
+ * 3. Writes the collection: every item manifest published in the collection (earlier runs' too),
+ *    in natural order of identifiers.
+ * 4. Writes `report.json` and returns it: status `succeeded` when every image is published.
+ *
+ * It never reads an image, a tile or an info.json, so rerunning it (after a CSV fix) is cheap.
+ *
+ * @throws CsvError when the CSV cannot be used: no manifest is written (report.json records why)
+ * @throws RunRecordError when the run or its items are missing
+ */
+export async function assembleRun(deps: AssembleDependencies, input: { runId: string }): Promise<RunReport> {
+  const { storage, runStore } = deps;
+  const now = deps.now ?? (() => new Date());
+  const concurrency = deps.concurrency ?? 16;
+  const { runId } = input;
+  const logger = deps.logger.child({ runId });
+
+  const run = await runStore.getRun(runId);
+  const { task } = run;
+  const items = await runStore.getItems(runId);
+  const outcomes = await collectOutcomes(runStore, runId, run.counts.shards, items, logger, concurrency);
+  logger.info('results collected', {
+    items: items.length,
+    images: outcomes.images,
+    failed: outcomes.failures.length,
+    missingShards: outcomes.missingShards,
+  });
+
+  let table: MetadataTable;
+  try {
+    table = await readMetadataCsv(storage, task);
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const report = buildReport({
+      runId,
+      task,
+      ignored: run.counts.ignored,
+      outcomes,
+      finishedAt: now(),
+      manifests: [],
+      itemsWithoutManifest: outcomes.items.map((item) => item.id),
+      collection: undefined,
+      csv: { key: csvKey(task), unmatchedRows: [], itemsWithoutRow: [], error: error.message },
+    });
+    await runStore.putReport(report);
+    throw error;
+  }
+  for (const warning of table.warnings) logger.warn(warning);
+
+  const strategy = presentationStrategy(task.settings.presentationVersion);
+  const publishable = outcomes.items.filter((item) => item.pages.length > 0);
+  const written = await mapLimit(publishable, concurrency, async (item) => {
+    const model = buildManifestModel(task, item.id, item.pages, table.rows.get(item.id));
+    const key = manifestKey(task, item.id);
+    await putDocument(storage, task, key, strategy.manifest(model), strategy);
+    logger.debug('manifest written', { item: item.id, key, canvases: model.canvases.length });
+    return { item: item.id, key, url: model.id, canvases: model.canvases.length, reference: referenceOf(model) };
+  });
+
+  // The collection lists what is published, not only this run's items: earlier runs' manifests too.
+  const thisRun = new Set(written.map((entry) => entry.item));
+  const references = await readPublishedManifests(storage, task, thisRun, logger, concurrency);
+  const earlierItems = new Set(references.keys());
+  for (const entry of written) references.set(entry.item, entry.reference);
+  let collection: RunReport['collection'];
+  if (references.size > 0) {
+    const ordered: ManifestReference[] = [...references.entries()]
+      .sort(([a], [b]) => naturalCompare(a, b))
+      .map(([, reference]) => reference);
+    const model = buildCollectionModel(task, ordered, table.rows.get(task.collectionId));
+    const key = collectionManifestKey(task);
+    await putDocument(storage, task, key, strategy.collection(model), strategy);
+    collection = { key, url: model.id, items: ordered.length };
+  }
+
+  const runItems = new Set(outcomes.items.map((item) => item.id));
+  const unmatchedRows = [...table.rows.keys()].filter(
+    (id) => id !== task.collectionId && !runItems.has(id) && !earlierItems.has(id),
+  );
+  const itemsWithoutRow = outcomes.items.map((item) => item.id).filter((id) => !table.rows.has(id));
+  const report = buildReport({
+    runId,
+    task,
+    ignored: run.counts.ignored,
+    outcomes,
+    finishedAt: now(),
+    manifests: written.map(({ item, key, url, canvases }) => ({ item, key, url, canvases })),
+    itemsWithoutManifest: outcomes.items.filter((item) => item.pages.length === 0).map((item) => item.id),
+    collection,
+    csv: { key: csvKey(task), unmatchedRows, itemsWithoutRow },
+  });
+  await runStore.putReport(report);
+  logger.info('run assembled', {
+    status: report.status,
+    manifests: report.counts.manifests,
+    failed: report.counts.failed,
+    collection: collection?.url,
+    report: runStore.describe(runId, 'report.json'),
+  });
+  return report;
+}
+
+async function putDocument(
+  storage: Storage,
+  task: Task,
+  key: string,
+  document: unknown,
+  strategy: PresentationStrategy,
+): Promise<void> {
+  await storage.put(task.destBucket, key, `${JSON.stringify(document, null, 2)}\n`, {
+    contentType: strategy.mediaType,
+    cacheControl: PRESENTATION_CACHE_CONTROL,
+  });
+}
+
+function buildReport(parts: {
+  runId: string;
+  task: Task;
+  ignored: number;
+  outcomes: RunOutcomes;
+  finishedAt: Date;
+  manifests: RunReport['manifests'];
+  itemsWithoutManifest: readonly string[];
+  collection: RunReport['collection'];
+  csv: RunReport['csv'];
+}): RunReport {
+  const { outcomes } = parts;
+  const complete =
+    outcomes.failures.length === 0 && outcomes.missingShards.length === 0 && parts.csv.error === undefined;
+  return {
+    runId: parts.runId,
+    finishedAt: parts.finishedAt.toISOString(),
+    status: complete ? 'succeeded' : 'failed',
+    counts: {
+      images: outcomes.images,
+      tiled: outcomes.tiled,
+      skipped: outcomes.skipped,
+      failed: outcomes.failures.length,
+      ignored: parts.ignored,
+      manifests: parts.manifests.length,
+    },
+    failures: outcomes.failures,
+    missingShards: outcomes.missingShards,
+    manifests: parts.manifests,
+    itemsWithoutManifest: [...parts.itemsWithoutManifest].sort(naturalCompare),
+    collection: parts.collection,
+    csv: parts.csv,
+  };
+}

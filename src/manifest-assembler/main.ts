@@ -1,0 +1,37 @@
+import { readJobConfig, readLogConfig } from '../config.js';
+import { InvalidInputError, RunRecordError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { createLogger, type Logger } from '../log.js';
+import { RunStore } from '../run/run-store.js';
+import { createStorage } from '../storage/create-storage.js';
+import { assembleRun } from './assemble-run.js';
+
+/**
+ * Container entry point of the manifest assembler (the job that runs after every shard worker).
+ * Environment: `IIIF_BATCH_RUN_ID`, `IIIF_BATCH_STATE_BUCKET`/`IIIF_BATCH_STATE_PREFIX` (S3) or
+ * `IIIF_BATCH_LOCAL_ROOT` (filesystem), `LOG_FORMAT`, `LOG_LEVEL`.
+ *
+ * Exit status: 0 every image published; 1 the run finished with failed images or shards that did
+ * not report (or an unexpected error); 2 invalid input (a bad CSV, configuration, or no such run):
+ * then no manifest is written.
+ */
+async function main(): Promise<ExitCode> {
+  let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'manifest-assembler' });
+  try {
+    logger = createLogger(readLogConfig(), { job: 'manifest-assembler' });
+    const config = readJobConfig();
+    const storage = await createStorage({ localRoot: config.localRoot });
+    const runStore = new RunStore(storage, config.state);
+    const report = await assembleRun({ storage, runStore, logger }, { runId: config.runId });
+    return report.status === 'succeeded' ? ExitCode.Ok : ExitCode.Failed;
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof RunRecordError) {
+      logger.error(error.message, { error });
+      return ExitCode.Invalid;
+    }
+    logger.error('manifest assembler failed', { error });
+    return ExitCode.Failed;
+  }
+}
+
+process.exitCode = await main();
