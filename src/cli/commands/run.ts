@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { cpuCount, processEnv, readLogConfig } from '../../config.js';
 import { runLocal } from '../../local/run-local.js';
@@ -87,7 +88,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {
         process.stdout.write(formatRunSummary(summary));
-        process.stdout.write(`Look at it: npx iiif-batch serve ${argv.localRoot}  (then open the printed address)\n`);
+        const served = join(argv.localRoot, task.destBucket);
+        process.stdout.write(
+          `Look at it: npx iiif-batch serve ${served} --port ${servePort(task.destUrl)}  (DEST_URL ${task.destUrl} must point there)\n`,
+        );
       }
       process.exitCode = summary.exitCode;
     } catch (error) {
@@ -95,3 +99,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
   },
 };
+
+/** The port a local preview should use so that DEST_URL resolves (8080 when DEST_URL names none). */
+function servePort(destUrl: string): string {
+  const url = new URL(destUrl);
+  return url.port !== '' ? url.port : '8080';
+}
