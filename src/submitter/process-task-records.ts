@@ -103,7 +103,11 @@ export async function submitTaskObject(
   try {
     const version = event.versionId ?? event.etag ?? (await currentEtag(deps.storage, event));
     runId = taskRunId(taskFileBaseName(event.key), event.bucket, event.key, version);
-    const task = await readTask(deps.storage, event, location);
+    const text = await readTaskText(deps.storage, event, location);
+    // Name the run (and so an error report) after the jobName even when the file is invalid.
+    const jobName = jobNameOf(text);
+    if (jobName !== undefined) runId = taskRunId(jobName, event.bucket, event.key, version);
+    const task = parseTaskFile(text, location);
     runId = taskRunId(task.jobName, event.bucket, event.key, version);
     checkBuckets(task, deps.allowedBuckets, location);
 
@@ -165,7 +169,7 @@ async function currentEtag(storage: Storage, event: S3ObjectEvent): Promise<stri
   return info.etag;
 }
 
-async function readTask(storage: Storage, event: S3ObjectEvent, location: string): Promise<Task> {
+async function readTaskText(storage: Storage, event: S3ObjectEvent, location: string): Promise<string> {
   if (event.size !== undefined && event.size > MAX_TASK_FILE_BYTES) {
     throw new TaskFileError(
       `${location}: expected a task file of at most ${MAX_TASK_FILE_BYTES} bytes but received ${event.size} bytes`,
@@ -179,7 +183,18 @@ async function readTask(storage: Storage, event: S3ObjectEvent, location: string
       { source: location },
     );
   }
-  return parseTaskFile(bytes.toString('utf8'), location);
+  return bytes.toString('utf8');
+}
+
+/** The `jobName` of an invalid task file, if it is JSON with a usable one (to name its error report). */
+function jobNameOf(text: string): string | undefined {
+  try {
+    const document: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+    const name = (document as { jobName?: unknown } | null)?.jobName;
+    return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A task may only read from and write to the buckets the deployment allows. */
