@@ -248,3 +248,102 @@ export function readBrowserTestConfig(env: Env = processEnv()): BrowserTestConfi
     requireBrowser: optionalVar(env, 'CI') === 'true',
   };
 }
+
+/** Environment of the operator CLI's cloud commands (flags take precedence over these). */
+export const CLI_ENV = {
+  /** Bucket that triggers the pipeline: task files go under `tasks/` (default: the state bucket). */
+  taskBucket: 'IIIF_BATCH_TASK_BUCKET',
+  /** The SQS queue fed by the task bucket's notifications (`dlq --redrive` moves messages back to it). */
+  queueUrl: 'IIIF_BATCH_QUEUE_URL',
+  /** The dead-letter queue of that queue. */
+  dlqUrl: 'IIIF_BATCH_DLQ_URL',
+} as const;
+
+/** Cloud settings given as CLI flags; each overrides its environment variable. */
+export interface CliCloudFlags {
+  readonly bucket?: string | undefined;
+  readonly stateBucket?: string | undefined;
+  readonly statePrefix?: string | undefined;
+  readonly queueUrl?: string | undefined;
+  readonly dlqUrl?: string | undefined;
+  readonly jobQueue?: string | undefined;
+  readonly workerJobDefinition?: string | undefined;
+  readonly assemblerJobDefinition?: string | undefined;
+  readonly region?: string | undefined;
+  readonly endpointUrl?: string | undefined;
+}
+
+/**
+ * What the operator CLI's cloud commands may need. Every value is optional here: each command
+ * asks for the ones it uses and names the flag and variable when one is missing.
+ */
+export interface CliCloudConfig {
+  /** `--bucket`, `IIIF_BATCH_TASK_BUCKET`, else the state bucket. */
+  readonly taskBucket: string | undefined;
+  /** `--state-bucket`/`IIIF_BATCH_STATE_BUCKET` (else the task bucket) and `IIIF_BATCH_STATE_PREFIX`. */
+  readonly state: StateLocation | undefined;
+  readonly queueUrl: string | undefined;
+  readonly dlqUrl: string | undefined;
+  /** Batch submission settings; queue and definitions may be missing (then taken from the run's earlier jobs). */
+  readonly batch: Omit<BatchSubmitConfig, 'jobQueue' | 'workerJobDefinition' | 'assemblerJobDefinition'> & {
+    readonly jobQueue: string | undefined;
+    readonly workerJobDefinition: string | undefined;
+    readonly assemblerJobDefinition: string | undefined;
+  };
+  /** `--region` (otherwise the SDK reads `AWS_REGION` and the shared config itself). */
+  readonly region: string | undefined;
+  /** `--endpoint-url` for every AWS client (otherwise the SDK reads `AWS_ENDPOINT_URL[_<SERVICE>]`). */
+  readonly endpointUrl: string | undefined;
+  readonly aws: AwsClientConfig;
+}
+
+export function readCliCloudConfig(flags: CliCloudFlags = {}, env: Env = processEnv()): CliCloudConfig {
+  const pick = (flag: string | undefined, name: string): string | undefined => {
+    const value = flag?.trim();
+    return value === undefined || value === '' ? optionalVar(env, name) : value;
+  };
+  const url = (value: string | undefined, flag: string, name: string): string | undefined => {
+    if (value === undefined) return undefined;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw new ConfigError(`Expected an absolute http(s) URL for ${flag} (${name}) but received "${value}"`, name);
+    }
+    return value;
+  };
+  const stateBucketSetting = pick(flags.stateBucket, SUBMITTER_ENV.stateBucket);
+  const taskBucket = pick(flags.bucket, CLI_ENV.taskBucket) ?? stateBucketSetting;
+  const stateBucket = stateBucketSetting ?? taskBucket;
+  const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
+  return {
+    taskBucket,
+    state:
+      stateBucket === undefined
+        ? undefined
+        : {
+            bucket: stateBucket,
+            prefix: (pick(flags.statePrefix, SUBMITTER_ENV.statePrefix) ?? '').replace(/^\/+|\/+$/g, ''),
+          },
+    queueUrl: url(pick(flags.queueUrl, CLI_ENV.queueUrl), '--queue-url', CLI_ENV.queueUrl),
+    dlqUrl: url(pick(flags.dlqUrl, CLI_ENV.dlqUrl), '--dlq-url', CLI_ENV.dlqUrl),
+    batch: {
+      jobQueue: pick(flags.jobQueue, SUBMITTER_ENV.jobQueue),
+      allowedJobQueues: listVar(env, SUBMITTER_OPTIONAL_ENV.allowedJobQueues),
+      workerJobDefinition: pick(flags.workerJobDefinition, SUBMITTER_ENV.workerJobDefinition),
+      assemblerJobDefinition: pick(flags.assemblerJobDefinition, SUBMITTER_ENV.assemblerJobDefinition),
+      workerTimeoutSeconds:
+        workerTimeout === undefined
+          ? undefined
+          : integerVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds, 0, 60, 1_209_600),
+      assemblerTimeoutSeconds: integerVar(env, SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds, 3600, 60, 1_209_600),
+      attempts: integerVar(env, SUBMITTER_OPTIONAL_ENV.jobAttempts, 3, 1, 10),
+    },
+    region: flags.region?.trim() || undefined,
+    endpointUrl: url(flags.endpointUrl?.trim() || undefined, '--endpoint-url', 'AWS_ENDPOINT_URL'),
+    aws: readAwsClientConfig(env),
+  };
+}
