@@ -1,0 +1,260 @@
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NotFoundError, StorageError } from '../../src/errors.js';
+import { isTransientAwsError, S3Storage } from '../../src/storage/s3-storage.js';
+
+/** An error shaped as the SDK throws it after its own retries. */
+function awsError(name: string, status: number, message = name): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
+}
+
+/**
+ * The S3 adapter's handling of answers an emulator cannot produce (conditional-create conflicts,
+ * throttling, permissions), with a mocked S3 client.
+ */
+describe('S3Storage error handling', () => {
+  const s3 = mockClient(S3Client);
+  const storage = new S3Storage(new S3Client({ region: 'us-east-1' }), { conflictDelayMs: 0 });
+
+  beforeEach(() => {
+    s3.reset();
+  });
+  afterEach(() => {
+    s3.reset();
+  });
+
+  describe('putIfAbsent', () => {
+    it('creates with IfNoneMatch "*" and the content headers', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).resolves({ ETag: '"e"' });
+
+      // Act
+      const created = await storage.putIfAbsent('state', 'runs/r1/run.json', '{"runId":"r1"}', {
+        contentType: 'application/json',
+        cacheControl: 'no-cache',
+      });
+
+      // Assess
+      expect(created).toBe(true);
+      expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toEqual({
+        Bucket: 'state',
+        Key: 'runs/r1/run.json',
+        Body: '{"runId":"r1"}',
+        IfNoneMatch: '*',
+        ContentType: 'application/json',
+        CacheControl: 'no-cache',
+      });
+    });
+
+    it('returns false on 412 PreconditionFailed (the object exists)', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).rejects(
+        awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
+      );
+
+      // Act / Assess
+      expect(await storage.putIfAbsent('state', 'runs/r1/run.json', '{}')).toBe(false);
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    });
+
+    it('retries 409 ConditionalRequestConflict until S3 decides', async () => {
+      // Prepare
+      s3.on(PutObjectCommand)
+        .rejectsOnce(awsError('ConditionalRequestConflict', 409))
+        .rejectsOnce(awsError('ConditionalRequestConflict', 409))
+        .rejectsOnce(awsError('PreconditionFailed', 412));
+
+      // Act
+      const created = await storage.putIfAbsent('state', 'runs/r1/run.json', Readable.from([Buffer.from('{}')]));
+
+      // Assess
+      expect(created).toBe(false);
+      const calls = s3.commandCalls(PutObjectCommand);
+      expect(calls).toHaveLength(3);
+      // A streamed body is buffered so every retry sends the same bytes.
+      for (const call of calls) expect(Buffer.from(call.args[0].input.Body as Buffer).toString()).toBe('{}');
+    });
+
+    it('creates after a conflict that clears', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).rejectsOnce(awsError('ConditionalRequestConflict', 409)).resolves({});
+
+      // Act / Assess
+      expect(await storage.putIfAbsent('state', 'k', 'v')).toBe(true);
+    });
+
+    it('gives up on a conflict that persists with a transient StorageError', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).rejects(awsError('ConditionalRequestConflict', 409));
+
+      // Act
+      const error = await storage.putIfAbsent('state', 'k', 'v').catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as StorageError).transient).toBe(true);
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(5);
+    });
+  });
+
+  it('maps NoSuchKey on a read to NotFoundError and NotFound on head to undefined', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(awsError('NoSuchKey', 404, 'The specified key does not exist.'));
+    s3.on(HeadObjectCommand).rejects(awsError('NotFound', 404));
+
+    // Act / Assess
+    await expect(storage.getBytes('src', 'a.tif')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(storage.getStream('src', 'a.tif')).rejects.toThrow('No object at s3://src/a.tif');
+    expect(await storage.head('src', 'a.tif')).toBeUndefined();
+  });
+
+  it('marks throttling and 5xx as transient, permission problems as permanent', async () => {
+    // Prepare
+    s3.on(GetObjectCommand, { Key: 'slow' }).rejects(awsError('SlowDown', 503, 'Please reduce your request rate.'));
+    s3.on(GetObjectCommand, { Key: 'broken' }).rejects(awsError('InternalError', 500));
+    s3.on(GetObjectCommand, { Key: 'secret' }).rejects(awsError('AccessDenied', 403, 'Access Denied'));
+
+    // Act
+    const slow = await storage.getBytes('src', 'slow').catch((caught: unknown) => caught);
+    const broken = await storage.getBytes('src', 'broken').catch((caught: unknown) => caught);
+    const secret = await storage.getBytes('src', 'secret').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(slow).toBeInstanceOf(StorageError);
+    expect((slow as StorageError).transient).toBe(true);
+    expect((slow as Error).message).toBe(
+      'S3 read of s3://src/slow failed: SlowDown (HTTP 503): Please reduce your request rate.',
+    );
+    expect((broken as StorageError).transient).toBe(true);
+    expect((secret as StorageError).transient).toBe(false);
+    expect((secret as Error).message).toContain('the role lacks permission for this bucket or key');
+  });
+
+  it('recognises network failures as transient', () => {
+    // Act / Assess
+    expect(isTransientAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isTransientAwsError(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toBe(true);
+    expect(isTransientAwsError(awsError('InvalidBucketName', 400))).toBe(false);
+  });
+
+  it('follows continuation tokens and refuses a truncated page without one', async () => {
+    // Prepare
+    const when = new Date('2025-01-01T00:00:00Z');
+    s3.on(ListObjectsV2Command, { ContinuationToken: undefined }).resolves({
+      IsTruncated: true,
+      NextContinuationToken: 't1',
+      Contents: [{ Key: 'p/a', Size: 1, ETag: '"a"', LastModified: when }],
+    });
+    s3.on(ListObjectsV2Command, { ContinuationToken: 't1' }).resolves({
+      IsTruncated: false,
+      Contents: [{ Key: 'p/b', Size: 2, ETag: '"b"', LastModified: when }],
+    });
+
+    // Act
+    const listed = [];
+    for await (const object of storage.list('src', 'p/')) listed.push(object);
+
+    // Assess
+    expect(listed).toEqual([
+      { key: 'p/a', size: 1, etag: 'a', lastModified: when },
+      { key: 'p/b', size: 2, etag: 'b', lastModified: when },
+    ]);
+    expect(s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input)).toEqual([
+      { Bucket: 'src', Prefix: 'p/', MaxKeys: 1000, ContinuationToken: undefined },
+      { Bucket: 'src', Prefix: 'p/', MaxKeys: 1000, ContinuationToken: 't1' },
+    ]);
+
+    // Prepare (a store that breaks the protocol)
+    s3.reset();
+    s3.on(ListObjectsV2Command).resolves({ IsTruncated: true, Contents: [] });
+
+    // Act
+    const error = await (async () => {
+      for await (const _object of storage.list('src', 'p/')) {
+        // nothing
+      }
+    })().catch((caught: unknown) => caught);
+
+    // Assess
+    expect((error as Error).message).toBe('Listing s3://src/p/ was truncated but the store sent no continuation token');
+  });
+
+  it('aborts a multipart upload whose part fails', async () => {
+    // Prepare
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+    s3.on(UploadPartCommand).resolvesOnce({ ETag: '"p1"' }).rejects(awsError('InternalError', 500));
+    s3.on(AbortMultipartUploadCommand).resolves({});
+    const parts = new S3Storage(new S3Client({ region: 'us-east-1' }), { partSize: 5 * 1024 * 1024 });
+    const body = Readable.from([Buffer.alloc(6 * 1024 * 1024), Buffer.alloc(6 * 1024 * 1024)]);
+
+    // Act
+    const error = await parts
+      .put('pub', 'big.jpg', body, { contentType: 'image/jpeg' })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).transient).toBe(true);
+    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'pub',
+      Key: 'big.jpg',
+      ContentType: 'image/jpeg',
+    });
+    expect(s3.commandCalls(AbortMultipartUploadCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'pub',
+      Key: 'big.jpg',
+      UploadId: 'up-1',
+    });
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('sends parts of the configured size, the last one shorter', async () => {
+    // Prepare
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-2' });
+    s3.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => ({ ETag: `"p${input.PartNumber}"` }));
+    s3.on(CompleteMultipartUploadCommand).resolves({});
+    const parts = new S3Storage(new S3Client({ region: 'us-east-1' }), { partSize: 5 * 1024 * 1024 });
+    const size = 11 * 1024 * 1024 + 17;
+    const body = Readable.from([Buffer.alloc(size, 3)]);
+
+    // Act
+    await parts.put('pub', 'big.jpg', body);
+
+    // Assess
+    const sizes = s3.commandCalls(UploadPartCommand).map((call) => (call.args[0].input.Body as Buffer).length);
+    expect(sizes).toEqual([5 * 1024 * 1024, 5 * 1024 * 1024, 1024 * 1024 + 17]);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input.MultipartUpload).toEqual({
+      Parts: [
+        { PartNumber: 1, ETag: '"p1"' },
+        { PartNumber: 2, ETag: '"p2"' },
+        { PartNumber: 3, ETag: '"p3"' },
+      ],
+    });
+  });
+
+  it('validates its options', () => {
+    // Act / Assess
+    expect(() => new S3Storage(new S3Client({ region: 'us-east-1' }), { partSize: 1024 })).toThrow(
+      'Expected integer between 5242880 and 5368709120 for partSize but received 1024',
+    );
+    expect(() => new S3Storage(new S3Client({ region: 'us-east-1' }), { listPageSize: 0 })).toThrow(
+      'Expected integer between 1 and 1000 for listPageSize but received 0',
+    );
+  });
+});
