@@ -83,22 +83,7 @@ export function parseMetadataCsv(text: string, source: string): MetadataTable {
       row: 1,
     });
   }
-  let records = parseRecords(normalised, ',', source);
-  let columns = readHeader(records[0]?.fields ?? []);
-  if (!columns.some((column) => column.role === 'identifier')) {
-    for (const delimiter of DELIMITERS.slice(1)) {
-      const end = normalised.indexOf('\n');
-      const firstLine = end < 0 ? normalised : normalised.slice(0, end);
-      if (!firstLine.includes(delimiter)) continue;
-      const retried = parseRecords(normalised, delimiter, source);
-      const retriedColumns = readHeader(retried[0]?.fields ?? []);
-      if (retriedColumns.some((column) => column.role === 'identifier')) {
-        records = retried;
-        columns = retriedColumns;
-        break;
-      }
-    }
-  }
+  const { records, columns } = parseWithDelimiter(normalised, source);
   const header = records[0];
   if (header === undefined) {
     throw new CsvError(`${source}: the CSV is empty; expected a header row with an identifier column`, {
@@ -276,6 +261,34 @@ function parseRecords(text: string, delimiter: string, source: string): CsvRecor
     const inner = record.reduce((count, field) => count + countLineBreaks(field), 0);
     return { fields: record, line: info.lines - inner };
   });
+}
+
+/**
+ * Parse with `,`; when that fails or gives no identifier column, and the first line holds `;` or a
+ * tab, try that delimiter instead. The comma attempt's error wins when no other delimiter works.
+ */
+function parseWithDelimiter(text: string, source: string): { records: CsvRecord[]; columns: Column[] } {
+  const attempt = (delimiter: string): { records: CsvRecord[]; columns: Column[] } | CsvError => {
+    try {
+      const records = parseRecords(text, delimiter, source);
+      return { records, columns: readHeader(records[0]?.fields ?? []) };
+    } catch (error) {
+      if (error instanceof CsvError) return error;
+      throw error;
+    }
+  };
+  const hasIdentifier = (columns: readonly Column[]): boolean => columns.some((column) => column.role === 'identifier');
+  const comma = attempt(',');
+  if (!(comma instanceof CsvError) && hasIdentifier(comma.columns)) return comma;
+  const end = text.indexOf('\n');
+  const firstLine = end < 0 ? text : text.slice(0, end);
+  for (const delimiter of DELIMITERS.slice(1)) {
+    if (!firstLine.includes(delimiter)) continue;
+    const other = attempt(delimiter);
+    if (!(other instanceof CsvError) && hasIdentifier(other.columns)) return other;
+  }
+  if (comma instanceof CsvError) throw comma;
+  return comma;
 }
 
 function readHeader(fields: readonly string[]): Column[] {
