@@ -158,9 +158,14 @@ export class S3Storage implements Storage {
    * 409 ConditionalRequestConflict means another conditional write to the key was in flight; it is
    * retried (with backoff) until S3 gives a definite answer: 200 (created) or 412 (the other writer
    * won). Streamed bodies are read into memory first (run records are small) so a retry can resend.
+   *
+   * A HEAD request first answers the common case (a redelivered message, long after the first
+   * create) without a write, and keeps that case correct on S3-compatible stores and emulators that
+   * ignore `If-None-Match`; only the conditional PUT closes the race between concurrent creators.
    */
   public async putIfAbsent(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<boolean> {
     const bytes = body instanceof Readable ? (await readUpTo(body, Number.POSITIVE_INFINITY, bucket, key)).bytes : body;
+    if ((await this.head(bucket, key)) !== undefined) return false;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.send(

@@ -40,6 +40,10 @@ describe('S3Storage error handling', () => {
   });
 
   describe('putIfAbsent', () => {
+    beforeEach(() => {
+      s3.on(HeadObjectCommand).rejects(awsError('NotFound', 404));
+    });
+
     it('creates with IfNoneMatch "*" and the content headers', async () => {
       // Prepare
       s3.on(PutObjectCommand).resolves({ ETag: '"e"' });
@@ -62,7 +66,16 @@ describe('S3Storage error handling', () => {
       });
     });
 
-    it('returns false on 412 PreconditionFailed (the object exists)', async () => {
+    it('returns false without writing when the object is already there', async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({ ContentLength: 2, ETag: '"e"' });
+
+      // Act / Assess
+      expect(await storage.putIfAbsent('state', 'runs/r1/run.json', '{}')).toBe(false);
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
+
+    it('returns false on 412 PreconditionFailed (created by someone else since the check)', async () => {
       // Prepare
       s3.on(PutObjectCommand).rejects(
         awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),

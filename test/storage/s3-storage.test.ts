@@ -141,6 +141,17 @@ describe('S3Storage against a local S3 emulator', () => {
     expect(new Set(listed).size).toBe(2500);
   });
 
+  it('creates an object once: a later putIfAbsent finds it and writes nothing', async () => {
+    // Act
+    const first = await storage.putIfAbsent(bucket, 'runs/r1/run.json', '{"n":1}', { contentType: 'application/json' });
+    const second = await storage.putIfAbsent(bucket, 'runs/r1/run.json', '{"n":2}');
+
+    // Assess
+    expect(first).toBe(true);
+    expect(second).toBe(false);
+    expect((await storage.getBytes(bucket, 'runs/r1/run.json')).toString()).toBe('{"n":1}');
+  });
+
   it('reports a missing object as absent or NotFoundError, and deletes idempotently', async () => {
     // Prepare
     await storage.put(bucket, 'gone.json', '{}');
