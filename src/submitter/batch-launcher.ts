@@ -77,7 +77,7 @@ export class BatchJobLauncher implements JobLauncher {
     }
     const queue = chooseQueue(request.task.jobQueue, this.config);
     if (request.task.jobQueue !== undefined && queue.source === 'default') {
-      this.logger.warn('Task file names a job queue this deployment does not allow; using the default queue', {
+      this.logger.info('Task file names a job queue this deployment does not allow; using the default queue', {
         runId: request.runId,
         requestedQueue: request.task.jobQueue,
         jobQueue: queue.jobQueue,
@@ -118,6 +118,23 @@ export class BatchJobLauncher implements JobLauncher {
       jobQueueSource: queue.source,
     });
     return { shardJobId, assemblerJobId, completed: false, jobQueue: queue.jobQueue, jobQueueSource: queue.source };
+  }
+
+  /**
+   * Submit the manifest assembler alone, depending on nothing (`iiif-batch assemble`): it rewrites
+   * the manifests and collection from the stored per-image results. `shards` is ignored.
+   */
+  public async launchAssembler(request: LaunchRequest): Promise<{ assemblerJobId: string; jobQueue: string }> {
+    const queue = chooseQueue(request.task.jobQueue, this.config);
+    const { dependsOn: _none, ...input } = submitJobInputs(request, this.config, queue.jobQueue).assembler('');
+    const assemblerJobId = await this.submit(input, request.runId);
+    this.logger.info('Submitted the assembler job alone', {
+      runId: request.runId,
+      attempt: request.attempt,
+      assemblerJobId,
+      jobQueue: queue.jobQueue,
+    });
+    return { assemblerJobId, jobQueue: queue.jobQueue };
   }
 
   private async submit(input: SubmitJobCommandInput, runId: string): Promise<string> {
