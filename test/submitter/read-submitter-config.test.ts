@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { readAwsClientConfig, readSubmitterConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const BASE = {
+  IIIF_BATCH_STATE_BUCKET: 'iiif-tasks',
+  IIIF_BATCH_ALLOWED_BUCKETS: 'img-src, img-pub ,',
+  IIIF_BATCH_JOB_QUEUE: 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif',
+  IIIF_BATCH_WORKER_JOB_DEFINITION: 'iiif-shard-worker',
+  IIIF_BATCH_ASSEMBLER_JOB_DEFINITION: 'iiif-manifest-assembler',
+};
+
+describe('readSubmitterConfig', () => {
+  it('reads the stack environment with defaults for the optional settings', () => {
+    // Act
+    const config = readSubmitterConfig({ ...BASE, IIIF_BATCH_STATE_PREFIX: '/pipeline/' });
+
+    // Assess
+    expect(config).toEqual({
+      state: { bucket: 'iiif-tasks', prefix: 'pipeline' },
+      allowedBuckets: ['img-src', 'img-pub'],
+      batch: {
+        jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif',
+        allowedJobQueues: [],
+        workerJobDefinition: 'iiif-shard-worker',
+        assemblerJobDefinition: 'iiif-manifest-assembler',
+        workerTimeoutSeconds: undefined,
+        assemblerTimeoutSeconds: 3600,
+        attempts: 3,
+      },
+    });
+  });
+
+  it('reads the optional queue allow-list, timeouts and attempts', () => {
+    // Act
+    const config = readSubmitterConfig({
+      ...BASE,
+      IIIF_BATCH_ALLOWED_JOB_QUEUES: 'iiif-large,iiif-ondemand',
+      IIIF_BATCH_WORKER_TIMEOUT_SECONDS: '7200',
+      IIIF_BATCH_ASSEMBLER_TIMEOUT_SECONDS: '900',
+      IIIF_BATCH_JOB_ATTEMPTS: '5',
+    });
+
+    // Assess
+    expect(config.batch).toMatchObject({
+      allowedJobQueues: ['iiif-large', 'iiif-ondemand'],
+      workerTimeoutSeconds: 7200,
+      assemblerTimeoutSeconds: 900,
+      attempts: 5,
+    });
+  });
+
+  it('names the missing or malformed variable', () => {
+    // Act / Assess
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_ALLOWED_BUCKETS: ' , ' })).toThrow(ConfigError);
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_ALLOWED_BUCKETS: '' })).toThrow(
+      'Expected a comma-separated list of bucket names for IIIF_BATCH_ALLOWED_BUCKETS but received nothing',
+    );
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_JOB_QUEUE: undefined })).toThrow(
+      'Missing environment variable IIIF_BATCH_JOB_QUEUE',
+    );
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_WORKER_TIMEOUT_SECONDS: '30' })).toThrow(
+      'Expected integer between 60 and 1209600 for IIIF_BATCH_WORKER_TIMEOUT_SECONDS but received "30"',
+    );
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_JOB_ATTEMPTS: '11' })).toThrow(
+      'Expected integer between 1 and 10 for IIIF_BATCH_JOB_ATTEMPTS but received "11"',
+    );
+  });
+});
+
+describe('readAwsClientConfig', () => {
+  it('turns on path-style addressing only when asked', () => {
+    // Act / Assess
+    expect(readAwsClientConfig({})).toEqual({ s3ForcePathStyle: false });
+    expect(readAwsClientConfig({ S3_FORCE_PATH_STYLE: 'true' })).toEqual({ s3ForcePathStyle: true });
+    expect(() => readAwsClientConfig({ S3_FORCE_PATH_STYLE: 'sure' })).toThrow(
+      'Expected true or false for S3_FORCE_PATH_STYLE but received "sure"',
+    );
+  });
+});
