@@ -72,6 +72,24 @@ describe('presentation3.manifest', () => {
     });
   });
 
+  it('is judged by a schema check that does reject broken manifests', () => {
+    // Prepare
+    const manifest = published(presentation3.manifest(manifestModel()));
+    const { items: _items, ...withoutItems } = manifest;
+
+    // Act
+    const broken = [
+      withoutItems,
+      { ...manifest, navDate: '1979-05-02' },
+      { ...manifest, id: 'not a uri' },
+      { ...manifest, rights: 'https://example.org/terms' },
+    ].map(schemaErrors);
+
+    // Assess
+    expect(schemaErrors(manifest)).toEqual([]);
+    for (const errors of broken) expect(errors.length).toBeGreaterThan(0);
+  });
+
   it('paints each canvas with the full image and embeds its level-0 ImageService3', () => {
     // Prepare
     const model = manifestModel();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IIIF } from '@allmaps/iiif-parser';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import * as manifesto from 'manifesto.js';
 
 /** The repository's root (this file is `test/iiif/presentation/helpers/…`). */
@@ -11,8 +11,7 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 /** The official Presentation 3 JSON schema (draft-07), shared beside the repository. */
 export const SCHEMA_PATH = resolve(repoRoot, '../shared/iiif/presentation-3.schema.json');
 
-let validate: ((document: unknown) => boolean) & { errors?: ErrorObject[] | null } = Object.assign(() => false, {});
-let compiled = false;
+let validator: ValidateFunction | undefined;
 
 /**
  * Validate a document against the Presentation 3 schema. Returns the errors (empty when valid).
@@ -20,7 +19,7 @@ let compiled = false;
  * registered here after RFC 3986 (an absolute URI: scheme and rest, no spaces) and RFC 3339.
  */
 export function schemaErrors(document: unknown): string[] {
-  if (!compiled) {
+  if (validator === undefined) {
     const ajv = new Ajv({ strict: false, allErrors: true });
     ajv.addFormat('uri', {
       type: 'string',
@@ -33,11 +32,10 @@ export function schemaErrors(document: unknown): string[] {
           value,
         ),
     });
-    validate = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-    compiled = true;
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
   }
-  if (validate(document)) return [];
-  return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''}`);
+  if (validator(document)) return [];
+  return (validator.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''}`);
 }
 
 /** What a real client (manifesto.js) sees in a manifest. */
