@@ -1,0 +1,98 @@
+import { RunRecordError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { AttemptRecord, StateLocation } from '../run/run-records.js';
+import type { Task } from '../task/task.js';
+import { type RunStatus, type RunStatusDependencies, readRunStatus } from './read-run-status.js';
+import { RunStillActiveError } from './resubmit-run.js';
+
+/** Starts the manifest assembler of a run on its own. */
+export interface AssemblerLauncher {
+  readonly kind: 'local' | 'batch';
+  launchAssembler(request: {
+    readonly runId: string;
+    readonly attempt: number;
+    readonly task: Task;
+    readonly state: StateLocation;
+  }): Promise<{ readonly assemblerJobId: string; readonly completed: boolean; readonly exitCode?: number }>;
+}
+
+export interface ReassembleDependencies extends RunStatusDependencies {
+  readonly launcher: () => Promise<AssemblerLauncher>;
+  readonly logger: Logger;
+}
+
+export interface ReassembleOutcome {
+  readonly before: RunStatus;
+  /** The attempt recorded for it: no shards, only an assembler. */
+  readonly record: AttemptRecord;
+  readonly assemblerJobId: string;
+  /** Whether the assembler has already finished (locally), and its exit code then. */
+  readonly completed: boolean;
+  readonly exitCode?: number;
+}
+
+/**
+ * Rerun only the manifest assembler of a run (after a CSV correction, or when it failed): it
+ * rewrites the manifests, the collection and the report from the stored per-image results without
+ * touching a tile. Recorded as an attempt with no shards, so `status` shows its state.
+ *
+ * @throws RunRecordError for an unknown or rejected run; RunStillActiveError while shards are still
+ *   running or pending (the manifests would miss their images), unless `force`
+ */
+export async function reassembleRun(
+  deps: ReassembleDependencies,
+  request: { readonly runId: string; readonly force?: boolean },
+): Promise<ReassembleOutcome> {
+  const before = await readRunStatus(deps, request.runId);
+  if (before.state === 'rejected') {
+    throw new RunRecordError(
+      `Run "${request.runId}" was rejected by the submitter (${before.rejection?.message ?? 'no reason recorded'}); it has nothing to assemble`,
+      request.runId,
+    );
+  }
+  const active = before.shards.running + before.shards.pending;
+  const assemblerActive = before.assembler.state === 'running' || before.assembler.state === 'pending';
+  if (request.force !== true && (active > 0 || assemblerActive)) {
+    const what = [
+      ...(active > 0 ? [`${active} shard(s) running or pending`] : []),
+      ...(assemblerActive ? [`the assembler of attempt ${before.assembler.attempt} is ${before.assembler.state}`] : []),
+    ].join(' and ');
+    throw new RunStillActiveError(
+      `Run "${request.runId}" is still running (${what}); assembling now would leave their images out. Wait (iiif-batch status ${request.runId}) or pass --force`,
+    );
+  }
+  const run = await deps.runStore.getRun(request.runId);
+  const launcher = await deps.launcher();
+  const now = deps.now ?? (() => new Date());
+  const attempt = before.attempts.reduce((max, record) => Math.max(max, record.attempt), 0) + 1;
+  const pending: AttemptRecord = {
+    runId: request.runId,
+    attempt,
+    createdAt: now().toISOString(),
+    shards: [],
+    launcher: launcher.kind,
+    status: 'launching',
+  };
+  await deps.runStore.putAttempt(pending);
+  const launch = await launcher.launchAssembler({
+    runId: request.runId,
+    attempt,
+    task: run.task,
+    state: deps.runStore.state,
+  });
+  const record: AttemptRecord = { ...pending, status: 'launched', assemblerJobId: launch.assemblerJobId };
+  await deps.runStore.putAttempt(record);
+  deps.logger.info('assembler launched', {
+    event: 'assembler-launched',
+    runId: request.runId,
+    attempt,
+    assemblerJobId: launch.assemblerJobId,
+  });
+  return {
+    before,
+    record,
+    assemblerJobId: launch.assemblerJobId,
+    completed: launch.completed,
+    ...(launch.exitCode === undefined ? {} : { exitCode: launch.exitCode }),
+  };
+}

@@ -1,0 +1,71 @@
+import { basename } from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { taskRunId } from '../submitter/run-id.js';
+import { parseTaskFile } from '../task/parse-task-file.js';
+import type { Task } from '../task/task.js';
+
+/** Puts a task file where the pipeline picks it up, and says which version it stored. */
+export interface TaskFileUploader {
+  /** `s3://bucket/key` or a file path, for messages. */
+  describe(bucket: string, key: string): string;
+  /** Store the bytes; the answer is the stored version: the S3 version id when the bucket keeps versions, and the ETag. */
+  upload(bucket: string, key: string, body: Buffer): Promise<{ readonly etag: string; readonly versionId?: string }>;
+}
+
+/** Where task files go in the task bucket (the stack's notification filters on this prefix and `.json`). */
+export const TASK_PREFIX = 'tasks/';
+
+export interface SubmittedTaskFile {
+  readonly task: Task;
+  readonly bucket: string;
+  readonly key: string;
+  readonly location: string;
+  /** Version id, else ETag: what the submitter hashes into the run id. */
+  readonly version: string;
+  /** The run id the submitter gives this upload (see `taskRunId`). */
+  readonly runId: string;
+}
+
+/** `tasks/<file name>`, the default key of a task file. */
+export function defaultTaskKey(path: string): string {
+  return `${TASK_PREFIX}${basename(path)}`;
+}
+
+/**
+ * Validate a task file here (so a typo is caught before anything is uploaded), upload it to the task
+ * bucket (the upload is the trigger), and compute the run id the submitter will give it: the same
+ * bucket, key and version always make the same id.
+ *
+ * @throws TaskFileError for an invalid task file (nothing uploaded); InvalidInputError for a key
+ *   the notification would not fire for
+ */
+export async function submitTaskFile(
+  uploader: TaskFileUploader,
+  input: { readonly text: string; readonly path: string; readonly bucket: string; readonly key: string },
+): Promise<SubmittedTaskFile> {
+  const task = parseTaskFile(input.text, input.path);
+  checkTaskKey(input.key);
+  const stored = await uploader.upload(input.bucket, input.key, Buffer.from(input.text, 'utf8'));
+  const version = stored.versionId ?? stored.etag;
+  return {
+    task,
+    bucket: input.bucket,
+    key: input.key,
+    location: uploader.describe(input.bucket, input.key),
+    version,
+    runId: taskRunId(task.jobName, input.bucket, input.key, version),
+  };
+}
+
+/** A task key must be a plain key ending in `.json` (the notification's suffix filter). */
+export function checkTaskKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '' || part === '..' || part === '.')) {
+    throw new InvalidInputError(`Expected a key like tasks/name.json for --key but received "${key}"`, { field: 'key' });
+  }
+  if (!key.toLowerCase().endsWith('.json')) {
+    throw new InvalidInputError(
+      `Expected a key ending in .json for the task file (the bucket notifies the pipeline only of .json keys) but received "${key}"`,
+      { field: 'key' },
+    );
+  }
+}
