@@ -1,5 +1,5 @@
 import { CsvError } from '../errors.js';
-import { naturalCompare } from '../iiif/presentation/natural-compare.js';
+import { naturalCompare } from '../plan/natural-compare.js';
 import { collectionManifestKey, manifestKey } from '../iiif/presentation/presentation-keys.js';
 import type { ManifestReference } from '../iiif/presentation/presentation-model.js';
 import {

@@ -1,5 +1,5 @@
 import { RunRecordError } from '../errors.js';
-import { naturalCompare } from '../iiif/presentation/natural-compare.js';
+import { naturalCompare } from '../plan/natural-compare.js';
 import type { Logger } from '../log.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { naturalCompare } from '../../../src/iiif/presentation/natural-compare.js';
+import { naturalCompare } from '../../../src/plan/natural-compare.js';
 import {
   canvasId,
   collectionManifestKey,
