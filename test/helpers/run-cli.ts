@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Run the compiled CLI (`bin/iiif-batch.js`) as a child process, as a user would. */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'iiif-batch.js'), ...args], {
       cwd: options.cwd ?? REPO_ROOT,

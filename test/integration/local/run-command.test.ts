@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { legacyTaskFile } from '../../helpers/task-file.js';
 import { runCli } from '../../helpers/run-cli.js';
+import { legacyTaskFile } from '../../helpers/task-file.js';
 
 /** A photo-like test image: a gradient with noise, so JPEG work and tiles are realistic. */
 async function photo(width: number, height: number): Promise<Sharp> {
@@ -34,7 +34,10 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     const good = await (await photo(1200, 900)).jpeg().toBuffer();
     await write('img-src/Coll/Box1/Folder1/page1.jpg', good);
     await write('img-src/Coll/Box1/Folder1/page10.png', await (await photo(300, 200)).png().toBuffer());
-    await write('img-src/Coll/Box1/Folder1/page2.tif', await (await photo(700, 1100)).tiff({ compression: 'lzw' }).toBuffer());
+    await write(
+      'img-src/Coll/Box1/Folder1/page2.tif',
+      await (await photo(700, 1100)).tiff({ compression: 'lzw' }).toBuffer(),
+    );
     await write('img-src/Coll/Box1/Folder1/notes.txt', 'not an image');
     await write('img-src/Coll/Box1/Folder2/Access/a.jpg', good);
     await write('img-src/Coll/Box1/Folder2/Access/truncated.jpg', good.subarray(0, Math.floor(good.length / 2)));
@@ -79,7 +82,9 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     };
     expect(summary.status).toBe('failed');
     expect(summary.counts).toMatchObject({ items: 2, images: 7, tiled: 4, failed: 3, ignored: 1, manifests: 2 });
-    const reasons = Object.fromEntries(summary.failures.map((failure) => [failure.sourceKey.split('/').pop(), failure.reason]));
+    const reasons = Object.fromEntries(
+      summary.failures.map((failure) => [failure.sourceKey.split('/').pop(), failure.reason]),
+    );
     expect(Object.keys(reasons).sort()).toEqual(['empty.jpg', 'text.jpg', 'truncated.jpg']);
     for (const reason of Object.values(reasons)) expect(String(reason).length).toBeGreaterThan(10);
     expect(existsSync(summary.report)).toBe(true);
