@@ -48,7 +48,9 @@ export class BatchStatusReader implements BatchJobReader {
     const unique = [...new Set(jobIds)];
     const views: BatchJobView[] = [];
     for (let start = 0; start < unique.length; start += DESCRIBE_BATCH) {
-      const answer = await this.client.send(new DescribeJobsCommand({ jobs: unique.slice(start, start + DESCRIBE_BATCH) }));
+      const answer = await this.client.send(
+        new DescribeJobsCommand({ jobs: unique.slice(start, start + DESCRIBE_BATCH) }),
+      );
       for (const detail of answer.jobs ?? []) {
         const view = fromDetail(detail);
         if (view !== undefined) views.push(view);

@@ -1,7 +1,13 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../exit-codes.js';
+import { assembleCommand } from './commands/assemble.js';
+import { dlqCommand } from './commands/dlq.js';
+import { resubmitCommand } from './commands/resubmit.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
+import { submitCommand } from './commands/submit.js';
 
 /**
  * The `iiif-batch` command line. Exit status: 0 success, 1 the work failed, 2 bad usage or input.
@@ -11,6 +17,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     .scriptName('iiif-batch')
     .usage('$0 <command> [options]\n\nPublish digitised collections as static IIIF, on this machine or on AWS Batch.')
     .command(runCommand)
+    .command(submitCommand)
+    .command(statusCommand)
+    .command(resubmitCommand)
+    .command(assembleCommand)
+    .command(serveCommand)
+    .command(dlqCommand)
     .demandCommand(1, 'Name a command; see --help')
     .strict()
     .recommendCommands()

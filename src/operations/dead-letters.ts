@@ -57,8 +57,8 @@ export interface DeadLetterDependencies {
   readonly queue: MessageQueue;
   /** Where task files are (S3). */
   readonly storage: Storage;
-  /** Where run records and error reports are. */
-  readonly runStore: RunStore;
+  /** Where the run records and error reports of a task file in `taskBucket` are. */
+  readonly runStoreFor: (taskBucket: string) => RunStore;
 }
 
 export interface DeadLetterRequest {
@@ -137,7 +137,9 @@ async function explain(deps: DeadLetterDependencies, message: QueueMessage): Pro
       tasks.push(await explainTask(deps, event, message.receiveCount));
     }
   }
-  return tasks.length === 0 ? { ...base, tasks, problem: 'the message names no task file (S3 test event)' } : { ...base, tasks };
+  return tasks.length === 0
+    ? { ...base, tasks, problem: 'the message names no task file (S3 test event)' }
+    : { ...base, tasks };
 }
 
 async function explainTask(
@@ -145,7 +147,8 @@ async function explainTask(
   event: { bucket: string; key: string; versionId: string | undefined; etag: string | undefined },
   receiveCount: number | undefined,
 ): Promise<DeadTask> {
-  const { storage, runStore } = deps;
+  const { storage } = deps;
+  const runStore = deps.runStoreFor(event.bucket);
   const location = storage.describe(event.bucket, event.key);
   const base = { bucket: event.bucket, key: event.key, location };
   let version = event.versionId ?? event.etag;

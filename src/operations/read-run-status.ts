@@ -87,7 +87,12 @@ export interface RunStatus {
     readonly itemsWithoutManifest: readonly string[];
   };
   /** Why the submitter refused the task (`error.json`). */
-  readonly rejection?: { readonly message: string; readonly field?: string; readonly source?: string; readonly at?: string };
+  readonly rejection?: {
+    readonly message: string;
+    readonly field?: string;
+    readonly source?: string;
+    readonly at?: string;
+  };
 }
 
 export interface RunStatusDependencies {
@@ -122,7 +127,10 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
       runStore.runKey(runId, 'error.json'),
     );
     if (rejection === undefined) {
-      throw new RunRecordError(`No run "${runId}": neither ${runStore.describe(runId, 'run.json')} nor error.json exists`, runId);
+      throw new RunRecordError(
+        `No run "${runId}": neither ${runStore.describe(runId, 'run.json')} nor error.json exists`,
+        runId,
+      );
     }
     return {
       runId,
@@ -147,7 +155,7 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
   // The latest attempt covering each shard, and the child index it had there.
   const coverage = new Map<number, { attempt: AttemptRecord; child: number }>();
   for (const attempt of attempts) {
-    attempt.shards.forEach((shard, child) => coverage.set(shard, { attempt, child }));
+    for (const [child, shard] of attempt.shards.entries()) coverage.set(shard, { attempt, child });
   }
 
   const batchChildren = await readBatchChildren(deps.batch, attempts, coverage, results);
@@ -276,7 +284,9 @@ async function readBatchChildren(
     const needed = attempt.shards.some((shard) => {
       const covering = coverage.get(shard);
       const result = results.get(shard);
-      return covering?.attempt.attempt === attempt.attempt && (result === undefined || result.attempt < attempt.attempt);
+      return (
+        covering?.attempt.attempt === attempt.attempt && (result === undefined || result.attempt < attempt.attempt)
+      );
     });
     if (!needed) continue;
     if (attempt.shards.length === 1) {
@@ -317,7 +327,9 @@ function judgeShard(
     ...(result === undefined ? {} : { resultAttempt: result.attempt }),
   };
   const noResult =
-    result === undefined ? 'no result record' : `no result from attempt ${attempt.attempt} (latest from attempt ${result.attempt})`;
+    result === undefined
+      ? 'no result record'
+      : `no result from attempt ${attempt.attempt} (latest from attempt ${result.attempt})`;
 
   if (attempt.launcher === 'local') {
     return attempt.status === 'launched'
@@ -417,4 +429,3 @@ async function judgeAssembler(
       return { ...base, state: 'pending' };
   }
 }
-

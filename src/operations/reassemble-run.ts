@@ -17,7 +17,8 @@ export interface AssemblerLauncher {
 }
 
 export interface ReassembleDependencies extends RunStatusDependencies {
-  readonly launcher: () => Promise<AssemblerLauncher>;
+  /** Built only when the assembler is launched (it may need to ask Batch for the run's job definitions). */
+  readonly launcher: (status: RunStatus) => Promise<AssemblerLauncher>;
   readonly logger: Logger;
 }
 
@@ -62,7 +63,7 @@ export async function reassembleRun(
     );
   }
   const run = await deps.runStore.getRun(request.runId);
-  const launcher = await deps.launcher();
+  const launcher = await deps.launcher(before);
   const now = deps.now ?? (() => new Date());
   const attempt = before.attempts.reduce((max, record) => Math.max(max, record.attempt), 0) + 1;
   const pending: AttemptRecord = {

@@ -1,4 +1,5 @@
-import { type BatchSubmitConfig, type CliCloudConfig, ConfigError, SUBMITTER_ENV } from '../config.js';
+import { type BatchSubmitConfig, type CliCloudConfig, SUBMITTER_ENV } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { BatchJobReader } from './batch-jobs.js';
 import type { RunStatus } from './read-run-status.js';
 

@@ -47,7 +47,7 @@ export function planResubmission(status: RunStatus, options: { readonly force?: 
 
 export interface ResubmitDependencies extends RunStatusDependencies {
   /** Built only when something is launched (it may need to ask Batch for the run's job definitions). */
-  readonly launcher: (status: RunStatus) => Promise<JobLauncher>;
+  readonly launcher: (status: RunStatus, plan: ResubmissionPlan) => Promise<JobLauncher>;
   readonly logger: Logger;
 }
 
@@ -98,7 +98,7 @@ export async function resubmitRun(deps: ResubmitDependencies, request: ResubmitR
   if (plan.shards.length === 0) return { status: 'nothing', plan, before };
 
   const run = await deps.runStore.getRun(request.runId);
-  const launcher = await deps.launcher(before);
+  const launcher = await deps.launcher(before, plan);
   const { record, launch } = await launchAttempt(
     { runStore: deps.runStore, launcher, logger: deps.logger, ...(deps.now === undefined ? {} : { now: deps.now }) },
     { runId: request.runId, task: run.task, attempt: plan.attempt, shards: plan.shards },

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
 import { taskRunId } from '../submitter/run-id.js';
 import { parseTaskFile } from '../task/parse-task-file.js';
 import type { Task } from '../task/task.js';
@@ -59,13 +60,38 @@ export async function submitTaskFile(
 
 /** A task key must be a plain key ending in `.json` (the notification's suffix filter). */
 export function checkTaskKey(key: string): void {
-  if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '' || part === '..' || part === '.')) {
-    throw new InvalidInputError(`Expected a key like tasks/name.json for --key but received "${key}"`, { field: 'key' });
+  if (
+    key === '' ||
+    key.startsWith('/') ||
+    key.split('/').some((part) => part === '' || part === '..' || part === '.')
+  ) {
+    throw new InvalidInputError(`Expected a key like tasks/name.json for --key but received "${key}"`, {
+      field: 'key',
+    });
   }
   if (!key.toLowerCase().endsWith('.json')) {
     throw new InvalidInputError(
       `Expected a key ending in .json for the task file (the bucket notifies the pipeline only of .json keys) but received "${key}"`,
       { field: 'key' },
     );
+  }
+}
+
+/**
+ * A task-file uploader over any storage (a local root: `DIR/<bucket>/<key>`). The version is the
+ * stored object's fingerprint, as the submitter would see it.
+ */
+export class StorageTaskFileUploader implements TaskFileUploader {
+  public constructor(private readonly storage: Storage) {}
+
+  public describe(bucket: string, key: string): string {
+    return this.storage.describe(bucket, key);
+  }
+
+  public async upload(bucket: string, key: string, body: Buffer): Promise<{ etag: string }> {
+    await this.storage.put(bucket, key, body, { contentType: 'application/json' });
+    const info = await this.storage.head(bucket, key);
+    if (info === undefined) throw new NotFoundError(bucket, key);
+    return { etag: info.etag };
   }
 }
