@@ -514,7 +514,8 @@ class Reader {
     for (const key of Object.keys(this.record)) {
       if (names.includes(key)) continue;
       const suggestion = closestName(key, names);
-      const hint = suggestion === undefined ? `known settings: ${names.join(', ')}` : `did you mean ${suggestion}?`;
+      const hint =
+        suggestion === undefined ? `known settings: ${names.join(', ')}` : `did you mean ${this.name(suggestion)}?`;
       throw new InvalidInputError(`Unknown setting ${this.name(key)} (${hint}) (${this.origin})`, {
         source: this.origin,
         field: this.name(key),
