@@ -124,6 +124,20 @@ export function readWorkerConfig(env: Env = processEnv()): WorkerConfig {
   };
 }
 
+/** How the shard worker uses libvips. */
+export interface TilerConfig {
+  /**
+   * `VIPS_CONCURRENCY`: libvips threads (the local launcher sets it so that N workers share the
+   * CPUs); `undefined` means one per available CPU.
+   */
+  readonly threads: number | undefined;
+}
+
+export function readTilerConfig(env: Env = processEnv()): TilerConfig {
+  const raw = optionalVar(env, 'VIPS_CONCURRENCY');
+  return { threads: raw === undefined ? undefined : integerVar(env, 'VIPS_CONCURRENCY', 1, 1, 1024) };
+}
+
 /** Number of CPUs, the default count of local workers. */
 export function cpuCount(): number {
   return Math.max(1, cpus().length);
