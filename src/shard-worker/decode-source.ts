@@ -1,0 +1,87 @@
+import sharp, { type Metadata } from 'sharp';
+import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
+
+/**
+ * The largest source accepted, in pixels (1 gigapixel). sharp's default (about 268 megapixels)
+ * would reject the 400-megapixel masters libraries hold; a limit still guards against
+ * "decompression bombs" (a small file declaring enormous dimensions).
+ */
+export const MAX_INPUT_PIXELS = 1_000_000_000;
+
+/** Options every read of a source uses: truncated data is an error, never grey tiles. */
+export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
+
+export interface DecodedSource {
+  /** Displayed dimensions (EXIF orientation applied). */
+  readonly width: number;
+  readonly height: number;
+  /** 1 (grey) or 3 (sRGB). */
+  readonly channels: number;
+  /** sharp's name of the source format, e.g. `jpeg`, `tiff`. */
+  readonly format: string;
+  /** Remarks for the result, e.g. "multi-page TIFF: page 1 of 3 used". */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Decode a source once into `basePath`, a libvips `.v` file of 8-bit sRGB (or grey) pixels with the
+ * EXIF orientation applied, transparency flattened onto white, ICC profiles and CMYK converted to
+ * sRGB and 16-bit samples reduced to 8. Every later step reads that file, which libvips maps into
+ * memory: no second decode, no colour conversion per level.
+ *
+ * @param expectedFormat the format the file name promises (for messages)
+ * @throws {ImageFailure} when the source is not a decodable image (with the reason)
+ */
+export async function decodeSource(
+  sourcePath: string,
+  basePath: string,
+  expectedFormat: string | undefined,
+): Promise<DecodedSource> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(sourcePath, SOURCE_READ_OPTIONS).metadata();
+  } catch (error) {
+    throw new ImageFailure(decodeFailureReason(error, expectedFormat), { cause: error });
+  }
+  const format = metadata.format ?? expectedFormat ?? 'unknown';
+  const notes: string[] = [];
+  if (expectedFormat !== undefined && formatName(format) !== formatName(expectedFormat)) {
+    notes.push(`content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`);
+  }
+  const pageNote = await describePages(sourcePath, metadata, format);
+  if (pageNote !== undefined) notes.push(pageNote);
+
+  const grey = metadata.space === 'b-w' || metadata.space === 'grey16';
+  let pipeline = sharp(sourcePath, SOURCE_READ_OPTIONS).autoOrient();
+  if (metadata.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
+  pipeline = pipeline.toColourspace(grey ? 'b-w' : 'srgb');
+  try {
+    const info = await pipeline.toFile(basePath);
+    return { width: info.width, height: info.height, channels: info.channels, format, notes };
+  } catch (error) {
+    throw new ImageFailure(decodeFailureReason(error, format), { cause: error });
+  }
+}
+
+/**
+ * A note when only the first page of a multi-page file is used. A TIFF whose later pages are each
+ * smaller than the one before is a resolution pyramid, not several pages: no note.
+ */
+async function describePages(path: string, metadata: Metadata, format: string): Promise<string | undefined> {
+  const pages = metadata.pages ?? 1;
+  if (pages <= 1) return undefined;
+  if (format === 'tiff' && (await isPyramid(path, metadata, pages))) return undefined;
+  const what = format === 'tiff' ? 'page' : 'frame';
+  return `multi-${what} ${formatName(format)}: ${what} 1 of ${pages} used`;
+}
+
+async function isPyramid(path: string, metadata: Metadata, pages: number): Promise<boolean> {
+  let previous = { width: metadata.width ?? 0, height: metadata.height ?? 0 };
+  for (let page = 1; page < Math.min(pages, 16); page++) {
+    const next = await sharp(path, { ...SOURCE_READ_OPTIONS, page }).metadata();
+    const size = { width: next.width ?? 0, height: next.height ?? 0 };
+    if (size.width >= previous.width || size.height >= previous.height) return false;
+    previous = size;
+  }
+  return true;
+}

@@ -1,0 +1,46 @@
+import { readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
+import { InvalidInputError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { createLogger, type Logger } from '../log.js';
+import { RunStore } from '../run/run-store.js';
+import { createStorage } from '../storage/create-storage.js';
+import { configureSharp } from './configure-sharp.js';
+import { runShard } from './run-shard.js';
+
+/**
+ * Container entry point of a shard worker (one AWS Batch array child, or one local child process).
+ * Environment: `IIIF_BATCH_RUN_ID`, `IIIF_BATCH_ATTEMPT`, `AWS_BATCH_JOB_ARRAY_INDEX`,
+ * `IIIF_BATCH_STATE_BUCKET`/`IIIF_BATCH_STATE_PREFIX` (S3) or `IIIF_BATCH_LOCAL_ROOT` (filesystem),
+ * `IIIF_BATCH_UPLOAD_CONCURRENCY`, `VIPS_CONCURRENCY`, `LOG_FORMAT`, `LOG_LEVEL`.
+ *
+ * Exit status: 0 every image published or skipped; 3 some images cannot be tiled (undecodable,
+ * truncated: retrying will not help); 1 an unexpected error, or storage kept failing (a retry may
+ * succeed, and skips what is published); 2 invalid configuration.
+ */
+async function main(): Promise<ExitCode> {
+  let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });
+  try {
+    logger = createLogger(readLogConfig(), { job: 'shard-worker' });
+    const config = readWorkerConfig();
+    const tiler = readTilerConfig();
+    configureSharp(tiler.threads === undefined ? {} : { threads: tiler.threads });
+    const storage = await createStorage({ localRoot: config.localRoot });
+    const runStore = new RunStore(storage, config.state);
+    const shard = await runStore.shardForChild(config.runId, config.attempt, config.childIndex);
+    const outcome = await runShard(
+      { storage, runStore, logger, uploadConcurrency: config.uploadConcurrency },
+      { runId: config.runId, shard, attempt: config.attempt },
+    );
+    if (outcome.retryable) return ExitCode.Failed;
+    return outcome.result.status === 'failed' ? ExitCode.ImagesFailed : ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      logger.error(error.message, { error });
+      return ExitCode.Invalid;
+    }
+    logger.error('shard worker failed', { error });
+    return ExitCode.Failed;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,73 @@
+import type { PublishedImage } from '../run/image-result.js';
+import type { StateLocation } from '../run/run-records.js';
+import { getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
+import { joinKey } from '../task/task.js';
+
+/**
+ * Bumped whenever the tiler's output changes for the same source and settings, so images
+ * published by an older tiler are retiled once.
+ */
+export const RENDERER_VERSION = 1;
+
+/** What a published image was made from: if all of it matches, the image need not be tiled again. */
+export interface PublishFingerprint {
+  readonly sourceEtag: string;
+  readonly sourceBytes: number;
+  readonly tileSize: number;
+  readonly jpegQuality: number;
+  readonly imageApiVersion: 2 | 3;
+  readonly fullMaxSize: number;
+  /** info.json `id`: changes with DEST_URL. */
+  readonly serviceId: string;
+  readonly renderer: number;
+}
+
+/**
+ * `{state.prefix}/published/{destBucket}/{serviceKey}.json` in the state bucket: written after an
+ * image's info.json, so its presence means the whole service is published.
+ */
+export interface PublishedMarker {
+  readonly fingerprint: PublishFingerprint;
+  readonly image: PublishedImage;
+  readonly sourceKey: string;
+  readonly publishedAt: string;
+  readonly tileCount: number;
+  readonly bytes: number;
+}
+
+export function publishedMarkerKey(state: StateLocation, destBucket: string, serviceKey: string): string {
+  return joinKey(state.prefix, 'published', destBucket, `${serviceKey}.json`);
+}
+
+/** The marker of a service, or `undefined` when there is none or it cannot be parsed. */
+export async function readPublishedMarker(
+  storage: Storage,
+  state: StateLocation,
+  destBucket: string,
+  serviceKey: string,
+): Promise<PublishedMarker | undefined> {
+  try {
+    return await getJsonIfExists<PublishedMarker>(
+      storage,
+      state.bucket,
+      publishedMarkerKey(state, destBucket, serviceKey),
+    );
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+export async function writePublishedMarker(
+  storage: Storage,
+  state: StateLocation,
+  destBucket: string,
+  marker: PublishedMarker,
+): Promise<void> {
+  await putJson(storage, state.bucket, publishedMarkerKey(state, destBucket, marker.image.serviceKey), marker);
+}
+
+export function sameFingerprint(a: PublishFingerprint | undefined, b: PublishFingerprint): boolean {
+  if (a === undefined) return false;
+  return (Object.keys(b) as (keyof PublishFingerprint)[]).every((key) => a[key] === b[key]);
+}

@@ -1,0 +1,140 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp, { type JpegOptions, type Sharp } from 'sharp';
+import type { Pyramid, PyramidLevel } from '../iiif/image-api/compute-pyramid.js';
+import type { FileContent } from '../iiif/image-api/list-tile-set.js';
+import { tileRegion } from '../iiif/image-api/tile-region.js';
+import { forEachLimited } from '../util/for-each-limited.js';
+
+/** JPEG settings of every published file. */
+export function jpegOptions(quality: number): JpegOptions {
+  return { quality, chromaSubsampling: '4:2:0', optimiseCoding: false, mozjpeg: false };
+}
+
+/** Levels larger than this (in raw bytes) are kept in a file libvips maps, smaller ones in memory. */
+const IN_MEMORY_LEVEL_BYTES = 64 * 1024 * 1024;
+
+/** The pixels of one level: a libvips `.v` file (mapped, never read whole) or raw bytes in memory. */
+type LevelPixels =
+  | { readonly kind: 'file'; readonly path: string; readonly temporary: boolean }
+  | {
+      readonly kind: 'raw';
+      readonly data: Buffer;
+      readonly width: number;
+      readonly height: number;
+      readonly channels: 1 | 2 | 3 | 4;
+    };
+
+export interface RenderOptions {
+  /** Decoded full-resolution pixels (see `decodeSource`). */
+  readonly basePath: string;
+  readonly pyramid: Pyramid;
+  /**
+   * Which contents to render: tiles, and whole levels (`full/max`, large `sizes`) as one JPEG each.
+   * A tile that is not wanted (its request is served by a sharper level's tile) is skipped.
+   */
+  readonly wants: (content: FileContent) => boolean;
+  /** Folder for intermediate levels too large for memory. */
+  readonly workDir: string;
+  readonly quality: number;
+  /** Encodes in flight at once (each on a libuv thread; libvips adds its own threads). */
+  readonly concurrency: number;
+  /**
+   * Receives every rendered JPEG as soon as it is ready. Rendering waits for the returned promise
+   * before starting more work, so a slow consumer (uploads) holds rendering back instead of letting
+   * encoded tiles pile up in memory.
+   */
+  readonly emit: (content: FileContent, jpeg: Buffer) => Promise<void>;
+}
+
+/**
+ * Render a whole pyramid from the decoded base with one read of the source: each level is reduced
+ * from the one above (lanczos3, exact ceil dimensions) while that level's tiles are cut and encoded,
+ * several at a time. Tiles and whole-level images of a level come from the same pixels, so `sizes`
+ * files and tiles always agree.
+ */
+export async function renderPyramid(options: RenderOptions): Promise<void> {
+  const { pyramid } = options;
+  const jpeg = jpegOptions(options.quality);
+  let pixels: LevelPixels = { kind: 'file', path: options.basePath, temporary: false };
+  for (const level of pyramid.levels) {
+    const next = pyramid.levels[level.index + 1];
+    // Reduce the next level while this one's tiles are encoded from the same pixels.
+    const reduced: Promise<LevelPixels> | undefined =
+      next === undefined ? undefined : reduceLevel(pixels, next, options.workDir);
+    reduced?.catch(() => undefined);
+    try {
+      await renderLevel(options, pixels, level, jpeg);
+    } catch (error) {
+      await reduced?.then(release, () => undefined);
+      throw error;
+    }
+    await release(pixels);
+    if (reduced === undefined) break;
+    pixels = await reduced;
+  }
+}
+
+async function renderLevel(
+  options: RenderOptions,
+  pixels: LevelPixels,
+  level: PyramidLevel,
+  jpeg: JpegOptions,
+): Promise<void> {
+  const jobs: (() => Promise<void>)[] = [];
+  // The whole level first: it is the largest single encode, so it overlaps the tiles best.
+  if (options.wants({ kind: 'level', level: level.index })) {
+    jobs.push(async () => {
+      const data = await open(pixels).jpeg(jpeg).toBuffer();
+      await options.emit({ kind: 'level', level: level.index }, data);
+    });
+  }
+  for (let row = 0; row < level.rows; row++) {
+    for (let column = 0; column < level.columns; column++) {
+      const content: FileContent = { kind: 'tile', level: level.index, column, row };
+      if (!options.wants(content)) continue;
+      jobs.push(async () => {
+        const region = tileRegion(options.pyramid, content);
+        const image = open(pixels);
+        const cut =
+          level.columns === 1 && level.rows === 1
+            ? image
+            : image.extract({
+                left: column * options.pyramid.tileSize,
+                top: row * options.pyramid.tileSize,
+                width: region.width,
+                height: region.height,
+              });
+        await options.emit(content, await cut.jpeg(jpeg).toBuffer());
+      });
+    }
+  }
+  await forEachLimited(jobs, options.concurrency, (job) => job());
+}
+
+async function reduceLevel(pixels: LevelPixels, level: PyramidLevel, workDir: string): Promise<LevelPixels> {
+  const resized = open(pixels).resize(level.width, level.height, { fit: 'fill' });
+  const channels = await channelsOf(pixels);
+  if (level.width * level.height * channels > IN_MEMORY_LEVEL_BYTES) {
+    const path = join(workDir, `level-${level.index}.v`);
+    await resized.toFile(path);
+    return { kind: 'file', path, temporary: true };
+  }
+  const { data, info } = await resized.raw().toBuffer({ resolveWithObject: true });
+  return { kind: 'raw', data, width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+}
+
+function open(pixels: LevelPixels): Sharp {
+  if (pixels.kind === 'file') return sharp(pixels.path, { limitInputPixels: false });
+  const { width, height, channels } = pixels;
+  return sharp(pixels.data, { raw: { width, height, channels }, limitInputPixels: false });
+}
+
+async function channelsOf(pixels: LevelPixels): Promise<number> {
+  if (pixels.kind === 'raw') return pixels.channels;
+  return (await sharp(pixels.path).metadata()).channels ?? 3;
+}
+
+async function release(pixels: LevelPixels): Promise<void> {
+  if (pixels.kind === 'file' && pixels.temporary) await rm(pixels.path, { force: true });
+}

@@ -1,0 +1,123 @@
+import { errorMessage, StorageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ImageResult } from '../run/image-result.js';
+import type { PlannedImage, ShardResult } from '../run/run-records.js';
+import type { RunStore } from '../run/run-store.js';
+import type { Storage } from '../storage/storage.js';
+import { tileImage } from './tile-image.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
+
+export interface RunShardDeps {
+  readonly storage: Storage;
+  /** Run records; its state location also holds the resume markers of published images. */
+  readonly runStore: RunStore;
+  readonly logger: Logger;
+  /** Uploads in flight per image (WorkerConfig.uploadConcurrency). Default 16. */
+  readonly uploadConcurrency?: number;
+  readonly retry?: RetryPolicy;
+  /** Folder for per-image working files. Default: the OS temp folder. */
+  readonly tempDir?: string;
+}
+
+export interface RunShardInput {
+  readonly runId: string;
+  /** The original shard number (not the child index of a resubmission). */
+  readonly shard: number;
+  readonly attempt: number;
+}
+
+export interface ShardOutcome {
+  readonly result: ShardResult;
+  /**
+   * Some image failed because storage kept failing (throttling, 5xx, network), not because of the
+   * image: running the shard again may succeed (already published images are skipped).
+   */
+  readonly retryable: boolean;
+}
+
+/**
+ * Tile one shard: read its own description only, publish its images one after another (one bad
+ * image never stops the others), log a progress line per image, and record a `ShardResult`.
+ *
+ * Log lines (JSON in child processes; the local launcher reads them for progress):
+ * `{event: 'shard-start', shard, total}` first, then per image
+ * `{event: 'image', shard, done, total, status, sourceKey, reason?}`.
+ */
+export async function runShard(deps: RunShardDeps, input: RunShardInput): Promise<ShardOutcome> {
+  const { storage, runStore } = deps;
+  const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
+  const logger = deps.logger.child({ runId: input.runId, shard: input.shard, attempt: input.attempt });
+  const startedAt = new Date().toISOString();
+  const description = await withRetries(() => runStore.getShard(input.runId, input.shard), retry);
+  const total = description.images.length;
+  logger.info(`Shard ${input.shard}: ${total} images`, { event: 'shard-start', shard: input.shard, total });
+
+  const images: ImageResult[] = [];
+  let retryable = false;
+  for (const image of description.images) {
+    let result: ImageResult;
+    try {
+      result = await tileImage(
+        {
+          storage,
+          logger,
+          retry,
+          ...(deps.uploadConcurrency === undefined ? {} : { uploadConcurrency: deps.uploadConcurrency }),
+          ...(deps.tempDir === undefined ? {} : { tempDir: deps.tempDir }),
+        },
+        { task: description.task, image, state: runStore.state },
+      );
+    } catch (error) {
+      if (error instanceof StorageError) retryable = true;
+      result = unexpectedFailure(image, error);
+      logger.error(`Image ${image.sourceKey} failed`, { sourceKey: image.sourceKey, error });
+    }
+    images.push(result);
+    logger.info(`${result.status} ${image.sourceKey}`, {
+      event: 'image',
+      shard: input.shard,
+      done: images.length,
+      total,
+      status: result.status,
+      sourceKey: image.sourceKey,
+      ...(result.reason === undefined || result.status !== 'failed' ? {} : { reason: result.reason }),
+      ...(result.seconds === undefined ? {} : { seconds: result.seconds }),
+    });
+  }
+
+  const result: ShardResult = {
+    runId: input.runId,
+    shard: input.shard,
+    attempt: input.attempt,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    status: images.some((image) => image.status === 'failed') ? 'failed' : 'succeeded',
+    images,
+  };
+  await withRetries(() => runStore.putResult(result), retry);
+  const count = (status: string): number => images.filter((image) => image.status === status).length;
+  logger.info(`Shard ${input.shard} done`, {
+    event: 'shard-done',
+    shard: input.shard,
+    tiled: count('tiled'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+  });
+  return { result, retryable };
+}
+
+function unexpectedFailure(image: PlannedImage, error: unknown): ImageResult {
+  const reason =
+    error instanceof StorageError
+      ? `storage error: ${errorMessage(error)}`
+      : `unexpected error: ${errorMessage(error)}`;
+  return {
+    item: image.item,
+    sourceKey: image.sourceKey,
+    name: image.name,
+    status: 'failed',
+    reason,
+    sourceEtag: image.etag,
+    sourceBytes: image.bytes,
+  };
+}

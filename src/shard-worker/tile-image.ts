@@ -1,0 +1,321 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorMessage, StorageError } from '../errors.js';
+import { computePyramid } from '../iiif/image-api/compute-pyramid.js';
+import { describePublishedImage } from '../iiif/image-api/describe-published-image.js';
+import { imageApiFor } from '../iiif/image-api/image-api-for.js';
+import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/list-tile-set.js';
+import type { Logger } from '../log.js';
+import type { ImageResult, PublishedImage } from '../run/image-result.js';
+import type { PlannedImage, StateLocation } from '../run/run-records.js';
+import type { ObjectInfo, Storage } from '../storage/storage.js';
+import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
+import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
+import { decodeSource } from './decode-source.js';
+import { fetchSource } from './fetch-source.js';
+import { ImageFailure } from './image-failure.js';
+import {
+  type PublishFingerprint,
+  RENDERER_VERSION,
+  readPublishedMarker,
+  sameFingerprint,
+  writePublishedMarker,
+} from './published-marker.js';
+import { renderPyramid } from './render-pyramid.js';
+import { UploadQueue } from './upload-queue.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
+
+/** Tiles and whole-image files never change under one name for a given source and settings. */
+export const TILE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** info.json is what changes when an image is retiled: keep it short-lived in caches. */
+export const INFO_CACHE_CONTROL = 'public, max-age=300';
+
+export interface TileImageDeps {
+  readonly storage: Storage;
+  readonly logger: Logger;
+  /** Uploads in flight at once (WorkerConfig.uploadConcurrency). Default 16. */
+  readonly uploadConcurrency?: number;
+  /** Retries of transient storage errors. Default: `DEFAULT_RETRY_POLICY`. */
+  readonly retry?: RetryPolicy;
+  /** Folder for per-image working files (source copy, decoded pixels, tiles). Default: the OS temp folder. */
+  readonly tempDir?: string;
+}
+
+export interface TileImageInput {
+  readonly task: Task;
+  readonly image: PlannedImage;
+  /**
+   * Where resume markers live (`{prefix}/published/...`). With it, an image already published from
+   * the same source version and settings is skipped, and a marker is written after publishing.
+   * Without it, the image is always tiled and no marker is written.
+   */
+  readonly state?: StateLocation;
+}
+
+/**
+ * Publish one source image as a complete static IIIF level-0 image service at
+ * `{DEST_PREFIX}/{COLLECTION_IDENTIFIER}/{item}/{image}`: every tile OpenSeadragon requests at every
+ * level, `full/max` (2.1 `full/full`), a file per `sizes` entry, and info.json, written last.
+ *
+ * Steps: stream the source to a temporary file; decode it once into 8-bit sRGB pixels on disk;
+ * render all tiles in one libvips pass while the whole-image files are reduced from the same pixels;
+ * upload as files become ready (bounded concurrency, retries); info.json; the resume marker.
+ *
+ * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
+ * with these settings) or `failed` (empty, truncated or undecodable source, with the reason).
+ * Rejects only when storage keeps failing after retries (a `StorageError`) or on a bug.
+ */
+export async function tileImage(deps: TileImageDeps, input: TileImageInput): Promise<ImageResult> {
+  ensureSharpConfigured();
+  const started = performance.now();
+  const { storage, logger } = deps;
+  const { task, image, state } = input;
+  const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
+  const settings = task.settings;
+  const serviceKey = joinKey(collectionKey(task), image.item, image.name);
+  const serviceId = publicUrl(task, serviceKey);
+  const seconds = (): number => Math.round(performance.now() - started) / 1000;
+  const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+
+  const source = await withRetries(() => storage.head(task.srcBucket, image.sourceKey), retry);
+  if (source === undefined) {
+    return {
+      ...outcome,
+      status: 'failed',
+      reason: `source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`,
+      seconds: seconds(),
+      sourceEtag: image.etag,
+      sourceBytes: image.bytes,
+    };
+  }
+  const sourceFields = { sourceEtag: source.etag, sourceBytes: source.size };
+  const fingerprint: PublishFingerprint = {
+    sourceEtag: source.etag,
+    sourceBytes: source.size,
+    tileSize: settings.tileSize,
+    jpegQuality: settings.jpegQuality,
+    imageApiVersion: settings.imageApiVersion,
+    fullMaxSize: settings.fullMaxSize,
+    serviceId,
+    renderer: RENDERER_VERSION,
+  };
+
+  if (state !== undefined && !settings.forceRetile) {
+    const marker = await withRetries(() => readPublishedMarker(storage, state, task.destBucket, serviceKey), retry);
+    if (marker !== undefined && sameFingerprint(marker.fingerprint, fingerprint)) {
+      return {
+        ...outcome,
+        status: 'skipped',
+        reason: 'already published from the same source version with the same settings',
+        image: marker.image,
+        tileCount: 0,
+        bytes: 0,
+        seconds: seconds(),
+        ...sourceFields,
+      };
+    }
+  }
+
+  if (source.size === 0) {
+    return { ...outcome, status: 'failed', reason: 'empty file (0 bytes)', seconds: seconds(), ...sourceFields };
+  }
+
+  const parent = deps.tempDir ?? tmpdir();
+  await mkdir(parent, { recursive: true });
+  const workDir = await mkdtemp(join(parent, 'iiif-batch-'));
+  try {
+    const published = await publishService({
+      deps: { ...deps, retry },
+      task,
+      image,
+      source,
+      workDir,
+      service: { key: serviceKey, id: serviceId },
+    });
+    if (state !== undefined) {
+      try {
+        await withRetries(
+          () =>
+            writePublishedMarker(storage, state, task.destBucket, {
+              fingerprint,
+              image: published.image,
+              sourceKey: image.sourceKey,
+              publishedAt: new Date().toISOString(),
+              tileCount: published.files,
+              bytes: published.bytes,
+            }),
+          retry,
+        );
+      } catch (error) {
+        // The service is complete; without its marker the next run only tiles it again.
+        logger.warn('Could not write the resume marker', { serviceKey, error: errorMessage(error) });
+      }
+    }
+    return {
+      ...outcome,
+      status: 'tiled',
+      ...(published.notes.length > 0 ? { notes: published.notes } : {}),
+      image: published.image,
+      tileCount: published.files,
+      bytes: published.bytes,
+      seconds: seconds(),
+      ...sourceFields,
+    };
+  } catch (error) {
+    if (error instanceof ImageFailure) {
+      return { ...outcome, status: 'failed', reason: error.reason, seconds: seconds(), ...sourceFields };
+    }
+    throw error;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+interface PublishOptions {
+  readonly deps: TileImageDeps & { readonly retry: RetryPolicy };
+  readonly task: Task;
+  readonly image: PlannedImage;
+  readonly source: ObjectInfo;
+  readonly workDir: string;
+  readonly service: { readonly key: string; readonly id: string };
+}
+
+interface PublishOutcome {
+  readonly image: PublishedImage;
+  readonly notes: readonly string[];
+  readonly files: number;
+  readonly bytes: number;
+}
+
+async function publishService(options: PublishOptions): Promise<PublishOutcome> {
+  const { deps, task, image, workDir, service } = options;
+  const { storage, logger, retry } = deps;
+  const settings = task.settings;
+  const api = imageApiFor(settings.imageApiVersion);
+
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark);
+    mark = now;
+  };
+
+  const sourcePath = join(workDir, 'source');
+  const bytes = await withRetries(async () => {
+    try {
+      return await fetchSource(storage, task.srcBucket, image.sourceKey, sourcePath);
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      // A stream that breaks off mid-transfer (connection reset) is worth another try.
+      throw new StorageError(
+        `Reading ${storage.describe(task.srcBucket, image.sourceKey)} failed: ${errorMessage(error)}`,
+        { bucket: task.srcBucket, key: image.sourceKey, transient: true },
+        { cause: error },
+      );
+    }
+  }, retry);
+  if (bytes === 0) throw new ImageFailure('empty file (0 bytes)');
+  phase('fetchMs');
+
+  const basePath = join(workDir, 'base.v');
+  const decoded = await decodeSource(sourcePath, basePath, image.format);
+  await rm(sourcePath, { force: true });
+  phase('decodeMs');
+
+  const pyramid = computePyramid({
+    width: decoded.width,
+    height: decoded.height,
+    tileSize: settings.tileSize,
+    fullMaxSize: settings.fullMaxSize,
+  });
+  const entries = listTileSet(pyramid, api);
+  logger.debug('Rendering', {
+    serviceKey: service.key,
+    width: pyramid.width,
+    height: pyramid.height,
+    levels: pyramid.levels.length,
+    files: entries.reduce((sum, entry) => sum + entry.paths.length, 0),
+  });
+
+  const queue = new UploadQueue(storage, task.destBucket, {
+    concurrency: deps.uploadConcurrency ?? 16,
+    retry,
+  });
+  const byContent = new Map(entries.map((entry) => [contentKey(entry.content), entry]));
+  const emit = async (content: FileContent, jpeg: Buffer): Promise<void> => {
+    const entry = byContent.get(contentKey(content));
+    if (entry === undefined) throw new Error(`Rendered ${contentKey(content)}, which the tile set does not list`);
+    for (const path of entry.paths) {
+      queue.add({
+        key: `${service.key}/${path}`,
+        body: jpeg,
+        options: { contentType: 'image/jpeg', cacheControl: TILE_CACHE_CONTROL },
+      });
+    }
+    await queue.room();
+  };
+  try {
+    await renderPyramid({
+      basePath,
+      pyramid,
+      wants: (content) => byContent.has(contentKey(content)),
+      workDir,
+      quality: settings.jpegQuality,
+      concurrency: renderConcurrency(),
+      emit,
+    });
+  } catch (error) {
+    await queue.drain().catch(() => undefined);
+    throw new ImageFailure(`tiling failed: ${errorMessage(error)}`, { cause: error });
+  }
+  phase('renderMs');
+  const uploaded = await queue.drain();
+  phase('uploadRestMs');
+
+  const info = `${JSON.stringify(api.infoJson(pyramid, service.id), null, 2)}\n`;
+  const infoKey = `${service.key}/info.json`;
+  await withRetries(
+    () =>
+      storage.put(task.destBucket, infoKey, info, {
+        contentType: api.infoContentType,
+        cacheControl: INFO_CACHE_CONTROL,
+      }),
+    retry,
+  );
+
+  const keep = new Set<string>([infoKey]);
+  for (const entry of entries) for (const path of entry.paths) keep.add(`${service.key}/${path}`);
+  await removeStaleFiles(storage, task.destBucket, service.key, keep, retry, logger);
+  phase('infoMs');
+  logger.debug('Published', { serviceKey: service.key, files: uploaded.files + 1, ...phases });
+
+  return {
+    image: describePublishedImage(pyramid, api, service),
+    notes: decoded.notes,
+    files: uploaded.files + 1,
+    bytes: uploaded.bytes + Buffer.byteLength(info),
+  };
+}
+
+/**
+ * Delete what else is under the service's folder: files of an earlier publication with other
+ * settings (another tile size or version), or of older tools (libvips' `vips-properties.xml`).
+ * The folder then holds exactly this service.
+ */
+async function removeStaleFiles(
+  storage: Storage,
+  bucket: string,
+  serviceKey: string,
+  keep: ReadonlySet<string>,
+  retry: RetryPolicy,
+  logger: Logger,
+): Promise<void> {
+  const stale: string[] = [];
+  for await (const object of storage.list(bucket, `${serviceKey}/`)) {
+    if (!keep.has(object.key)) stale.push(object.key);
+  }
+  for (const key of stale) await withRetries(() => storage.delete(bucket, key), retry);
+  if (stale.length > 0) logger.info('Removed files of an earlier publication', { serviceKey, count: stale.length });
+}
