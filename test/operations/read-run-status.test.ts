@@ -9,7 +9,7 @@ import type { RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
-import { emulatorS3, shardResult, writeAttempt, writePlannedRun } from './helpers/run-records.js';
+import { emulatorS3, jobDetail, shardResult, writeAttempt, writePlannedRun } from './helpers/run-records.js';
 
 const STATE_BUCKET = 'iiif-tasks';
 const batchMock = mockClient(BatchClient);
@@ -84,20 +84,18 @@ describe('Function: readRunStatus', () => {
     batchMock.on(ListJobsCommand, { arrayJobId: 'arr-1', jobStatus: 'RUNNING' }).resolves({
       jobSummaryList: [{ jobId: 'arr-1:3', jobName: 'Box2-tiles', status: 'RUNNING', arrayProperties: { index: 3 } }],
     });
-    batchMock
-      .on(DescribeJobsCommand, { jobs: ['asm-1'] })
-      .resolves({
-        jobs: [
-          {
-            jobId: 'asm-1',
-            jobName: 'Box2-manifests',
-            status: 'PENDING',
-            jobQueue: 'q',
-            jobDefinition: 'd',
-            startedAt: 0,
-          } as never,
-        ],
-      });
+    batchMock.on(DescribeJobsCommand, { jobs: ['asm-1'] }).resolves({
+      jobs: [
+        jobDetail({
+          jobId: 'asm-1',
+          jobName: 'Box2-manifests',
+          status: 'PENDING',
+          jobQueue: 'q',
+          jobDefinition: 'd',
+          startedAt: 0,
+        }),
+      ],
+    });
 
     // Act
     const status = await readRunStatus({ runStore, batch: reader }, runId);
@@ -180,10 +178,10 @@ describe('Function: readRunStatus', () => {
     });
     batchMock
       .on(DescribeJobsCommand, { jobs: ['job-r2'] })
-      .resolves({ jobs: [{ jobId: 'job-r2', jobName: 'r2', status: 'RUNNING' } as never] });
+      .resolves({ jobs: [jobDetail({ jobId: 'job-r2', jobName: 'r2', status: 'RUNNING' })] });
     batchMock
       .on(DescribeJobsCommand, { jobs: ['asm-r2'] })
-      .resolves({ jobs: [{ jobId: 'asm-r2', jobName: 'a2', status: 'PENDING' } as never] });
+      .resolves({ jobs: [jobDetail({ jobId: 'asm-r2', jobName: 'a2', status: 'PENDING' })] });
 
     // Act
     const status = await readRunStatus({ runStore, batch: reader }, runId);
@@ -211,7 +209,7 @@ describe('Function: readRunStatus', () => {
     await runStore.putReport(report(runId, 'succeeded', '2025-03-01T11:00:00.000Z'));
     batchMock
       .on(DescribeJobsCommand, { jobs: ['asm-4'] })
-      .resolves({ jobs: [{ jobId: 'asm-4', jobName: 'a', status: 'SUCCEEDED' } as never] });
+      .resolves({ jobs: [jobDetail({ jobId: 'asm-4', jobName: 'a', status: 'SUCCEEDED' })] });
 
     // Act
     const status = await readRunStatus({ runStore, batch: reader }, runId);

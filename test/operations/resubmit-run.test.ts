@@ -18,7 +18,7 @@ import { RunStore } from '../../src/run/run-store.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
 import { BatchJobLauncher } from '../../src/submitter/batch-launcher.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
-import { emulatorS3, shardResult, writePlannedRun } from './helpers/run-records.js';
+import { emulatorS3, jobDetail, shardResult, writePlannedRun } from './helpers/run-records.js';
 
 const STATE_BUCKET = 'iiif-tasks';
 const WORKER_DEFINITION = 'arn:aws:batch:us-east-1:123456789012:job-definition/iiif-shard-worker:7';
@@ -62,7 +62,12 @@ describe('Function: resubmitRun (AWS Batch)', () => {
     });
     batchMock.on(DescribeJobsCommand, { jobs: ['asm-1'] }).resolves({
       jobs: [
-        { jobId: 'asm-1', jobName: 'Box2-manifests', status: 'FAILED', statusReason: 'Dependent Job failed' } as never,
+        jobDetail({
+          jobId: 'asm-1',
+          jobName: 'Box2-manifests',
+          status: 'FAILED',
+          statusReason: 'Dependent Job failed',
+        }),
       ],
     });
   }
@@ -94,20 +99,20 @@ describe('Function: resubmitRun (AWS Batch)', () => {
     // The run's earlier jobs tell the queue and definitions (no configuration given).
     batchMock.on(DescribeJobsCommand, { jobs: ['arr-1', 'asm-1'] }).resolves({
       jobs: [
-        {
+        jobDetail({
           jobId: 'arr-1',
           jobName: 'Box2-tiles',
           status: 'FAILED',
           jobQueue: QUEUE,
           jobDefinition: WORKER_DEFINITION,
-        } as never,
-        {
+        }),
+        jobDetail({
           jobId: 'asm-1',
           jobName: 'Box2-manifests',
           status: 'FAILED',
           jobQueue: QUEUE,
           jobDefinition: ASSEMBLER_DEFINITION,
-        } as never,
+        }),
       ],
     });
     batchMock.on(SubmitJobCommand).callsFake((input: SubmitJobCommandInput) => ({

@@ -1,3 +1,4 @@
+import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ImageResult, ImageStatus } from '../../../src/run/image-result.js';
 import type { AttemptRecord, PlannedImage, RunRecord, ShardResult } from '../../../src/run/run-records.js';
@@ -134,5 +135,16 @@ export function shardResult(
     finishedAt,
     status: statuses.includes('failed') ? 'failed' : 'succeeded',
     images,
+  };
+}
+
+/** A Batch `DescribeJobs` entry with the fields a test cares about (the rest as Batch fills them). */
+export function jobDetail(fields: Partial<JobDetail> & { jobId: string; status: JobStatus }): JobDetail {
+  return {
+    jobName: `job-${fields.jobId}`,
+    jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif-queue',
+    startedAt: undefined,
+    jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/iiif:1',
+    ...fields,
   };
 }
