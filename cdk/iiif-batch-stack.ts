@@ -3,7 +3,7 @@ import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { JOB_ENV, SUBMITTER_ENV, SUBMITTER_OPTIONAL_ENV } from '../src/config.js';
+import { CLI_ENV, JOB_ENV, SUBMITTER_ENV, SUBMITTER_OPTIONAL_ENV } from '../src/config.js';
 import { packageRoot } from '../src/local/package-root.js';
 import { BatchCompute } from './constructs/batch-compute.js';
 import { DestinationCdn } from './constructs/destination-cdn.js';
@@ -242,6 +242,21 @@ export class IiifBatchStack extends Stack {
     output('JobQueueArn', this.compute.jobQueue.jobQueueArn, 'AWS Batch job queue');
     output('WorkerJobDefinitionArn', this.compute.workerJobDefinition.jobDefinitionArn, 'Shard worker job');
     output('AssemblerJobDefinitionArn', this.compute.assemblerJobDefinition.jobDefinitionArn, 'Manifest assembler job');
+    // The operator CLI (`iiif-batch status|resubmit|submit|dlq`) reads these variables.
+    const statePrefix = this.settings.tasks.statePrefix;
+    output(
+      'CliEnvironment',
+      [
+        `export ${CLI_ENV.taskBucket}=${this.intake.bucket.bucketName}`,
+        `${SUBMITTER_ENV.stateBucket}=${this.intake.bucket.bucketName}`,
+        ...(statePrefix === '' ? [] : [`${SUBMITTER_ENV.statePrefix}=${statePrefix}`]),
+        `${CLI_ENV.queueUrl}=${this.intake.queue.queueUrl}`,
+        `${CLI_ENV.dlqUrl}=${this.intake.deadLetterQueue.queueUrl}`,
+        `${SUBMITTER_ENV.jobQueue}=${this.compute.jobQueue.jobQueueArn}`,
+        `AWS_REGION=${this.region}`,
+      ].join(' '),
+      'Paste into a shell for the iiif-batch CLI (status, resubmit, submit, dlq)',
+    );
     output('SubmitterFunctionName', this.submitter.function.functionName, 'Submitter Lambda (logs: its log group)');
     output('JobLogGroupName', this.compute.logGroup.logGroupName, 'Logs of the shard workers and the assembler');
     output('DestinationBucketName', this.buckets.destination.bucketName, 'Where tiles and manifests are published');

@@ -668,6 +668,9 @@ describe('Stack: IiifBatch (defaults)', () => {
       expect(outputs.DestinationUrl?.Value).toEqual({
         'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution.id, 'DomainName'] }]],
       });
+      expect(JSON.stringify(outputs.CliEnvironment?.Value)).toMatch(
+        /export IIIF_BATCH_TASK_BUCKET=.*IIIF_BATCH_STATE_BUCKET=.*IIIF_BATCH_QUEUE_URL=.*IIIF_BATCH_DLQ_URL=/,
+      );
       expect(outputs.UploadTaskCommand?.Value).toEqual({
         'Fn::Join': ['', ['aws s3 cp task.json s3://', expect.anything(), '/tasks/']],
       });
