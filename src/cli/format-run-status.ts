@@ -28,7 +28,11 @@ export function formatRunStatus(status: RunStatus, cwd = process.cwd()): string 
   }
   for (const attempt of status.attempts) {
     const what = attempt.shards === 0 ? 'assembler only' : `${attempt.shards} shard${attempt.shards === 1 ? '' : 's'}`;
-    const jobs = [attempt.shardJobId, attempt.assemblerJobId].filter((id) => id !== undefined).join(', ');
+    // Local job ids only repeat the run id; Batch job ids are worth showing.
+    const jobs =
+      attempt.launcher === 'batch'
+        ? [attempt.shardJobId, attempt.assemblerJobId].filter((id) => id !== undefined).join(', ')
+        : '';
     lines.push(
       `  attempt ${attempt.attempt}: ${what}, ${attempt.launcher}, ${attempt.createdAt}${attempt.status === 'launching' ? ' (launching)' : ''}${jobs === '' ? '' : `  jobs ${jobs}`}`,
     );

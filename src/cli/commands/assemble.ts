@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { processEnv } from '../../config.js';
+import { LocalJobLauncher } from '../../local/local-launcher.js';
 import type { AssemblerLauncher } from '../../operations/reassemble-run.js';
 import { reassembleRun } from '../../operations/reassemble-run.js';
 import { resolveBatchSubmitConfig } from '../../operations/resolve-batch-config.js';
@@ -12,9 +13,8 @@ import {
   withTargetOptions,
 } from '../cli-options.js';
 import { commandLogger } from '../command-logger.js';
-import { localLauncherWithProgress, summariseLocalRun } from '../local-job-output.js';
+import { summariseLocalRun } from '../local-job-output.js';
 import { openTarget, runStoreOf } from '../open-target.js';
-import type { ProgressDisplay } from '../progress-display.js';
 import { formatRunSummary } from '../run-summary.js';
 
 interface AssembleArgs extends TargetArgs, BatchArgs {
@@ -51,7 +51,6 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
       const target = await openTarget(argv, env);
       const runStore = runStoreOf(target);
       const logger = commandLogger(env, argv.json);
-      let display: ProgressDisplay | undefined;
       const batch = target.kind === 'cloud' ? target.aws.batchReader() : undefined;
       const outcome = await reassembleRun(
         {
@@ -67,18 +66,22 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
               );
               return target.aws.assemblerLauncher(config, logger);
             }
-            const local = localLauncherWithProgress({
+            if (!argv.json) process.stderr.write(`Assembling the manifests of run ${argv.runId}\n`);
+            const launcher = new LocalJobLauncher({
               localRoot: target.localRoot,
               workers: 1,
               baseEnv: env,
-              json: argv.json,
-              totalImages: () => 0,
+              // The assembler's warnings and errors, as `run` shows them.
+              onProgress: (progress) => {
+                if (progress.type === 'output' && !argv.json) {
+                  process.stderr.write(`  ${progress.from}: ${progress.message}\n`);
+                }
+              },
             });
-            display = local.display;
             return {
               kind: 'local',
               launchAssembler: async (request) => {
-                const launch = await local.launcher.launch({ ...request, shards: [] });
+                const launch = await launcher.launch({ ...request, shards: [] });
                 return {
                   assemblerJobId: launch.assemblerJobId,
                   completed: true,
@@ -90,7 +93,6 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
         },
         { runId: argv.runId, force: argv.force },
       );
-      display?.finish();
       if (!outcome.completed) {
         const result = {
           runId: argv.runId,
