@@ -35,7 +35,12 @@ const FULL_SET: readonly BenchImage[] = [
   { name: 'photo-24mp.jpg', width: 6000, height: 4000, format: 'jpeg' },
   { name: 'scan-50mp.tif', width: 8660, height: 5774, format: 'tiff' },
   { name: 'scan-201mp.tif', width: 16384, height: 12288, format: 'tiff' },
+  // The issue's memory target: a 400-megapixel TIFF tiles with peak memory under 1 GiB.
+  { name: 'scan-400mp.tif', width: 23170, height: 17280, format: 'tiff' },
 ];
+
+/** Peak memory the shard worker must stay under on the largest image (issue: 400 MP under 1 GiB). */
+const RSS_TARGET_MIB = 1024;
 
 const QUICK_SET: readonly BenchImage[] = [
   { name: 'photo-2mp.jpg', width: 1732, height: 1155, format: 'jpeg' },
@@ -308,7 +313,10 @@ function report(rows: readonly ImageRow[], plan: PlanBenchResult, vips: boolean)
         ? `, vips dzsave ${fixed(totalMp / vipsSeconds)} MP/s, ratio ${(vipsSeconds / oursSeconds).toFixed(2)}×`
         : ''),
     `Peak RSS on the largest image (${largest.image.name}, ${fixed(largest.megapixels)} MP): iiif-batch ${fixed(largest.ours.maxRssMiB, 0)} MiB` +
-      (largest.vips ? `, vips ${fixed(largest.vips.maxRssMiB, 0)} MiB` : ''),
+      (largest.vips ? `, vips ${fixed(largest.vips.maxRssMiB, 0)} MiB` : '') +
+      (largest.ours.maxRssMiB === undefined
+        ? ''
+        : ` (target: under ${RSS_TARGET_MIB} MiB: ${largest.ours.maxRssMiB < RSS_TARGET_MIB ? 'met' : 'NOT met'})`),
     'iiif-batch writes the complete level-0 set (tiles, full/max, every sizes entry, info.json); vips dzsave writes tiles and info.json only.',
     ...errors,
     '',
