@@ -79,7 +79,8 @@ export function checkTaskKey(key: string): void {
 
 /**
  * A task-file uploader over any storage (a local root: `DIR/<bucket>/<key>`). The version is the
- * stored object's fingerprint, as the submitter would see it.
+ * stored object's fingerprint, as the submitter would see it; uploading unchanged bytes again
+ * leaves the file (and so its version and run id) as it was.
  */
 export class StorageTaskFileUploader implements TaskFileUploader {
   public constructor(private readonly storage: Storage) {}
@@ -89,6 +90,13 @@ export class StorageTaskFileUploader implements TaskFileUploader {
   }
 
   public async upload(bucket: string, key: string, body: Buffer): Promise<{ etag: string }> {
+    // Like S3, where the same bytes get the same ETag: an unchanged file keeps its version (a file's
+    // fingerprint includes its modification time, so rewriting it would make a new one).
+    const existing = await this.storage.head(bucket, key);
+    if (existing !== undefined && existing.size === body.length) {
+      const current = await this.storage.getBytes(bucket, key);
+      if (current.equals(body)) return { etag: existing.etag };
+    }
     await this.storage.put(bucket, key, body, { contentType: 'application/json' });
     const info = await this.storage.head(bucket, key);
     if (info === undefined) throw new NotFoundError(bucket, key);

@@ -68,6 +68,16 @@ describe('Function: submitTaskFile', () => {
     expect(await readFile(join(root, '_iiif-batch', 'tasks', 'box2.json'), 'utf8')).toBe(text);
     const info = await storage.head('_iiif-batch', 'tasks/box2.json');
     expect(submitted.runId).toBe(taskRunId('Ms2016_012-Box2', '_iiif-batch', 'tasks/box2.json', info?.etag ?? ''));
+
+    // Act again: the same bytes keep the version (as S3 ETags do); changed bytes make a new run.
+    const input = { path: 'box2.json', bucket: '_iiif-batch', key: 'tasks/box2.json' };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await submitTaskFile(new StorageTaskFileUploader(storage), { ...input, text });
+    const changed = await submitTaskFile(new StorageTaskFileUploader(storage), { ...input, text: `${text}\n` });
+
+    // Assess
+    expect(again.runId).toBe(submitted.runId);
+    expect(changed.runId).not.toBe(submitted.runId);
   });
 
   it('uploads nothing when the task file is invalid', async () => {
