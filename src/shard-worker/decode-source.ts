@@ -16,7 +16,7 @@ export interface DecodedSource {
   readonly width: number;
   readonly height: number;
   /** 1 (grey) or 3 (sRGB). */
-  readonly channels: number;
+  readonly channels: 1 | 3;
   /** sharp's name of the source format, e.g. `jpeg`, `tiff`. */
   readonly format: string;
   /** Remarks for the result, e.g. "multi-page TIFF: page 1 of 3 used". */
@@ -57,6 +57,7 @@ export async function decodeSource(
   pipeline = pipeline.toColourspace(grey ? 'b-w' : 'srgb');
   try {
     const info = await pipeline.toFile(basePath);
+    if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoded to ${info.channels} bands`);
     return { width: info.width, height: info.height, channels: info.channels, format, notes };
   } catch (error) {
     throw new ImageFailure(decodeFailureReason(error, format), { cause: error });

@@ -15,19 +15,16 @@ export function jpegOptions(quality: number): JpegOptions {
 const IN_MEMORY_LEVEL_BYTES = 64 * 1024 * 1024;
 
 /** The pixels of one level: a libvips `.v` file (mapped, never read whole) or raw bytes in memory. */
-type LevelPixels =
+type LevelPixels = { readonly channels: 1 | 3 } & (
   | { readonly kind: 'file'; readonly path: string; readonly temporary: boolean }
-  | {
-      readonly kind: 'raw';
-      readonly data: Buffer;
-      readonly width: number;
-      readonly height: number;
-      readonly channels: 1 | 2 | 3 | 4;
-    };
+  | { readonly kind: 'raw'; readonly data: Buffer; readonly width: number; readonly height: number }
+);
 
 export interface RenderOptions {
   /** Decoded full-resolution pixels (see `decodeSource`). */
   readonly basePath: string;
+  /** Bands of the decoded pixels: 1 (grey, published as greyscale JPEG) or 3 (sRGB). */
+  readonly channels: 1 | 3;
   readonly pyramid: Pyramid;
   /**
    * Which contents to render: tiles, and whole levels (`full/max`, large `sizes`) as one JPEG each.
@@ -56,7 +53,7 @@ export interface RenderOptions {
 export async function renderPyramid(options: RenderOptions): Promise<void> {
   const { pyramid } = options;
   const jpeg = jpegOptions(options.quality);
-  let pixels: LevelPixels = { kind: 'file', path: options.basePath, temporary: false };
+  let pixels: LevelPixels = { kind: 'file', path: options.basePath, temporary: false, channels: options.channels };
   for (const level of pyramid.levels) {
     const next = pyramid.levels[level.index + 1];
     // Reduce the next level while this one's tiles are encoded from the same pixels.
@@ -114,25 +111,26 @@ async function renderLevel(
 
 async function reduceLevel(pixels: LevelPixels, level: PyramidLevel, workDir: string): Promise<LevelPixels> {
   const resized = open(pixels).resize(level.width, level.height, { fit: 'fill' });
-  const channels = await channelsOf(pixels);
+  const channels = pixels.channels;
   if (level.width * level.height * channels > IN_MEMORY_LEVEL_BYTES) {
     const path = join(workDir, `level-${level.index}.v`);
     await resized.toFile(path);
-    return { kind: 'file', path, temporary: true };
+    return { kind: 'file', path, temporary: true, channels };
   }
   const { data, info } = await resized.raw().toBuffer({ resolveWithObject: true });
-  return { kind: 'raw', data, width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+  if (info.channels !== channels)
+    throw new Error(`Expected ${channels} bands at level ${level.index}, got ${info.channels}`);
+  return { kind: 'raw', data, width: info.width, height: info.height, channels };
 }
 
+/** The pixels as a sharp pipeline that keeps their colour space (sharp would make grey sRGB). */
 function open(pixels: LevelPixels): Sharp {
-  if (pixels.kind === 'file') return sharp(pixels.path, { limitInputPixels: false });
-  const { width, height, channels } = pixels;
-  return sharp(pixels.data, { raw: { width, height, channels }, limitInputPixels: false });
-}
-
-async function channelsOf(pixels: LevelPixels): Promise<number> {
-  if (pixels.kind === 'raw') return pixels.channels;
-  return (await sharp(pixels.path).metadata()).channels ?? 3;
+  const { channels } = pixels;
+  const image =
+    pixels.kind === 'file'
+      ? sharp(pixels.path, { limitInputPixels: false })
+      : sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels }, limitInputPixels: false });
+  return image.toColourspace(channels === 1 ? 'b-w' : 'srgb');
 }
 
 async function release(pixels: LevelPixels): Promise<void> {

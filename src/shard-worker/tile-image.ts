@@ -259,6 +259,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   try {
     await renderPyramid({
       basePath,
+      channels: decoded.channels,
       pyramid,
       wants: (content) => byContent.has(contentKey(content)),
       workDir,

@@ -1,0 +1,75 @@
+import type { Readable } from 'node:stream';
+import type { Body, ObjectInfo, PutOptions, Storage } from '../../../src/storage/storage.js';
+
+/** One call to the wrapped storage. */
+export interface StorageCall {
+  readonly op: 'list' | 'head' | 'getStream' | 'getBytes' | 'put' | 'putIfAbsent' | 'delete';
+  readonly bucket: string;
+  readonly key: string;
+  readonly options?: PutOptions;
+}
+
+/**
+ * A storage that records every call and can fail chosen calls, around a real storage.
+ * `failWith` is asked before each call; an error it returns is thrown instead of calling through.
+ */
+export class RecordingStorage implements Storage {
+  public readonly calls: StorageCall[] = [];
+  public failWith: (call: StorageCall) => Error | undefined = () => undefined;
+
+  public constructor(private readonly inner: Storage) {}
+
+  public describe(bucket: string, key: string): string {
+    return this.inner.describe(bucket, key);
+  }
+
+  public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+    this.record({ op: 'list', bucket, key: prefix });
+    yield* this.inner.list(bucket, prefix);
+  }
+
+  public async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    this.record({ op: 'head', bucket, key });
+    return this.inner.head(bucket, key);
+  }
+
+  public async getStream(bucket: string, key: string): Promise<Readable> {
+    this.record({ op: 'getStream', bucket, key });
+    return this.inner.getStream(bucket, key);
+  }
+
+  public async getBytes(bucket: string, key: string): Promise<Buffer> {
+    this.record({ op: 'getBytes', bucket, key });
+    return this.inner.getBytes(bucket, key);
+  }
+
+  public async put(bucket: string, key: string, body: Body, options?: PutOptions): Promise<void> {
+    this.record({ op: 'put', bucket, key, ...(options === undefined ? {} : { options }) });
+    return this.inner.put(bucket, key, body, options);
+  }
+
+  public async putIfAbsent(bucket: string, key: string, body: Body, options?: PutOptions): Promise<boolean> {
+    this.record({ op: 'putIfAbsent', bucket, key, ...(options === undefined ? {} : { options }) });
+    return this.inner.putIfAbsent(bucket, key, body, options);
+  }
+
+  public async delete(bucket: string, key: string): Promise<void> {
+    this.record({ op: 'delete', bucket, key });
+    return this.inner.delete(bucket, key);
+  }
+
+  /** Calls of one kind, optionally only in one bucket. */
+  public count(op: StorageCall['op'], bucket?: string): number {
+    return this.calls.filter((call) => call.op === op && (bucket === undefined || call.bucket === bucket)).length;
+  }
+
+  public reset(): void {
+    this.calls.length = 0;
+  }
+
+  private record(call: StorageCall): void {
+    this.calls.push(call);
+    const error = this.failWith(call);
+    if (error !== undefined) throw error;
+  }
+}

@@ -1,0 +1,385 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StorageError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import type { ImageResult } from '../../src/run/image-result.js';
+import type { PlannedImage, StateLocation } from '../../src/run/run-records.js';
+import { publishedMarkerKey } from '../../src/shard-worker/published-marker.js';
+import { INFO_CACHE_CONTROL, TILE_CACHE_CONTROL, tileImage } from '../../src/shard-worker/tile-image.js';
+import { FsStorage } from '../../src/storage/fs-storage.js';
+import type { Settings } from '../../src/task/settings.js';
+import type { Task } from '../../src/task/task.js';
+import { checkPublishedService } from './helpers/check-published-service.js';
+import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.js';
+import { RecordingStorage } from './helpers/recording-storage.js';
+import { testTask } from './helpers/test-task.js';
+
+const ITEM = 'Box2_Folder19';
+const SERVICE_PREFIX = 'iawa/Women_of_Design/Ms2016_012_Box2/Box2_Folder19';
+const STATE: StateLocation = { bucket: '_iiif-batch', prefix: '' };
+const NO_WAIT = { attempts: 4, baseDelayMs: 0, maxDelayMs: 0 };
+
+let root: string;
+let storage: FsStorage;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tile-image-test-'));
+  storage = new FsStorage(root);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Put a source into the source bucket and describe it as the planner would. */
+async function source(task: Task, file: string, bytes: Buffer | string, format: PlannedImage['format']) {
+  const key = `${task.accessDir}/${ITEM}/Access/${file}`;
+  await storage.put(task.srcBucket, key, bytes);
+  const info = await storage.head(task.srcBucket, key);
+  const name = file.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
+  const image: PlannedImage = {
+    item: ITEM,
+    sourceKey: key,
+    name,
+    format,
+    bytes: info?.size ?? 0,
+    etag: info?.etag ?? '',
+  };
+  return { image, serviceKey: `${SERVICE_PREFIX}/${name}` };
+}
+
+function uniqueTask(settings: Partial<Settings> = {}): Task {
+  const id = Math.random().toString(36).slice(2, 8);
+  return testTask({ srcBucket: `src-${id}`, destBucket: `pub-${id}`, settings });
+}
+
+describe('Function: tileImage, image shapes judged by OpenSeadragon', () => {
+  const shapes = [
+    { label: 'smaller than one tile', width: 300, height: 200 },
+    { label: 'exactly one tile', width: 512, height: 512 },
+    { label: 'narrow', width: 100, height: 3000 },
+    { label: 'tall', width: 700, height: 4100 },
+    { label: 'wide', width: 6000, height: 150 },
+    { label: 'odd', width: 3497, height: 2501 },
+    { label: 'large', width: 5000, height: 3000 },
+  ];
+  for (const version of [3, 2] as const) {
+    for (const shape of shapes) {
+      it(`publishes a complete level-0 service: v${version}, ${shape.label} ${shape.width}x${shape.height}`, async () => {
+        // Prepare
+        const task = uniqueTask({ imageApiVersion: version });
+        const bytes = await (await photoRaw(shape.width, shape.height)).jpeg({ quality: 90 }).toBuffer();
+        const { image, serviceKey } = await source(task, `${shape.label}.jpg`, bytes, 'jpeg');
+
+        // Act
+        const result = await tileImage({ storage, logger: silentLogger }, { task, image });
+
+        // Assess
+        expect(result).toMatchObject({ status: 'tiled', item: ITEM, sourceKey: image.sourceKey, name: image.name });
+        const published = await checkPublishedService(storage, task.destBucket, serviceKey);
+        expect(published.info).toMatchObject({ width: shape.width, height: shape.height });
+        expect(published.info[version === 3 ? 'id' : '@id']).toBe(`https://iiif.example.org/${serviceKey}`);
+        expect(result.image).toMatchObject({
+          serviceKey,
+          serviceId: `https://iiif.example.org/${serviceKey}`,
+          imageApiVersion: version,
+          width: shape.width,
+          height: shape.height,
+          sizes: published.info.sizes,
+          tiles: published.info.tiles,
+        });
+        expect(result.tileCount).toBe(published.files.length);
+        expect(result.bytes).toBeGreaterThan(0);
+      });
+    }
+  }
+
+  it('caps full/max and sizes with maxWidth/maxHeight (v3)', async () => {
+    // Prepare
+    const task = uniqueTask({ fullMaxSize: 1000 });
+    const bytes = await (await photoRaw(3497, 2501)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'capped.jpg', bytes, 'jpeg');
+
+    // Act
+    const result = await tileImage({ storage, logger: silentLogger }, { task, image });
+
+    // Assess
+    const published = await checkPublishedService(storage, task.destBucket, serviceKey);
+    expect(published.info).toMatchObject({ width: 3497, height: 2501, maxWidth: 875, maxHeight: 626 });
+    expect(result.image?.full).toEqual({ width: 875, height: 626 });
+    const full = await sharp(
+      await storage.getBytes(task.destBucket, `${serviceKey}/full/max/0/default.jpg`),
+    ).metadata();
+    expect([full.width, full.height]).toEqual([875, 626]);
+  });
+
+  it('caps full/full in the 2.1 profile description', async () => {
+    // Prepare
+    const task = uniqueTask({ fullMaxSize: 1000, imageApiVersion: 2 });
+    const bytes = await (await photoRaw(2500, 1200)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'capped2.jpg', bytes, 'jpeg');
+
+    // Act
+    await tileImage({ storage, logger: silentLogger }, { task, image });
+
+    // Assess
+    const published = await checkPublishedService(storage, task.destBucket, serviceKey);
+    expect((published.info.profile as unknown[])[1]).toMatchObject({ maxWidth: 625, maxHeight: 300 });
+  });
+});
+
+describe('Function: tileImage, how it publishes', () => {
+  it('sets content types and cache control, and writes info.json last', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const recording = new RecordingStorage(storage);
+    const bytes = await (await photoRaw(1500, 1000)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'headers.jpg', bytes, 'jpeg');
+
+    // Act
+    await tileImage({ storage: recording, logger: silentLogger, uploadConcurrency: 3 }, { task, image });
+
+    // Assess
+    const puts = recording.calls.filter((call) => call.op === 'put' && call.bucket === task.destBucket);
+    expect(puts.at(-1)?.key).toBe(`${serviceKey}/info.json`);
+    expect(puts.at(-1)?.options).toEqual({
+      contentType: 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"',
+      cacheControl: INFO_CACHE_CONTROL,
+    });
+    for (const put of puts.slice(0, -1)) {
+      expect(put.key.endsWith('.jpg')).toBe(true);
+      expect(put.options).toEqual({ contentType: 'image/jpeg', cacheControl: TILE_CACHE_CONTROL });
+    }
+    expect(TILE_CACHE_CONTROL).toBe('public, max-age=31536000, immutable');
+    expect(new Set(puts.map((put) => put.key)).size).toBe(puts.length);
+  });
+
+  it('retries transient storage errors and still publishes everything', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const recording = new RecordingStorage(storage);
+    const failed = new Set<string>();
+    recording.failWith = (call) => {
+      if (call.op !== 'put' && call.op !== 'getStream') return undefined;
+      if (failed.has(`${call.op} ${call.key}`)) return undefined;
+      failed.add(`${call.op} ${call.key}`);
+      return new StorageError('503 Slow Down', { bucket: call.bucket, key: call.key, transient: true });
+    };
+    const bytes = await (await photoRaw(1200, 900)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'flaky.jpg', bytes, 'jpeg');
+
+    // Act
+    const result = await tileImage({ storage: recording, logger: silentLogger, retry: NO_WAIT }, { task, image });
+
+    // Assess
+    expect(result.status).toBe('tiled');
+    await checkPublishedService(storage, task.destBucket, serviceKey);
+    expect(failed.size).toBeGreaterThan(5);
+  });
+
+  it('rejects with the storage error when storage keeps failing, leaving no info.json', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const recording = new RecordingStorage(storage);
+    let puts = 0;
+    recording.failWith = (call) =>
+      call.op === 'put' && ++puts > 4
+        ? new StorageError('500 Internal Error', { bucket: call.bucket, key: call.key, transient: true })
+        : undefined;
+    const bytes = await (await photoRaw(1200, 900)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'broken-store.jpg', bytes, 'jpeg');
+
+    // Act
+    const act = tileImage({ storage: recording, logger: silentLogger, retry: NO_WAIT }, { task, image });
+
+    // Assess
+    await expect(act).rejects.toThrow(StorageError);
+    expect(await storage.head(task.destBucket, `${serviceKey}/info.json`)).toBeUndefined();
+  });
+
+  it('leaves no working files behind', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const tempDir = join(root, 'work');
+    await mkdir(tempDir, { recursive: true });
+    const good = await (await photoRaw(900, 700)).jpeg().toBuffer();
+    const { image } = await source(task, 'clean.jpg', good, 'jpeg');
+    const { image: bad } = await source(task, 'clean-bad.jpg', good.subarray(0, 2000), 'jpeg');
+
+    // Act
+    await tileImage({ storage, logger: silentLogger, tempDir }, { task, image });
+    await tileImage({ storage, logger: silentLogger, tempDir }, { task, image: bad });
+
+    // Assess
+    expect(await readdir(tempDir)).toEqual([]);
+  });
+});
+
+describe('Function: tileImage, inputs a library holds', () => {
+  let fixtures: Fixture[];
+  const results = new Map<string, ImageResult>();
+  const task = uniqueTask();
+
+  beforeAll(async () => {
+    const dir = join(root, 'fixtures');
+    await mkdir(dir, { recursive: true });
+    fixtures = await writeInputFixtures(dir);
+    for (const fixture of fixtures) {
+      const bytes = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, fixture.file)));
+      const { image } = await source(task, fixture.file, bytes, fixture.format);
+      results.set(fixture.file, await tileImage({ storage, logger: silentLogger }, { task, image }));
+    }
+  });
+
+  it('gives every input the right status and reason', () => {
+    // Assess
+    for (const fixture of fixtures) {
+      const result = results.get(fixture.file);
+      if (fixture.expected.status === 'failed') {
+        expect(result?.status, fixture.file).toBe('failed');
+        expect(result?.reason, fixture.file).toMatch(fixture.expected.reason);
+        expect(result?.image, fixture.file).toBeUndefined();
+      } else {
+        expect(result?.status, `${fixture.file}: ${result?.reason}`).toBe('tiled');
+        expect([result?.image?.width, result?.image?.height], fixture.file).toEqual([
+          fixture.expected.width,
+          fixture.expected.height,
+        ]);
+        const notes = result?.notes ?? [];
+        expect(notes.length, `${fixture.file}: ${notes.join('; ')}`).toBe(fixture.expected.notes?.length ?? 0);
+        for (const [index, note] of (fixture.expected.notes ?? []).entries()) expect(notes[index]).toMatch(note);
+      }
+    }
+  });
+
+  it('publishes a complete, viewer-proof service for every decodable input', async () => {
+    // Assess
+    for (const fixture of fixtures.filter((f) => f.expected.status === 'tiled')) {
+      const serviceKey = results.get(fixture.file)?.image?.serviceKey as string;
+      await checkPublishedService(storage, task.destBucket, serviceKey);
+    }
+  });
+
+  it('publishes nothing for inputs that failed', async () => {
+    // Assess
+    for (const fixture of fixtures.filter((f) => f.expected.status === 'failed')) {
+      const name = fixture.file.replace(/\.[^.]+$/, '');
+      const keys: string[] = [];
+      for await (const object of storage.list(task.destBucket, `${SERVICE_PREFIX}/${name}/`)) keys.push(object.key);
+      expect(keys, fixture.file).toEqual([]);
+    }
+  });
+
+  it('converts to 8-bit sRGB (or grey), applies EXIF orientation and flattens alpha onto white', async () => {
+    // Prepare
+    const read = async (file: string, path: string) => {
+      const serviceKey = results.get(file)?.image?.serviceKey as string;
+      return storage.getBytes(task.destBucket, `${serviceKey}/${path}`);
+    };
+
+    // Act
+    const grey = await sharp(await read('grey16.tif', 'full/max/0/default.jpg')).metadata();
+    const cmyk = await sharp(await read('cmyk.jpg', 'full/max/0/default.jpg')).metadata();
+    const rgb16 = await sharp(await read('rgb16.tif', '0,0,512,512/512,512/0/default.jpg')).metadata();
+    const rotated = await sharp(await read('rotated.jpg', 'full/max/0/default.jpg')).metadata();
+    const alpha = await sharp(await read('alpha.png', 'full/max/0/default.jpg'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+
+    // Assess
+    expect([grey.channels, grey.depth]).toEqual([1, 'uchar']);
+    expect([cmyk.channels, cmyk.space, cmyk.depth]).toEqual([3, 'srgb', 'uchar']);
+    expect([rgb16.channels, rgb16.depth]).toEqual([3, 'uchar']);
+    expect([rotated.width, rotated.height, rotated.orientation]).toEqual([600, 900, undefined]);
+    const pixel = (x: number, y: number) => [
+      ...alpha.data.subarray((y * alpha.info.width + x) * 3, (y * alpha.info.width + x) * 3 + 3),
+    ];
+    for (const channel of pixel(10, 10)) expect(channel).toBeGreaterThan(245);
+    const [r, g, b] = pixel(600, 350);
+    expect(b).toBeGreaterThan(150);
+    expect((r ?? 0) + (g ?? 0)).toBeLessThan(60);
+  });
+});
+
+describe('Function: tileImage, resuming', () => {
+  it('skips an image published from the same source and settings without reading anything back', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const recording = new RecordingStorage(storage);
+    const bytes = await (await photoRaw(2000, 1400)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'resume.jpg', bytes, 'jpeg');
+    const first = await tileImage({ storage: recording, logger: silentLogger }, { task, image, state: STATE });
+    recording.reset();
+
+    // Act
+    const second = await tileImage({ storage: recording, logger: silentLogger }, { task, image, state: STATE });
+
+    // Assess
+    expect(first.status).toBe('tiled');
+    expect(second).toMatchObject({ status: 'skipped', tileCount: 0, bytes: 0, image: first.image });
+    expect(second.reason).toMatch(/already published/);
+    expect(recording.count('getStream')).toBe(0);
+    expect(recording.count('put')).toBe(0);
+    expect(recording.count('list')).toBe(0);
+    expect(recording.calls.filter((call) => call.bucket === task.destBucket)).toEqual([]);
+    expect(recording.calls.map((call) => `${call.op} ${call.bucket}/${call.key}`)).toEqual([
+      `head ${task.srcBucket}/${image.sourceKey}`,
+      `getBytes ${STATE.bucket}/${publishedMarkerKey(STATE, task.destBucket, serviceKey)}`,
+    ]);
+  });
+
+  it('tiles again with FORCE_RETILE, after a source change, or after a settings change (removing stale files)', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(2000, 1400)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'changes.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+    await writeFile(join(root, task.destBucket, serviceKey, 'vips-properties.xml'), '<properties/>');
+
+    // Act
+    const forced = await tileImage(
+      { storage, logger: silentLogger },
+      { task: { ...task, settings: { ...task.settings, forceRetile: true } }, image, state: STATE },
+    );
+    const smallerTiles = { ...task, settings: { ...task.settings, tileSize: 256 } };
+    const resized = await tileImage({ storage, logger: silentLogger }, { task: smallerTiles, image, state: STATE });
+    await storage.put(task.srcBucket, image.sourceKey, await (await photoRaw(1000, 1400)).jpeg().toBuffer());
+    const changed = await tileImage({ storage, logger: silentLogger }, { task: smallerTiles, image, state: STATE });
+    const unchanged = await tileImage({ storage, logger: silentLogger }, { task: smallerTiles, image, state: STATE });
+
+    // Assess
+    expect(forced.status).toBe('tiled');
+    expect(resized.status).toBe('tiled');
+    expect(changed.status).toBe('tiled');
+    expect(changed.image).toMatchObject({ width: 1000, height: 1400 });
+    expect(unchanged.status).toBe('skipped');
+    const published = await checkPublishedService(storage, task.destBucket, serviceKey);
+    expect(published.info).toMatchObject({ width: 1000, tiles: [{ width: 256, height: 256 }] });
+  });
+
+  it('finishes the job when rerun after a worker died halfway through publishing', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const dying = new RecordingStorage(storage);
+    let puts = 0;
+    dying.failWith = (call) =>
+      call.op === 'put' && ++puts > 10
+        ? new StorageError('process killed', { bucket: call.bucket, key: call.key, transient: false })
+        : undefined;
+    const bytes = await (await photoRaw(2500, 1700)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'killed.jpg', bytes, 'jpeg');
+    await expect(tileImage({ storage: dying, logger: silentLogger }, { task, image, state: STATE })).rejects.toThrow(
+      'process killed',
+    );
+
+    // Act
+    const rerun = await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+
+    // Assess
+    expect(rerun.status).toBe('tiled');
+    await checkPublishedService(storage, task.destBucket, serviceKey);
+  });
+});
