@@ -11,7 +11,13 @@ import { Network } from './constructs/network.js';
 import { PublishingBuckets } from './constructs/publishing-buckets.js';
 import { Submitter } from './constructs/submitter.js';
 import { TaskIntake } from './constructs/task-intake.js';
-import { acknowledgeWildcards, S3_READ_ACTIONS, S3_WRITE_ACTIONS, s3ObjectsFinding } from './nag-findings.js';
+import {
+  acknowledgeWildcards,
+  batchJobsFinding,
+  S3_READ_ACTIONS,
+  S3_WRITE_ACTIONS,
+  s3ObjectsFinding,
+} from './nag-findings.js';
 import {
   DEFAULT_WORKER_JOB_DEFINITION_TIMEOUT_MINUTES,
   type IiifBatchSettings,
@@ -149,6 +155,10 @@ export class IiifBatchStack extends Stack {
         certificateArn: settings.cdn.certificateArn,
       });
       if (!this.buckets.destinationCreated) {
+        Validations.of(this.cdn).acknowledge({
+          id: 'Annotation::@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+          reason: 'Replaced by the warning below, which names the bucket and where the statement to add is.',
+        });
         Annotations.of(this).addWarningV2(
           'iiif-batch:existingDestinationPolicy',
           `The existing destination bucket ${settings.destination.bucketName} must allow CloudFront to read it: ` +
@@ -217,7 +227,7 @@ export class IiifBatchStack extends Stack {
     );
     acknowledgeWildcards(
       this.submitter,
-      [`Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*`],
+      [batchJobsFinding(this)],
       'A job ARN exists only after SubmitJob: tagging at submission (TagResource) and cancelling the own ' +
         'shard job (TerminateJob, only on jobs tagged iiif-batch:run-id) name job/* of this account and region.',
     );

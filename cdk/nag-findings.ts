@@ -24,6 +24,12 @@ export function s3ObjectsFinding(bucket: s3.IBucket): string {
   return `Resource::arn:${partition}:s3:::${bucket.bucketName}/*`;
 }
 
+/** The finding for "every Batch job of this account and region" (`arn:...:job/*`). */
+export function batchJobsFinding(stack: Stack): string {
+  const part = (value: string, name: string): string => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+  return `Resource::arn:${part(stack.partition, 'Partition')}:batch:${part(stack.region, 'Region')}:${part(stack.account, 'AccountId')}:job/*`;
+}
+
 /** Acknowledges the named IAM5 findings on `scope` (a role, or a construct holding it). */
 export function acknowledgeWildcards(scope: IConstruct, findings: readonly string[], reason: string): void {
   Validations.of(scope).acknowledge(...findings.map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason })));

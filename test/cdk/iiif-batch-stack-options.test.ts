@@ -264,3 +264,28 @@ describe('Stack: IiifBatch on Fargate On-Demand behind NAT, without CloudFront',
     expect(synthesized.nag.violations.map((violation) => violation.ruleName)).toEqual([]);
   });
 });
+
+describe('Stack: IiifBatch bound to an account and region', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize(
+      { sourceBuckets: ['img-src'], destination: { bucketName: 'img-pub' } },
+      { env: { account: '123456789012', region: 'eu-west-1' } },
+    );
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  it('scopes the Batch job grants to that account and region', () => {
+    // Act
+    const statements = statementsOfRole(synthesized.template, 'SubmitterRole');
+
+    // Assess
+    const tag = statements.find((statement) => actionsOf(statement).includes('batch:TagResource'));
+    expect(JSON.stringify(tag?.Resource)).toContain(':batch:eu-west-1:123456789012:job/*');
+  });
+
+  it('finds nothing unacknowledged in the AwsSolutions pack', () => {
+    // Assess
+    expect(synthesized.nag.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});
