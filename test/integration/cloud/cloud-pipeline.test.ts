@@ -1,0 +1,490 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchClient, SubmitJobCommand, type SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client } from '../../../src/aws/s3-client.js';
+import { ENTRY_POINTS } from '../../../src/config.js';
+import type { PlannedItem, RunRecord, RunReport } from '../../../src/run/run-records.js';
+import { S3Storage } from '../../../src/storage/s3-storage.js';
+import { taskRunId } from '../../../src/submitter/run-id.js';
+import { type LocalAws, startLocalAws } from '../../helpers/local-aws.js';
+import { REPO_ROOT } from '../../helpers/run-cli.js';
+import { legacyTaskFile } from '../../helpers/task-file.js';
+
+/**
+ * The cloud shape end to end on loopback: an S3 + SQS emulator (fauxqs) on 127.0.0.1, the real
+ * submitter handler fed from SQS, Batch captured with aws-sdk-client-mock, then the real compiled
+ * shard-worker and assembler entry points run as processes with the environment Batch would give
+ * each child, reading and writing the emulator's S3.
+ */
+
+const TASKS = 'iiif-tasks';
+const SRC = 'img-src';
+const PUB = 'img-pub';
+const TASK_KEY = 'tasks/Box 1 — Ünïcode+plus.json';
+/** The key as S3 writes it into event notifications (form-URL-encoded). */
+const TASK_KEY_IN_EVENT = 'tasks/Box+1+%E2%80%94+%C3%9Cn%C3%AFcode%2Bplus.json';
+const WORKER_DEFINITION = 'iiif-shard-worker:1';
+const ASSEMBLER_DEFINITION = 'iiif-manifest-assembler:1';
+
+/** The environment variables this test sets for the in-process handler (restored afterwards). */
+const HANDLER_ENV: Record<string, string> = {
+  IIIF_BATCH_STATE_BUCKET: TASKS,
+  IIIF_BATCH_STATE_PREFIX: '',
+  IIIF_BATCH_ALLOWED_BUCKETS: `${SRC},${PUB}`,
+  IIIF_BATCH_JOB_QUEUE: 'iiif-default-queue',
+  IIIF_BATCH_WORKER_JOB_DEFINITION: WORKER_DEFINITION,
+  IIIF_BATCH_ASSEMBLER_JOB_DEFINITION: ASSEMBLER_DEFINITION,
+  S3_FORCE_PATH_STYLE: 'true',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  LOG_LEVEL: 'error',
+};
+
+async function photo(width: number, height: number, seed: number): Promise<Buffer> {
+  return sharp({
+    create: { width, height, channels: 3, background: { r: (seed * 40) % 256, g: 120, b: 200 - seed * 10 } },
+  })
+    .composite([
+      {
+        input: {
+          create: { width: Math.floor(width / 2), height: Math.floor(height / 3), channels: 3, background: '#202020' },
+        },
+        left: Math.floor(width / 5),
+        top: Math.floor(height / 4),
+      },
+    ])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/** An S3 event notification for one created object, as S3 sends it to SQS. */
+function s3Notification(bucket: string, encodedKey: string, eTag: string, size: number): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'AWS:TEST' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'REQUEST', 'x-amz-id-2': 'HOST' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'task-files',
+          bucket: { name: bucket, ownerIdentity: { principalId: 'OWNER' }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodedKey, size, eTag, sequencer: '0065F0A1B2C3D4E5F6' },
+        },
+      },
+    ],
+  });
+}
+
+/** What the Lambda service hands the function for received SQS messages. */
+function toSqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
+  return {
+    Records: messages.map((message) => ({
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
+        SenderId: message.Attributes?.SenderId ?? 'TEST',
+        ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+      },
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+interface ProcessResult {
+  readonly code: number;
+  readonly stderr: string;
+}
+
+function runNode(script: string, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
+
+describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) → worker and assembler processes', () => {
+  const batch = mockClient(BatchClient);
+  let aws: LocalAws;
+  let s3: S3Client;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let queueArn: string;
+  let dlqUrl: string;
+  let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  const savedEnv: Record<string, string | undefined> = {};
+  let jobCounter = 0;
+
+  const getText = async (bucket: string, key: string): Promise<string> => {
+    const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await answer.Body?.transformToString('utf8')) ?? '';
+  };
+  const exists = async (bucket: string, key: string): Promise<boolean> =>
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
+
+  /** Receive what is visible (as the Lambda event source mapping does), call the handler, delete successes. */
+  const deliver = async (): Promise<{ received: Message[]; response: SQSBatchResponse }> => {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const received = answer.Messages ?? [];
+    if (received.length === 0) return { received, response: { batchItemFailures: [] } };
+    const response = await handler(toSqsEvent(received, queueArn));
+    const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    for (const message of received) {
+      if (!failed.has(message.MessageId ?? '')) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+    return { received, response };
+  };
+
+  beforeAll(async () => {
+    if (
+      !existsSync(join(REPO_ROOT, ENTRY_POINTS.shardWorker)) ||
+      !existsSync(join(REPO_ROOT, ENTRY_POINTS.assembler))
+    ) {
+      throw new Error(
+        `Compiled entry points are missing (${ENTRY_POINTS.shardWorker}, ${ENTRY_POINTS.assembler}): run "npm run build" first (npm test does)`,
+      );
+    }
+    aws = await startLocalAws();
+    for (const [name, value] of Object.entries({ ...HANDLER_ENV, AWS_ENDPOINT_URL: aws.endpoint })) {
+      savedEnv[name] = process.env[name];
+      process.env[name] = value;
+    }
+    s3 = createS3Client({ s3ForcePathStyle: true }, aws.clientConfig);
+    sqs = new SQSClient(aws.clientConfig);
+    for (const bucket of [TASKS, SRC, PUB]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+    // The queue the task bucket notifies, with a dead-letter queue after 3 receives.
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'iiif-tasks-dlq' }));
+    dlqUrl = dlq.QueueUrl ?? '';
+    const dlqArn =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn ?? '';
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'iiif-tasks',
+        Attributes: {
+          VisibilityTimeout: '1',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '3' }),
+        },
+      }),
+    );
+    queueUrl = queue.QueueUrl ?? '';
+    queueArn =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn ?? '';
+
+    // Batch has no emulator: capture SubmitJob and hand out job ids.
+    batch.on(SubmitJobCommand).callsFake((input: SubmitJobCommandInput) => {
+      jobCounter += 1;
+      return {
+        jobId: `job-${jobCounter}`,
+        jobName: input.jobName,
+        jobArn: `arn:aws:batch:us-east-1:0:job/job-${jobCounter}`,
+      };
+    });
+    // The real Lambda entry point, loaded after its environment is set.
+    ({ handler } = await import('../../../src/submitter/handler.js'));
+  }, 60_000);
+
+  afterAll(async () => {
+    batch.restore();
+    for (const [name, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    s3?.destroy();
+    sqs?.destroy();
+    await aws?.stop();
+  });
+
+  it('publishes tiles, manifests and the collection to S3 from a task file uploaded once and notified twice', async () => {
+    // Prepare: images (three items, one in the old `Access` layout), the CSV and the task file.
+    const images: [string, Buffer][] = [
+      ['Coll/Box1/Folder1/page1.jpg', await photo(640, 480, 1)],
+      ['Coll/Box1/Folder1/page2.jpg', await photo(300, 500, 2)],
+      ['Coll/Box1/Folder2/Access/scan 1.jpg', await photo(520, 260, 3)],
+      ['Coll/Box1/Folder2/Access/scan 2.jpg', await photo(200, 200, 4)],
+      ['Coll/Box1/Folder3/only.jpg', await photo(700, 300, 5)],
+    ];
+    for (const [key, body] of images) {
+      await s3.send(new PutObjectCommand({ Bucket: SRC, Key: key, Body: body, ContentType: 'image/jpeg' }));
+    }
+    await s3.send(new PutObjectCommand({ Bucket: SRC, Key: 'Coll/Box1/Folder1/notes.txt', Body: 'not an image' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: SRC,
+        Key: 'metadata/box1.csv',
+        Body: 'identifier,title,date\nBox1,The box,1990\nFolder1,First folder,1991\nFolder2,Second folder,1992\nFolder3,Third folder,1993\n',
+      }),
+    );
+    const taskBody = JSON.stringify(
+      legacyTaskFile({
+        COLLECTION_IDENTIFIER: 'Box1',
+        ACCESS_DIR: 'Coll/Box1',
+        AWS_SRC_BUCKET: SRC,
+        AWS_DEST_BUCKET: PUB,
+        DEST_PREFIX: 'pub',
+        DEST_URL: 'https://iiif.example.org',
+        CSV_NAME: 'box1.csv',
+        TILE_SIZE: '256',
+        SHARD_COUNT: '2',
+      }),
+    );
+    const upload = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: TASK_KEY, Body: taskBody }));
+    const eTag = (upload.ETag ?? '').replaceAll('"', '');
+    const notification = s3Notification(TASKS, TASK_KEY_IN_EVENT, eTag, Buffer.byteLength(taskBody));
+    // S3 delivers at least once: the same notification arrives twice.
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: notification }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: notification }));
+
+    // Act (1): the submitter Lambda, fed from SQS.
+    const first = await deliver();
+    const second = await deliver();
+
+    // Assess (1): one submission, no failures, both messages gone, exact Batch inputs.
+    expect(first.received.length + second.received.length).toBe(2);
+    expect(first.response.batchItemFailures).toEqual([]);
+    expect(second.response.batchItemFailures).toEqual([]);
+    const runId = taskRunId('Ms2016_012-Box2', TASKS, TASK_KEY, eTag);
+    const run = JSON.parse(await getText(TASKS, `runs/${runId}/run.json`)) as RunRecord;
+    expect(run.counts).toEqual({ items: 3, images: 5, ignored: 1, shards: 2 });
+    expect(run.source).toEqual({ location: `s3://${TASKS}/${TASK_KEY}`, bucket: TASKS, key: TASK_KEY, version: eTag });
+    const calls = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input);
+    expect(calls).toHaveLength(2);
+    const environment = [
+      { name: 'IIIF_BATCH_RUN_ID', value: runId },
+      { name: 'IIIF_BATCH_STATE_BUCKET', value: TASKS },
+      { name: 'IIIF_BATCH_ATTEMPT', value: '1' },
+    ];
+    const retryStrategy = {
+      attempts: 3,
+      evaluateOnExit: [
+        { onStatusReason: 'Host EC2*', action: 'RETRY' },
+        { onStatusReason: 'Your Spot Task was interrupted*', action: 'RETRY' },
+        { onReason: 'CannotPullContainerError*', action: 'RETRY' },
+        { onExitCode: '3', action: 'EXIT' },
+        { onExitCode: '2', action: 'EXIT' },
+      ],
+    };
+    const tags = {
+      'iiif-batch:run-id': runId,
+      'iiif-batch:job-name': 'Ms2016_012-Box2',
+      'iiif-batch:collection': 'Box1',
+      'iiif-batch:attempt': '1',
+    };
+    expect(calls[0]).toEqual({
+      jobName: 'Ms2016_012-Box2-tiles',
+      jobQueue: 'iiif-default-queue',
+      jobDefinition: WORKER_DEFINITION,
+      arrayProperties: { size: 2 },
+      containerOverrides: { environment },
+      retryStrategy,
+      timeout: { attemptDurationSeconds: 3600 },
+      tags,
+      propagateTags: true,
+    });
+    expect(calls[1]).toEqual({
+      jobName: 'Ms2016_012-Box2-manifests',
+      jobQueue: 'iiif-default-queue',
+      jobDefinition: ASSEMBLER_DEFINITION,
+      dependsOn: [{ jobId: 'job-1' }],
+      containerOverrides: { environment },
+      retryStrategy,
+      timeout: { attemptDurationSeconds: 3600 },
+      tags,
+      propagateTags: true,
+    });
+    const attempt = JSON.parse(await getText(TASKS, `runs/${runId}/attempts/00001.json`)) as Record<string, unknown>;
+    expect(attempt).toMatchObject({ status: 'launched', shardJobId: 'job-1', assemblerJobId: 'job-2', shards: [0, 1] });
+
+    // Act (2): what Batch would run: each array child, then the dependent assembler.
+    const containerEnv = (input: SubmitJobCommandInput): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: aws.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      LOG_FORMAT: 'json',
+      ...Object.fromEntries((input.containerOverrides?.environment ?? []).map((pair) => [pair.name, pair.value])),
+    });
+    const [shardJob, assemblerJob] = calls as [SubmitJobCommandInput, SubmitJobCommandInput];
+    const size = shardJob.arrayProperties?.size ?? 1;
+    const children = await Promise.all(
+      Array.from({ length: size }, (_, index) =>
+        runNode(join(REPO_ROOT, ENTRY_POINTS.shardWorker), {
+          ...containerEnv(shardJob),
+          AWS_BATCH_JOB_ARRAY_INDEX: String(index),
+        }),
+      ),
+    );
+    const assembler = await runNode(join(REPO_ROOT, ENTRY_POINTS.assembler), containerEnv(assemblerJob));
+
+    // Assess (2): every process succeeded, and everything is published in S3.
+    for (const child of children) expect(child.code, child.stderr).toBe(0);
+    expect(assembler.code, assembler.stderr).toBe(0);
+    const report = JSON.parse(await getText(TASKS, `runs/${runId}/report.json`)) as RunReport;
+    expect(report.status).toBe('succeeded');
+    expect(report.counts).toMatchObject({ images: 5, tiled: 5, failed: 0, ignored: 1, manifests: 3 });
+    expect(report.missingShards).toEqual([]);
+
+    const { items } = JSON.parse(await getText(TASKS, `runs/${runId}/items.json`)) as { items: PlannedItem[] };
+    expect(items.map((item) => item.id)).toEqual(['Folder1', 'Folder2', 'Folder3']);
+    for (const item of items) {
+      for (const image of item.images) {
+        const base = `pub/Box1/${item.id}/${image.name}`;
+        const info = JSON.parse(await getText(PUB, `${base}/info.json`)) as {
+          id: string;
+          type: string;
+          width: number;
+          height: number;
+        };
+        expect(info.id).toBe(`https://iiif.example.org/${base.split('/').map(encodeURIComponent).join('/')}`);
+        expect(info.type).toBe('ImageService3');
+        expect(await exists(PUB, `${base}/full/max/0/default.jpg`)).toBe(true);
+        expect(await exists(PUB, `${base}/vips-properties.xml`)).toBe(false);
+        const head = await s3.send(new HeadObjectCommand({ Bucket: PUB, Key: `${base}/full/max/0/default.jpg` }));
+        expect(head.ContentType).toBe('image/jpeg');
+      }
+    }
+    // A 640×480 image in 256-pixel tiles: 3 × 2 tiles at full resolution, the last ones partial.
+    const page1 = items.find((item) => item.id === 'Folder1')?.images[0]?.name ?? '';
+    const page1Keys: string[] = [];
+    for await (const object of new S3Storage(s3).list(PUB, `pub/Box1/Folder1/${page1}/`)) page1Keys.push(object.key);
+    const regions = page1Keys
+      .map((key) => key.split('/')[4])
+      .filter((region) => /^\d+,\d+,\d+,\d+$/.test(region ?? ''));
+    expect(regions).toEqual(expect.arrayContaining(['0,0,256,256', '512,0,128,256', '512,256,128,224']));
+
+    for (const folder of ['Folder1', 'Folder2', 'Folder3']) {
+      const manifest = JSON.parse(await getText(PUB, `pub/Box1/${folder}/manifest.json`)) as {
+        id: string;
+        type: string;
+        items: unknown[];
+      };
+      expect(manifest.type).toBe('Manifest');
+      expect(manifest.id).toBe(`https://iiif.example.org/pub/Box1/${folder}/manifest.json`);
+      expect(manifest.items).toHaveLength(folder === 'Folder3' ? 1 : 2);
+    }
+    const collection = JSON.parse(await getText(PUB, 'pub/Box1/collection.json')) as {
+      type: string;
+      items: { id: string }[];
+    };
+    expect(collection.type).toBe('Collection');
+    expect(collection.items.map((item) => item.id)).toEqual([
+      'https://iiif.example.org/pub/Box1/Folder1/manifest.json',
+      'https://iiif.example.org/pub/Box1/Folder2/manifest.json',
+      'https://iiif.example.org/pub/Box1/Folder3/manifest.json',
+    ]);
+  }, 180_000);
+
+  it('keeps retrying a task while Batch throttles, until the queue moves it to the dead-letter queue', async () => {
+    // Prepare: a second task file; Batch throttles every submission now.
+    batch.reset();
+    const throttled = Object.assign(new Error('Too Many Requests'), {
+      name: 'ClientException',
+      $metadata: { httpStatusCode: 429 },
+    });
+    batch.on(SubmitJobCommand).rejects(throttled);
+    const taskBody = JSON.stringify(
+      legacyTaskFile(
+        {
+          COLLECTION_IDENTIFIER: 'Box1',
+          ACCESS_DIR: 'Coll/Box1',
+          AWS_SRC_BUCKET: SRC,
+          AWS_DEST_BUCKET: PUB,
+          DEST_PREFIX: 'pub',
+          DEST_URL: 'https://iiif.example.org',
+          CSV_NAME: 'box1.csv',
+        },
+        { jobName: 'Throttled' },
+      ),
+    );
+    const upload = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: 'tasks/throttled.json', Body: taskBody }));
+    const eTag = (upload.ETag ?? '').replaceAll('"', '');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: s3Notification(TASKS, 'tasks/throttled.json', eTag, Buffer.byteLength(taskBody)),
+      }),
+    );
+
+    // Act: receive as the event source mapping does until the message is gone from the queue.
+    const failures: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const { received, response } = await deliver();
+      if (received.length > 0) failures.push(response.batchItemFailures.length);
+      const left = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const remaining =
+        Number(left.Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(left.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      if (remaining === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+
+    // Assess: reported as failed on each of the 3 receives, then dead-lettered; no run claimed.
+    expect(failures).toEqual([1, 1, 1]);
+    const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10 }));
+    expect(dead.Messages).toHaveLength(1);
+    expect(JSON.parse(dead.Messages?.[0]?.Body ?? '{}').Records[0].s3.object.key).toBe('tasks/throttled.json');
+    const runId = taskRunId('Throttled', TASKS, 'tasks/throttled.json', eTag);
+    expect(await exists(TASKS, `runs/${runId}/run.json`)).toBe(false);
+  }, 60_000);
+});
