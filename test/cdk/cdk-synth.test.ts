@@ -17,6 +17,7 @@ describe('CLI: cdk synth', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
       CDK_DISABLE_VERSION_CHECK: '1',
     };
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {

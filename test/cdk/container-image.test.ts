@@ -41,8 +41,15 @@ function productionInstallArgs(cpu: 'x64' | 'arm64'): string[] {
   ];
 }
 
+/** npm's own settings the parent `npm test`/`npx` exported, except where to fetch from and cache. */
+const KEPT_NPM_SETTINGS = ['npm_config_cache', 'npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_cafile'];
+
 function npm(args: string[], cwd: string): { status: number | null; output: string } {
-  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', env: process.env, timeout: 180_000 });
+  // Never inherit npm_config_local_prefix & co.: the install must happen in `cwd`, not the repository.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') || KEPT_NPM_SETTINGS.includes(name)),
+  );
+  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', env, timeout: 180_000 });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
