@@ -1,5 +1,5 @@
 import { readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
 import { RunStore } from '../run/run-store.js';
@@ -15,7 +15,7 @@ import { runShard } from './run-shard.js';
  *
  * Exit status: 0 every image published or skipped; 3 some images cannot be tiled (undecodable,
  * truncated: retrying will not help); 1 an unexpected error, or storage kept failing (a retry may
- * succeed, and skips what is published); 2 invalid configuration.
+ * succeed, and skips what is published); 2 invalid configuration, or no such run, attempt or shard.
  */
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });
@@ -34,7 +34,7 @@ async function main(): Promise<ExitCode> {
     if (outcome.retryable) return ExitCode.Failed;
     return outcome.result.status === 'failed' ? ExitCode.ImagesFailed : ExitCode.Ok;
   } catch (error) {
-    if (error instanceof InvalidInputError) {
+    if (error instanceof InvalidInputError || error instanceof RunRecordError) {
       logger.error(error.message, { error });
       return ExitCode.Invalid;
     }

@@ -29,8 +29,9 @@ export interface RunShardInput {
 export interface ShardOutcome {
   readonly result: ShardResult;
   /**
-   * Some image failed because storage kept failing (throttling, 5xx, network), not because of the
-   * image: running the shard again may succeed (already published images are skipped).
+   * Some image failed not because of its content but because storage kept failing (throttling,
+   * 5xx, network) or something unexpected happened: running the shard again may succeed (already
+   * published images are skipped).
    */
   readonly retryable: boolean;
 }
@@ -68,7 +69,8 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
         { task: description.task, image, state: runStore.state },
       );
     } catch (error) {
-      if (error instanceof StorageError) retryable = true;
+      // tileImage returns content problems as results; what it throws is storage or a surprise.
+      retryable = true;
       result = unexpectedFailure(image, error);
       logger.error(`Image ${image.sourceKey} failed`, { sourceKey: image.sourceKey, error });
     }
