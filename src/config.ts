@@ -308,6 +308,12 @@ export interface CliCloudConfig {
   readonly region: string | undefined;
   /** `--endpoint-url` for every AWS client (otherwise the SDK reads `AWS_ENDPOINT_URL[_<SERVICE>]`). */
   readonly endpointUrl: string | undefined;
+  /**
+   * The SQS endpoint when one is configured (`--endpoint-url`, `AWS_ENDPOINT_URL_SQS`,
+   * `AWS_ENDPOINT_URL`): the SQS client must then be given it explicitly, or it sends requests to
+   * the host in the queue URL instead.
+   */
+  readonly sqsEndpointUrl: string | undefined;
   readonly aws: AwsClientConfig;
 }
 
@@ -358,6 +364,10 @@ export function readCliCloudConfig(flags: CliCloudFlags = {}, env: Env = process
     },
     region: flags.region?.trim() || undefined,
     endpointUrl: url(flags.endpointUrl?.trim() || undefined, '--endpoint-url', 'AWS_ENDPOINT_URL'),
+    sqsEndpointUrl:
+      flags.endpointUrl?.trim() ||
+      url(optionalVar(env, 'AWS_ENDPOINT_URL_SQS'), 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SQS') ||
+      url(optionalVar(env, 'AWS_ENDPOINT_URL'), 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL'),
     aws: readAwsClientConfig(env),
   };
 }

@@ -43,7 +43,13 @@ export function createAwsContext(config: CliCloudConfig): AwsContext {
     storage: new S3Storage(s3),
     uploader: new S3TaskFileUploader(s3),
     batchReader: () => new BatchStatusReader(batchClient()),
-    messageQueue: () => new SqsMessageQueue(createSqsClient(overrides)),
+    messageQueue: () =>
+      new SqsMessageQueue(
+        createSqsClient({
+          ...overrides,
+          ...(config.sqsEndpointUrl === undefined ? {} : { endpoint: config.sqsEndpointUrl }),
+        }),
+      ),
     jobLauncher: (batchConfig, logger) => new BatchJobLauncher(batchClient(), batchConfig, logger),
     assemblerLauncher: (batchConfig, logger) => {
       const launcher = new BatchJobLauncher(batchClient(), batchConfig, logger);

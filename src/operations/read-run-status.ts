@@ -4,7 +4,13 @@ import type { RunStore } from '../run/run-store.js';
 import { getJsonIfExists } from '../storage/storage.js';
 import { collectionKey } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
-import { type BatchJobReader, type BatchJobStatus, type BatchJobView, describeJobFailure } from './batch-jobs.js';
+import {
+  type BatchJobReader,
+  type BatchJobStatus,
+  type BatchJobView,
+  describeJobFailure,
+  isActive,
+} from './batch-jobs.js';
 
 export type ShardState = 'succeeded' | 'failed' | 'running' | 'pending';
 export type AssemblerState = 'succeeded' | 'failed' | 'running' | 'pending' | 'unknown';
@@ -269,7 +275,8 @@ async function readResults(runStore: RunStore, runId: string, shardCount: number
 
 /**
  * Batch's view of each (attempt, child) whose shard still depends on it: only attempts launched on
- * Batch that cover a shard without a result of their own are asked about.
+ * Batch that cover a shard without a result of their own are asked about. When an array job's
+ * children are not (yet) listed, the parent's own state is kept too (under the key of child -1).
  */
 async function readBatchChildren(
   batch: BatchJobReader | undefined,
@@ -281,26 +288,33 @@ async function readBatchChildren(
   if (batch === undefined) return children;
   for (const attempt of attempts) {
     if (attempt.launcher !== 'batch' || attempt.shardJobId === undefined || attempt.shards.length === 0) continue;
-    const needed = attempt.shards.some((shard) => {
+    const waiting = [...attempt.shards.entries()].filter(([, shard]) => {
       const covering = coverage.get(shard);
       const result = results.get(shard);
       return (
         covering?.attempt.attempt === attempt.attempt && (result === undefined || result.attempt < attempt.attempt)
       );
     });
-    if (!needed) continue;
+    if (waiting.length === 0) continue;
     if (attempt.shards.length === 1) {
       // One shard is submitted as a plain job: it is child 0.
       const [job] = await batch.describeJobs([attempt.shardJobId]);
       if (job !== undefined) children.set(childKey(attempt.attempt, 0), job);
-    } else {
-      for (const child of await batch.listArrayChildren(attempt.shardJobId)) {
-        if (child.arrayIndex !== undefined) children.set(childKey(attempt.attempt, child.arrayIndex), child);
-      }
+      continue;
+    }
+    for (const child of await batch.listArrayChildren(attempt.shardJobId)) {
+      if (child.arrayIndex !== undefined) children.set(childKey(attempt.attempt, child.arrayIndex), child);
+    }
+    if (waiting.some(([child]) => !children.has(childKey(attempt.attempt, child)))) {
+      const [parent] = await batch.describeJobs([attempt.shardJobId]);
+      if (parent !== undefined) children.set(childKey(attempt.attempt, PARENT), parent);
     }
   }
   return children;
 }
+
+/** Key of an array job's parent among its children. */
+const PARENT = -1;
 
 function childKey(attempt: number, child: number): string {
   return `${attempt}:${child}`;
@@ -349,6 +363,17 @@ function judgeShard(
   }
   const job = batchChildren.get(childKey(attempt.attempt, child));
   const jobId = attempt.shards.length === 1 ? attempt.shardJobId : `${attempt.shardJobId}:${child}`;
+  const parent = batchChildren.get(childKey(attempt.attempt, PARENT));
+  if (job === undefined && parent !== undefined && isActive(parent.status)) {
+    // Children are listed a little after their array job is submitted.
+    return {
+      ...base,
+      state: 'pending',
+      jobId,
+      batchStatus: parent.status,
+      reason: `array job ${attempt.shardJobId} is ${parent.status}; child ${child} not listed yet`,
+    };
+  }
   if (job === undefined) {
     return {
       ...base,

@@ -153,6 +153,29 @@ describe('Function: readRunStatus', () => {
     expect(status.state).toBe('failed');
   });
 
+  it('takes shards of an array job whose children are not listed yet as pending', async () => {
+    // Prepare: the array job was just submitted; ListJobs shows no child yet.
+    const runId = 'Box2-ffffffffffff';
+    await writePlannedRun(runStore, {
+      runId,
+      shards: 2,
+      imagesPerShard: 1,
+      launcher: 'batch',
+      shardJobId: 'arr-5',
+      assemblerJobId: 'asm-5',
+    });
+    batchMock
+      .on(DescribeJobsCommand, { jobs: ['arr-5'] })
+      .resolves({ jobs: [jobDetail({ jobId: 'arr-5', status: 'PENDING' })] });
+
+    // Act
+    const status = await readRunStatus({ runStore, batch: reader }, runId);
+
+    // Assess: not "failed" (which would invite a resubmission of running work).
+    expect(status.shards.list.map((shard) => shard.state)).toEqual(['pending', 'pending']);
+    expect(status.shards.list[0]?.reason).toContain('array job arr-5 is PENDING');
+  });
+
   it('judges a resubmitted shard by its new job, not its old result', async () => {
     // Prepare: shard 1 failed in attempt 1; attempt 2 (a plain job for one shard) is running.
     const runId = 'Box2-cccccccccccc';
