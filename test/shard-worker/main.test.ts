@@ -136,6 +136,7 @@ describe('shard-worker main (compiled entry point)', () => {
       createdAt: new Date().toISOString(),
       shards: [1],
       launcher: 'local',
+      status: 'launched',
       shardJobId: 'local:run-1:attempt-2:shards',
       assemblerJobId: 'local:run-1:attempt-2:assembler',
     });
