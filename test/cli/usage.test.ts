@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { legacyTaskFile } from '../helpers/task-file.js';
 
 /** No cloud configuration inherited from the machine running the tests. */
 const bareEnv: NodeJS.ProcessEnv = {
@@ -71,7 +72,7 @@ describe('Operator CLI: help and usage', () => {
   ])('exits 2 on %s', async (_case, args, message) => {
     // Prepare: a valid task file for the commands that need one.
     const task = join(root, 'task.json');
-    await writeFile(task, JSON.stringify((await import('../helpers/task-file.js')).legacyTaskFile()));
+    await writeFile(task, JSON.stringify(legacyTaskFile()));
     const resolved = args.map((arg) => (arg === 'DATA' ? join(root, 'data') : arg === 'TASK' ? task : arg));
 
     // Act
