@@ -22,8 +22,8 @@ export async function writePhotoLikeImage(
   for (let index = 0; index < field.length; index += 1) field[index] = 40 + Math.floor(random() * 180);
   const grain = await sharp({
     create: {
-      width: 1024,
-      height: 1024,
+      width: Math.min(1024, width),
+      height: Math.min(1024, height),
       channels: 3,
       background: '#808080',
       noise: { type: 'gaussian', mean: 128, sigma: 28 },
