@@ -49,7 +49,8 @@ function npm(args: string[], cwd: string): { status: number | null; output: stri
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') || KEPT_NPM_SETTINGS.includes(name)),
   );
-  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', env, timeout: 180_000 });
+  // --prefer-offline: the same install, from npm's cache where it has the packages already.
+  const result = spawnSync('npm', [...args, '--prefer-offline'], { cwd, encoding: 'utf8', env, timeout: 180_000 });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
