@@ -5,7 +5,7 @@ import { packageRoot } from '../src/local/package-root.js';
 import { IiifBatchStack } from './iiif-batch-stack.js';
 import { readAppConfig } from './read-app-config.js';
 
-// `npx cdk synth|deploy` from the repository root (cdk.json builds, then runs dist/cdk/app.js).
+// `npx cdk synth|deploy` from the repository root (cdk.json builds, then runs dist/cdk-app/cdk/app.js).
 const app = new App();
 const root = packageRoot();
 const config = readAppConfig(app.node, root);
