@@ -1,5 +1,4 @@
 import { CsvError } from '../errors.js';
-import { naturalCompare } from '../plan/natural-compare.js';
 import { collectionManifestKey, manifestKey } from '../iiif/presentation/presentation-keys.js';
 import type { ManifestReference } from '../iiif/presentation/presentation-model.js';
 import {
@@ -8,6 +7,7 @@ import {
   presentationStrategy,
 } from '../iiif/presentation/presentation-strategy.js';
 import type { Logger } from '../log.js';
+import { naturalCompare } from '../plan/natural-compare.js';
 import type { RunReport } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';

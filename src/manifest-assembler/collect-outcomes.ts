@@ -1,6 +1,6 @@
 import { RunRecordError } from '../errors.js';
-import { naturalCompare } from '../plan/natural-compare.js';
 import type { Logger } from '../log.js';
+import { naturalCompare } from '../plan/natural-compare.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';

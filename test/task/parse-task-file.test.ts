@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaskFileError } from '../../src/errors.js';
-import { DEFAULT_SETTINGS } from '../../src/task/settings.js';
 import { parseTaskFile } from '../../src/task/parse-task-file.js';
+import { DEFAULT_SETTINGS } from '../../src/task/settings.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 function parse(document: unknown): ReturnType<typeof parseTaskFile> {
@@ -86,9 +86,21 @@ describe('Function: parseTaskFile', () => {
     ['empty jobName', JSON.stringify(legacyTaskFile({}, { jobName: ' ' })), /"jobName" to be a non-empty string/],
     ['jobName with spaces', JSON.stringify(legacyTaskFile({}, { jobName: 'box 2' })), /AWS Batch job name.*"box 2"/],
     ['no environment', JSON.stringify(legacyTaskFile({}, { environment: undefined })), /missing field "environment"/],
-    ['environment not an array', JSON.stringify(legacyTaskFile({}, { environment: {} })), /"environment" to be an array/],
-    ['entry not an object', JSON.stringify(legacyTaskFile({}, { environment: ['x'] })), /environment\[0\] to be an object/],
-    ['entry without a name', JSON.stringify(legacyTaskFile({}, { environment: [{ value: 'x' }] })), /environment\[0\]\.name/],
+    [
+      'environment not an array',
+      JSON.stringify(legacyTaskFile({}, { environment: {} })),
+      /"environment" to be an array/,
+    ],
+    [
+      'entry not an object',
+      JSON.stringify(legacyTaskFile({}, { environment: ['x'] })),
+      /environment\[0\] to be an object/,
+    ],
+    [
+      'entry without a name',
+      JSON.stringify(legacyTaskFile({}, { environment: [{ value: 'x' }] })),
+      /environment\[0\]\.name/,
+    ],
   ])('rejects %s', (_case, text, message) => {
     // Act
     const error = failure(text);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { naturalCompare } from '../../../src/plan/natural-compare.js';
 import {
   canvasId,
   collectionManifestKey,
@@ -7,6 +6,7 @@ import {
   manifestKey,
 } from '../../../src/iiif/presentation/presentation-keys.js';
 import { presentation3Rights } from '../../../src/iiif/presentation/rights-uri.js';
+import { naturalCompare } from '../../../src/plan/natural-compare.js';
 import { publicUrl } from '../../../src/task/task.js';
 import { testTask } from './helpers/test-task.js';
 
