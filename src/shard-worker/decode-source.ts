@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
+import { pixelFile } from './pixel-file.js';
 
 /**
  * The largest source accepted, in pixels (1 gigapixel). sharp's default (about 268 megapixels)
@@ -12,6 +13,8 @@ export const MAX_INPUT_PIXELS = 1_000_000_000;
 export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
 
 export interface DecodedSource {
+  /** The decoded pixels (see `pixelFile`). */
+  readonly path: string;
   /** Displayed dimensions (EXIF orientation applied). */
   readonly width: number;
   readonly height: number;
@@ -24,18 +27,20 @@ export interface DecodedSource {
 }
 
 /**
- * Decode a source once into `basePath`, a libvips `.v` file of 8-bit sRGB (or grey) pixels with the
- * EXIF orientation applied, transparency flattened onto white, ICC profiles and CMYK converted to
- * sRGB and 16-bit samples reduced to 8. Every later step reads that file, which libvips maps into
- * memory: no second decode, no colour conversion per level.
+ * Decode a source once into a file of 8-bit sRGB (or grey) pixels in `workDir`, with the EXIF
+ * orientation applied, transparency flattened onto white, ICC profiles and CMYK converted to sRGB
+ * and 16-bit samples reduced to 8. Every later step reads that file: no second decode, no colour
+ * conversion per level.
  *
  * @param expectedFormat the format the file name promises (for messages)
+ * @param tileSize the pyramid's tile size (the layout of large pixel files follows it)
  * @throws {ImageFailure} when the source is not a decodable image (with the reason)
  */
 export async function decodeSource(
   sourcePath: string,
-  basePath: string,
+  workDir: string,
   expectedFormat: string | undefined,
+  tileSize: number,
 ): Promise<DecodedSource> {
   let metadata: Metadata;
   try {
@@ -55,10 +60,12 @@ export async function decodeSource(
   let pipeline = sharp(sourcePath, SOURCE_READ_OPTIONS).autoOrient();
   if (metadata.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
   pipeline = pipeline.toColourspace(grey ? 'b-w' : 'srgb');
+  const size = { width: metadata.width ?? 0, height: metadata.height ?? 0, channels: grey ? 1 : 3 };
+  const file = pixelFile(workDir, 'base', size, tileSize);
   try {
-    const info = await pipeline.toFile(basePath);
+    const info = await file.write(pipeline);
     if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoded to ${info.channels} bands`);
-    return { width: info.width, height: info.height, channels: info.channels, format, notes };
+    return { path: file.path, width: info.width, height: info.height, channels: info.channels, format, notes };
   } catch (error) {
     throw new ImageFailure(decodeFailureReason(error, format), { cause: error });
   }

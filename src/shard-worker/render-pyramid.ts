@@ -1,18 +1,18 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp, { type JpegOptions, type Sharp } from 'sharp';
 import type { Pyramid, PyramidLevel } from '../iiif/image-api/compute-pyramid.js';
 import type { FileContent } from '../iiif/image-api/list-tile-set.js';
 import { tileRegion } from '../iiif/image-api/tile-region.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import { pixelFile } from './pixel-file.js';
 
 /** JPEG settings of every published file. */
 export function jpegOptions(quality: number): JpegOptions {
   return { quality, chromaSubsampling: '4:2:0', optimiseCoding: false, mozjpeg: false };
 }
 
-/** Levels larger than this (in raw bytes) are kept in a file libvips maps, smaller ones in memory. */
-const IN_MEMORY_LEVEL_BYTES = 64 * 1024 * 1024;
+/** Reduced levels up to this size (in raw bytes) are kept in memory, larger ones in a pixel file. */
+export const IN_MEMORY_LEVEL_BYTES = 64 * 1024 * 1024;
 
 /** The pixels of one level: a libvips `.v` file (mapped, never read whole) or raw bytes in memory. */
 type LevelPixels = { readonly channels: 1 | 3 } & (
@@ -21,7 +21,7 @@ type LevelPixels = { readonly channels: 1 | 3 } & (
 );
 
 export interface RenderOptions {
-  /** Decoded full-resolution pixels (see `decodeSource`). */
+  /** Decoded full-resolution pixels (see `decodeSource`: a `.v` or tiled TIFF file). */
   readonly basePath: string;
   /** Bands of the decoded pixels: 1 (grey, published as greyscale JPEG) or 3 (sRGB). */
   readonly channels: 1 | 3;
@@ -42,6 +42,10 @@ export interface RenderOptions {
    * encoded tiles pile up in memory.
    */
   readonly emit: (content: FileContent, jpeg: Buffer) => Promise<void>;
+  /** Where reduced levels go to disk instead of memory (default `IN_MEMORY_LEVEL_BYTES`). */
+  readonly inMemoryLevelBytes?: number;
+  /** Largest pixel file kept in libvips' mapped format (default `MAPPED_PIXELS_MAX_BYTES`). */
+  readonly mappedMaxBytes?: number;
 }
 
 /**
@@ -58,7 +62,7 @@ export async function renderPyramid(options: RenderOptions): Promise<void> {
     const next = pyramid.levels[level.index + 1];
     // Reduce the next level while this one's tiles are encoded from the same pixels.
     const reduced: Promise<LevelPixels> | undefined =
-      next === undefined ? undefined : reduceLevel(pixels, next, options.workDir);
+      next === undefined ? undefined : reduceLevel(pixels, next, options);
     reduced?.catch(() => undefined);
     try {
       await renderLevel(options, pixels, level, jpeg);
@@ -109,13 +113,20 @@ async function renderLevel(
   await forEachLimited(jobs, options.concurrency, (job) => job());
 }
 
-async function reduceLevel(pixels: LevelPixels, level: PyramidLevel, workDir: string): Promise<LevelPixels> {
+async function reduceLevel(pixels: LevelPixels, level: PyramidLevel, options: RenderOptions): Promise<LevelPixels> {
   const resized = open(pixels).resize(level.width, level.height, { fit: 'fill' });
   const channels = pixels.channels;
-  if (level.width * level.height * channels > IN_MEMORY_LEVEL_BYTES) {
-    const path = join(workDir, `level-${level.index}.v`);
-    await resized.toFile(path);
-    return { kind: 'file', path, temporary: true, channels };
+  if (level.width * level.height * channels > (options.inMemoryLevelBytes ?? IN_MEMORY_LEVEL_BYTES)) {
+    const size = { width: level.width, height: level.height, channels };
+    const file = pixelFile(
+      options.workDir,
+      `level-${level.index}`,
+      size,
+      options.pyramid.tileSize,
+      options.mappedMaxBytes,
+    );
+    await file.write(resized);
+    return { kind: 'file', path: file.path, temporary: true, channels };
   }
   const { data, info } = await resized.raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== channels)

@@ -219,8 +219,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   if (bytes === 0) throw new ImageFailure('empty file (0 bytes)');
   phase('fetchMs');
 
-  const basePath = join(workDir, 'base.v');
-  const decoded = await decodeSource(sourcePath, basePath, image.format);
+  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize);
   await rm(sourcePath, { force: true });
   phase('decodeMs');
 
@@ -258,7 +257,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   };
   try {
     await renderPyramid({
-      basePath,
+      basePath: decoded.path,
       channels: decoded.channels,
       pyramid,
       wants: (content) => byContent.has(contentKey(content)),
