@@ -386,6 +386,7 @@ describe.skipIf(!browser.run)('Real browser: OpenSeadragon and Mirador on the lo
       await page.goto(`${server.url}/`);
       await page.waitForFunction(() => document.body.dataset['ready'] === 'listing', undefined, { timeout: 30_000 });
       const titles = await page.locator('.collection h2').allTextContents();
+      const viewerShownOnListing = await page.locator('#viewer-panel').isVisible();
       const v3 = page.locator('.collection', { hasText: 'Version 3 box' });
       await v3.getByRole('link', { name: 'images' }).first().click();
       const firstImage = v3.locator('ul.images a').first();
@@ -402,6 +403,7 @@ describe.skipIf(!browser.run)('Real browser: OpenSeadragon and Mirador on the lo
 
       // Assess
       expect(titles).toEqual(['Version 2 box', 'Version 3 box']);
+      expect(viewerShownOnListing).toBe(false);
       expect(imageLinks).toBe(3);
       expect(page.url()).toContain(encodeURIComponent(`${server.url}/pub/V3_Box/FolderA/page1/info.json`));
       expect(log.failures).toEqual([]);
