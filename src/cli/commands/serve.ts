@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { processEnv } from '../../config.js';
 import { InvalidInputError } from '../../errors.js';
 import { PREVIEW_PATH } from '../../preview/preview-assets.js';
+import { publishedRoot } from '../../preview/published-root.js';
 import { startPreviewServer } from '../../preview/start-preview-server.js';
 import { reportCommandError } from '../cli-error.js';
 import { commandLogger } from '../command-logger.js';
@@ -22,7 +23,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     yargs
       .positional('dir', {
         type: 'string',
-        describe: 'Folder to serve: a local root, or the destination folder of one',
+        describe:
+          'Folder to serve: a published tree, or a local root (then its one bucket with published manifests is served at /)',
       })
       .option('local-root', { type: 'string', describe: 'Same as DIR' })
       .option('port', { type: 'number', default: 8080, describe: 'TCP port (0: any free port)' })
@@ -55,8 +57,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('$0 serve ./data --port 9000', 'On another port') as unknown as Argv<ServeArgs>,
   handler: async (argv: ArgumentsCamelCase<ServeArgs>) => {
     try {
-      const root = argv.dir ?? argv.localRoot;
-      if (root === undefined) throw new InvalidInputError('Expected a folder to serve but received none');
+      const dir = argv.dir ?? argv.localRoot;
+      if (dir === undefined) throw new InvalidInputError('Expected a folder to serve but received none');
+      const { root, bucket } = await publishedRoot(dir);
       const server = await startPreviewServer({
         root,
         host: argv.host,
@@ -66,10 +69,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       const preview = `${server.url}${PREVIEW_PATH}`;
       if (argv.json) {
         process.stdout.write(
-          `${JSON.stringify({ url: server.url, preview, host: server.host, port: server.port, root })}\n`,
+          `${JSON.stringify({ url: server.url, preview, host: server.host, port: server.port, root, bucket })}\n`,
         );
       } else {
-        process.stdout.write(`Serving ${root} at ${server.url}/\nPreview:  ${preview}\nPress Ctrl-C to stop.\n`);
+        const what = bucket === undefined ? root : `${root} (bucket "${bucket}" of the local root ${dir})`;
+        process.stdout.write(`Serving ${what} at ${server.url}/\nPreview:  ${preview}\nPress Ctrl-C to stop.\n`);
       }
       await new Promise<void>((resolve) => {
         const stop = (): void => {
