@@ -4,7 +4,7 @@ import { naturalCompare } from '../plan/natural-compare.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../util/for-each-limited.js';
 
 /** One image that is published and goes into its item's manifest. */
 export interface PublishedPage {

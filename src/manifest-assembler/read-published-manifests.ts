@@ -5,7 +5,7 @@ import { isManifestDocument, readManifestReference } from '../iiif/presentation/
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, publicUrl, type Task } from '../task/task.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../util/for-each-limited.js';
 
 /**
  * Every item manifest already published in the task's collection (`{collection}/{item}/manifest.json`
