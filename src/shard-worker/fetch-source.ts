@@ -1,16 +1,62 @@
-import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { Storage } from '../storage/storage.js';
 
+/** Bytes gathered before one write: few large writes instead of thousands of 64 KiB ones. */
+const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
+
 /**
- * Copy a source object into a local file, streaming: the image never sits in memory whole. libvips
- * then reads the file with random access (sharp given a stream would buffer all of it).
+ * Copy a source object into a local file, streaming: the image never sits in memory whole (at most
+ * one write batch does). libvips then reads the file with random access (sharp given a stream
+ * would buffer all of it).
  *
  * @returns the number of bytes written
  */
 export async function fetchSource(storage: Storage, bucket: string, key: string, path: string): Promise<number> {
   const stream = await storage.getStream(bucket, key);
-  await pipeline(stream, createWriteStream(path));
-  return (await stat(path)).size;
+  const file = await open(path, 'w');
+  let total = 0;
+  try {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for await (const chunk of stream) {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      batch.push(bytes);
+      batchBytes += bytes.length;
+      if (batchBytes >= WRITE_BATCH_BYTES) {
+        await writeAll(file, batch);
+        total += batchBytes;
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    await writeAll(file, batch);
+    total += batchBytes;
+  } finally {
+    stream.destroy();
+    await file.close();
+  }
+  return total;
+}
+
+async function writeAll(file: FileHandle, buffers: Buffer[]): Promise<void> {
+  let pending = buffers;
+  while (pending.length > 0) {
+    const { bytesWritten } = await file.writev(pending);
+    pending = skipBytes(pending, bytesWritten);
+  }
+}
+
+/** The buffers left after the first `count` bytes (a short write is possible). */
+function skipBytes(buffers: Buffer[], count: number): Buffer[] {
+  let left = count;
+  const rest: Buffer[] = [];
+  for (const buffer of buffers) {
+    if (left >= buffer.length) {
+      left -= buffer.length;
+    } else {
+      rest.push(left > 0 ? buffer.subarray(left) : buffer);
+      left = 0;
+    }
+  }
+  return rest;
 }

@@ -202,6 +202,10 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     mark = now;
   };
 
+  // An earlier publication of this service (other settings, an older tool) may leave files behind.
+  const infoKey = `${service.key}/info.json`;
+  const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
+
   const sourcePath = join(workDir, 'source');
   const bytes = await withRetries(async () => {
     try {
@@ -275,7 +279,6 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   phase('uploadRestMs');
 
   const info = `${JSON.stringify(api.infoJson(pyramid, service.id), null, 2)}\n`;
-  const infoKey = `${service.key}/info.json`;
   await withRetries(
     () =>
       storage.put(task.destBucket, infoKey, info, {
@@ -285,9 +288,11 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     retry,
   );
 
-  const keep = new Set<string>([infoKey]);
-  for (const entry of entries) for (const path of entry.paths) keep.add(`${service.key}/${path}`);
-  await removeStaleFiles(storage, task.destBucket, service.key, keep, retry, logger);
+  if (republishing) {
+    const keep = new Set<string>([infoKey]);
+    for (const entry of entries) for (const path of entry.paths) keep.add(`${service.key}/${path}`);
+    await removeStaleFiles(storage, task.destBucket, service.key, keep, retry, logger);
+  }
   phase('infoMs');
   logger.debug('Published', { serviceKey: service.key, files: uploaded.files + 1, ...phases });
 
@@ -300,9 +305,10 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
 }
 
 /**
- * Delete what else is under the service's folder: files of an earlier publication with other
- * settings (another tile size or version), or of older tools (libvips' `vips-properties.xml`).
- * The folder then holds exactly this service.
+ * When a service is published again over an earlier publication (its info.json existed), delete
+ * what else is under the service's folder: files of other settings (another tile size or version)
+ * or of older tools (libvips' `vips-properties.xml`). The folder then holds exactly this service.
+ * A first publication skips the listing.
  */
 async function removeStaleFiles(
   storage: Storage,
