@@ -102,7 +102,14 @@ describe('Function: groupItems', () => {
     const [image] = groupItems(objects('A/F/1.jpg'), 'A', 's3://src/A/').images;
 
     // Assess
-    expect(image).toEqual({ item: 'F', sourceKey: 'A/F/1.jpg', name: '1', format: 'jpeg', bytes: 1000, etag: 'etag-A/F/1.jpg' });
+    expect(image).toEqual({
+      item: 'F',
+      sourceKey: 'A/F/1.jpg',
+      name: '1',
+      format: 'jpeg',
+      bytes: 1000,
+      etag: 'etag-A/F/1.jpg',
+    });
   });
 });
 

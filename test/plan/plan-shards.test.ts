@@ -5,7 +5,14 @@ import type { PlannedImage } from '../../src/run/run-records.js';
 import { DEFAULT_SETTINGS } from '../../src/task/settings.js';
 
 function image(index: number, bytes: number, format: PlannedImage['format'] = 'jpeg'): PlannedImage {
-  return { item: `item${Math.floor(index / 10)}`, sourceKey: `k/${index}.jpg`, name: String(index), format, bytes, etag: 'e' };
+  return {
+    item: `item${Math.floor(index / 10)}`,
+    sourceKey: `k/${index}.jpg`,
+    name: String(index),
+    format,
+    bytes,
+    etag: 'e',
+  };
 }
 
 describe('Function: planShards', () => {
@@ -32,7 +39,8 @@ describe('Function: planShards', () => {
 
     // Assess
     expect(shards).toHaveLength(Math.ceil(total / 600));
-    for (const shard of shards) expect(shard.estimatedSeconds).toBeLessThanOrEqual(600 + estimateSeconds(images[0] as PlannedImage));
+    for (const shard of shards)
+      expect(shard.estimatedSeconds).toBeLessThanOrEqual(600 + estimateSeconds(images[0] as PlannedImage));
   });
 
   it('balances by work, not by count', () => {
@@ -46,7 +54,9 @@ describe('Function: planShards', () => {
     const huge = shards.find((shard) => shard.images.some((planned) => planned.sourceKey === 'k/0.jpg'));
     expect(huge?.images.length).toBeLessThan(5);
     const others = shards.filter((shard) => shard !== huge).map((shard) => shard.estimatedSeconds);
-    expect(Math.max(...others) - Math.min(...others)).toBeLessThanOrEqual(estimateSeconds(images[1] as PlannedImage) + 1e-9);
+    expect(Math.max(...others) - Math.min(...others)).toBeLessThanOrEqual(
+      estimateSeconds(images[1] as PlannedImage) + 1e-9,
+    );
   });
 
   it('keeps every image exactly once, in original order within each shard', () => {

@@ -44,7 +44,8 @@ describe('Class: FsStorage', () => {
 
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {
     // Prepare
-    for (const key of ['p/b/2.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p-other/x.jpg', 'q/y.jpg']) await storage.put('b', key, key);
+    for (const key of ['p/b/2.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p-other/x.jpg', 'q/y.jpg'])
+      await storage.put('b', key, key);
     await writeFile(join(root, 'b', 'p', 'a', '.iiif-batch-tmp-123'), 'partial');
 
     // Act
