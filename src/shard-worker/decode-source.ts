@@ -44,11 +44,19 @@ export async function decodeSource(
 ): Promise<DecodedSource> {
   let metadata: Metadata;
   try {
-    metadata = await sharp(sourcePath, SOURCE_READ_OPTIONS).metadata();
+    // The header only, without the pixel limit: a too-large image gets its own reason below.
+    metadata = await sharp(sourcePath, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata();
   } catch (error) {
     throw new ImageFailure(decodeFailureReason(error, expectedFormat), { cause: error });
   }
   const format = metadata.format ?? expectedFormat ?? 'unknown';
+  const pixels = (metadata.width ?? 0) * (metadata.height ?? 0);
+  if (pixels > MAX_INPUT_PIXELS) {
+    throw new ImageFailure(
+      `image too large: ${metadata.width}x${metadata.height} is ${Math.round(pixels / 1e6)} megapixels, ` +
+        `more than the ${MAX_INPUT_PIXELS / 1e6} megapixels a worker accepts`,
+    );
+  }
   const notes: string[] = [];
   if (expectedFormat !== undefined && formatName(format) !== formatName(expectedFormat)) {
     notes.push(`content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`);

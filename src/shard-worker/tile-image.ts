@@ -271,7 +271,12 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
       emit,
     });
   } catch (error) {
-    await queue.drain().catch(() => undefined);
+    // An upload that failed for good stops rendering: that is the storage's error, not the image's.
+    const uploadError = await queue.drain().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    if (uploadError !== undefined) throw uploadError;
     throw new ImageFailure(`tiling failed: ${errorMessage(error)}`, { cause: error });
   }
   phase('renderMs');

@@ -38,13 +38,15 @@ export class UploadQueue {
   }
 
   /**
-   * Resolves once at most `limit` uploads wait to start (or one has failed): producers call it
-   * after `add` so that memory holds a bounded number of encoded files.
+   * Resolves once at most `limit` uploads wait to start: producers call it after `add` so that
+   * memory holds a bounded number of encoded files. Throws the first upload error, so that a
+   * producer stops making files that cannot be published.
    */
   public async room(limit = this.options.concurrency * 2): Promise<void> {
     while (this.pending.length > limit && this.failure === undefined) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+    if (this.failure !== undefined) throw this.failure.error;
   }
 
   /** Wait until every added upload is done; the totals so far. Throws the first upload error. */

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 
 /**
@@ -142,5 +143,36 @@ export async function writeInputFixtures(dir: string): Promise<Fixture[]> {
     },
     'This is a text file with a .jpg name.\n',
   );
+  await add(
+    {
+      file: 'decompression-bomb.png',
+      format: 'png',
+      expected: { status: 'failed', reason: /^image too large: 40000x40000 is 1600 megapixels/ },
+    },
+    pngHeaderOnly(40000, 40000),
+  );
   return fixtures;
+}
+
+/** A PNG that declares a huge size and holds almost no pixel data (a "decompression bomb" probe). */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length, 0);
+    const name = Buffer.from(type, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([name, data])), 0);
+    return Buffer.concat([length, name, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter, no interlace
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.alloc(1000))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
