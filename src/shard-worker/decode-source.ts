@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
-import { pixelFile } from './pixel-file.js';
+import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
 /**
  * The largest source accepted, in pixels (1 gigapixel). sharp's default (about 268 megapixels)
@@ -13,13 +13,11 @@ export const MAX_INPUT_PIXELS = 1_000_000_000;
 export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
 
 export interface DecodedSource {
-  /** The decoded pixels (see `pixelFile`). */
-  readonly path: string;
+  /** The decoded pixels (in memory or in a file in `workDir`, by size). */
+  readonly pixels: Pixels;
   /** Displayed dimensions (EXIF orientation applied). */
   readonly width: number;
   readonly height: number;
-  /** 1 (grey) or 3 (sRGB). */
-  readonly channels: 1 | 3;
   /** sharp's name of the source format, e.g. `jpeg`, `tiff`. */
   readonly format: string;
   /** Remarks for the result, e.g. "multi-page TIFF: page 1 of 3 used". */
@@ -27,13 +25,14 @@ export interface DecodedSource {
 }
 
 /**
- * Decode a source once into a file of 8-bit sRGB (or grey) pixels in `workDir`, with the EXIF
+ * Decode a source once into 8-bit sRGB (or grey) pixels, in memory or in `workDir`, with the EXIF
  * orientation applied, transparency flattened onto white, ICC profiles and CMYK converted to sRGB
  * and 16-bit samples reduced to 8. Every later step reads that file: no second decode, no colour
  * conversion per level.
  *
  * @param expectedFormat the format the file name promises (for messages)
  * @param tileSize the pyramid's tile size (the layout of large pixel files follows it)
+ * @param limits which sizes stay in memory, in a mapped file or in a tiled TIFF
  * @throws {ImageFailure} when the source is not a decodable image (with the reason)
  */
 export async function decodeSource(
@@ -41,6 +40,7 @@ export async function decodeSource(
   workDir: string,
   expectedFormat: string | undefined,
   tileSize: number,
+  limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
 ): Promise<DecodedSource> {
   let metadata: Metadata;
   try {
@@ -68,12 +68,11 @@ export async function decodeSource(
   let pipeline = sharp(sourcePath, SOURCE_READ_OPTIONS).autoOrient();
   if (metadata.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
   pipeline = pipeline.toColourspace(grey ? 'b-w' : 'srgb');
-  const size = { width: metadata.width ?? 0, height: metadata.height ?? 0, channels: grey ? 1 : 3 };
-  const file = pixelFile(workDir, 'base', size, tileSize);
+  const shown = metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
+  const size = { width: shown.width, height: shown.height, channels: grey ? 1 : 3 } as const;
   try {
-    const info = await file.write(pipeline);
-    if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoded to ${info.channels} bands`);
-    return { path: file.path, width: info.width, height: info.height, channels: info.channels, format, notes };
+    const pixels = await storePixels(pipeline, size, { dir: workDir, name: 'base', tileSize, limits });
+    return { pixels, width: pixels.width, height: pixels.height, format, notes };
   } catch (error) {
     throw new ImageFailure(decodeFailureReason(error, format), { cause: error });
   }

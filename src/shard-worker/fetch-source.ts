@@ -6,7 +6,7 @@ const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * Copy a source object into a local file, streaming: the image never sits in memory whole (at most
- * one write batch does). libvips then reads the file with random access (sharp given a stream
+ * two write batches do). libvips then reads the file with random access (sharp given a stream
  * would buffer all of it).
  *
  * @returns the number of bytes written
@@ -15,6 +15,8 @@ export async function fetchSource(storage: Storage, bucket: string, key: string,
   const stream = await storage.getStream(bucket, key);
   const file = await open(path, 'w');
   let total = 0;
+  // One batch is written while the next is read, so a network source keeps flowing.
+  let writing: Promise<void> = Promise.resolve();
   try {
     let batch: Buffer[] = [];
     let batchBytes = 0;
@@ -22,17 +24,21 @@ export async function fetchSource(storage: Storage, bucket: string, key: string,
       const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
       batch.push(bytes);
       batchBytes += bytes.length;
+      total += bytes.length;
       if (batchBytes >= WRITE_BATCH_BYTES) {
-        await writeAll(file, batch);
-        total += batchBytes;
+        await writing;
+        writing = writeAll(file, batch);
+        // Handled here so a failed write is never "unhandled"; awaited (and thrown) above or below.
+        writing.catch(() => undefined);
         batch = [];
         batchBytes = 0;
       }
     }
+    await writing;
     await writeAll(file, batch);
-    total += batchBytes;
   } finally {
     stream.destroy();
+    await writing.catch(() => undefined);
     await file.close();
   }
   return total;

@@ -1,38 +1,35 @@
-import { rm } from 'node:fs/promises';
-import sharp, { type JpegOptions, type Sharp } from 'sharp';
+import type { JpegOptions } from 'sharp';
 import type { Pyramid, PyramidLevel } from '../iiif/image-api/compute-pyramid.js';
 import type { FileContent } from '../iiif/image-api/list-tile-set.js';
 import { tileRegion } from '../iiif/image-api/tile-region.js';
 import { forEachLimited } from '../util/for-each-limited.js';
-import { pixelFile } from './pixel-file.js';
+import {
+  DEFAULT_PIXEL_LIMITS,
+  openPixels,
+  type PixelLimits,
+  type Pixels,
+  releasePixels,
+  storePixels,
+} from './pixels.js';
 
 /** JPEG settings of every published file. */
 export function jpegOptions(quality: number): JpegOptions {
   return { quality, chromaSubsampling: '4:2:0', optimiseCoding: false, mozjpeg: false };
 }
 
-/** Reduced levels up to this size (in raw bytes) are kept in memory, larger ones in a pixel file. */
-export const IN_MEMORY_LEVEL_BYTES = 64 * 1024 * 1024;
-
-/** The pixels of one level: a libvips `.v` file (mapped, never read whole) or raw bytes in memory. */
-type LevelPixels = { readonly channels: 1 | 3 } & (
-  | { readonly kind: 'file'; readonly path: string; readonly temporary: boolean }
-  | { readonly kind: 'raw'; readonly data: Buffer; readonly width: number; readonly height: number }
-);
-
 export interface RenderOptions {
-  /** Decoded full-resolution pixels (see `decodeSource`: a `.v` or tiled TIFF file). */
-  readonly basePath: string;
-  /** Bands of the decoded pixels: 1 (grey, published as greyscale JPEG) or 3 (sRGB). */
-  readonly channels: 1 | 3;
+  /** Decoded full-resolution pixels (see `decodeSource`); grey stays grey. Left for the caller to release. */
+  readonly base: Pixels;
   readonly pyramid: Pyramid;
   /**
    * Which contents to render: tiles, and whole levels (`full/max`, large `sizes`) as one JPEG each.
    * A tile that is not wanted (its request is served by a sharper level's tile) is skipped.
    */
   readonly wants: (content: FileContent) => boolean;
-  /** Folder for intermediate levels too large for memory. */
+  /** Folder for reduced levels too large for memory. */
   readonly workDir: string;
+  /** Where reduced levels are kept (default `DEFAULT_PIXEL_LIMITS`). */
+  readonly limits?: PixelLimits;
   readonly quality: number;
   /** Encodes in flight at once (each on a libuv thread; libvips adds its own threads). */
   readonly concurrency: number;
@@ -42,10 +39,6 @@ export interface RenderOptions {
    * encoded tiles pile up in memory.
    */
   readonly emit: (content: FileContent, jpeg: Buffer) => Promise<void>;
-  /** Where reduced levels go to disk instead of memory (default `IN_MEMORY_LEVEL_BYTES`). */
-  readonly inMemoryLevelBytes?: number;
-  /** Largest pixel file kept in libvips' mapped format (default `MAPPED_PIXELS_MAX_BYTES`). */
-  readonly mappedMaxBytes?: number;
 }
 
 /**
@@ -57,20 +50,19 @@ export interface RenderOptions {
 export async function renderPyramid(options: RenderOptions): Promise<void> {
   const { pyramid } = options;
   const jpeg = jpegOptions(options.quality);
-  let pixels: LevelPixels = { kind: 'file', path: options.basePath, temporary: false, channels: options.channels };
+  let pixels = options.base;
   for (const level of pyramid.levels) {
     const next = pyramid.levels[level.index + 1];
     // Reduce the next level while this one's tiles are encoded from the same pixels.
-    const reduced: Promise<LevelPixels> | undefined =
-      next === undefined ? undefined : reduceLevel(pixels, next, options);
+    const reduced: Promise<Pixels> | undefined = next === undefined ? undefined : reduceLevel(pixels, next, options);
     reduced?.catch(() => undefined);
     try {
       await renderLevel(options, pixels, level, jpeg);
     } catch (error) {
-      await reduced?.then(release, () => undefined);
+      await reduced?.then(releasePixels, () => undefined);
       throw error;
     }
-    await release(pixels);
+    if (pixels !== options.base) await releasePixels(pixels);
     if (reduced === undefined) break;
     pixels = await reduced;
   }
@@ -78,7 +70,7 @@ export async function renderPyramid(options: RenderOptions): Promise<void> {
 
 async function renderLevel(
   options: RenderOptions,
-  pixels: LevelPixels,
+  pixels: Pixels,
   level: PyramidLevel,
   jpeg: JpegOptions,
 ): Promise<void> {
@@ -86,7 +78,7 @@ async function renderLevel(
   // The whole level first: it is the largest single encode, so it overlaps the tiles best.
   if (options.wants({ kind: 'level', level: level.index })) {
     jobs.push(async () => {
-      const data = await open(pixels).jpeg(jpeg).toBuffer();
+      const data = await openPixels(pixels).jpeg(jpeg).toBuffer();
       await options.emit({ kind: 'level', level: level.index }, data);
     });
   }
@@ -96,7 +88,7 @@ async function renderLevel(
       if (!options.wants(content)) continue;
       jobs.push(async () => {
         const region = tileRegion(options.pyramid, content);
-        const image = open(pixels);
+        const image = openPixels(pixels);
         const cut =
           level.columns === 1 && level.rows === 1
             ? image
@@ -113,37 +105,16 @@ async function renderLevel(
   await forEachLimited(jobs, options.concurrency, (job) => job());
 }
 
-async function reduceLevel(pixels: LevelPixels, level: PyramidLevel, options: RenderOptions): Promise<LevelPixels> {
-  const resized = open(pixels).resize(level.width, level.height, { fit: 'fill' });
-  const channels = pixels.channels;
-  if (level.width * level.height * channels > (options.inMemoryLevelBytes ?? IN_MEMORY_LEVEL_BYTES)) {
-    const size = { width: level.width, height: level.height, channels };
-    const file = pixelFile(
-      options.workDir,
-      `level-${level.index}`,
-      size,
-      options.pyramid.tileSize,
-      options.mappedMaxBytes,
-    );
-    await file.write(resized);
-    return { kind: 'file', path: file.path, temporary: true, channels };
-  }
-  const { data, info } = await resized.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== channels)
-    throw new Error(`Expected ${channels} bands at level ${level.index}, got ${info.channels}`);
-  return { kind: 'raw', data, width: info.width, height: info.height, channels };
-}
-
-/** The pixels as a sharp pipeline that keeps their colour space (sharp would make grey sRGB). */
-function open(pixels: LevelPixels): Sharp {
-  const { channels } = pixels;
-  const image =
-    pixels.kind === 'file'
-      ? sharp(pixels.path, { limitInputPixels: false })
-      : sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels }, limitInputPixels: false });
-  return image.toColourspace(channels === 1 ? 'b-w' : 'srgb');
-}
-
-async function release(pixels: LevelPixels): Promise<void> {
-  if (pixels.kind === 'file' && pixels.temporary) await rm(pixels.path, { force: true });
+async function reduceLevel(pixels: Pixels, level: PyramidLevel, options: RenderOptions): Promise<Pixels> {
+  const resized = openPixels(pixels).resize(level.width, level.height, { fit: 'fill' });
+  return storePixels(
+    resized,
+    { width: level.width, height: level.height, channels: pixels.channels },
+    {
+      dir: options.workDir,
+      name: `level-${level.index}`,
+      tileSize: options.pyramid.tileSize,
+      limits: options.limits ?? DEFAULT_PIXEL_LIMITS,
+    },
+  );
 }

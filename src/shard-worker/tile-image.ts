@@ -261,8 +261,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   };
   try {
     await renderPyramid({
-      basePath: decoded.path,
-      channels: decoded.channels,
+      base: decoded.pixels,
       pyramid,
       wants: (content) => byContent.has(contentKey(content)),
       workDir,

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computePyramid } from '../../src/iiif/image-api/compute-pyramid.js';
 import { contentKey, contentSize, type FileContent, wholeLevel } from '../../src/iiif/image-api/list-tile-set.js';
-import { pixelFile } from '../../src/shard-worker/pixel-file.js';
+import { type PixelLimits, storePixels } from '../../src/shard-worker/pixels.js';
 import { renderPyramid } from '../../src/shard-worker/render-pyramid.js';
 import { photoRaw } from './helpers/fixtures.js';
 
@@ -35,36 +35,35 @@ function everything(pyramid: ReturnType<typeof computePyramid>, fromLevel: numbe
 }
 
 describe('Function: renderPyramid', () => {
-  const cases = [
-    { label: 'libvips-mapped pixels, levels in memory', mappedMaxBytes: undefined, inMemoryLevelBytes: undefined },
-    { label: 'tiled TIFF pixels, levels on disk', mappedMaxBytes: 0, inMemoryLevelBytes: 0 },
+  const cases: { label: string; limits: PixelLimits; baseFile: RegExp | undefined }[] = [
+    { label: 'pixels in memory', limits: { inMemoryBytes: 1e9, mappedBytes: 1e9 }, baseFile: undefined },
+    { label: 'libvips-mapped pixel files', limits: { inMemoryBytes: 0, mappedBytes: 1e9 }, baseFile: /base\.v$/ },
+    { label: 'tiled TIFF pixel files', limits: { inMemoryBytes: 0, mappedBytes: 0 }, baseFile: /base\.tif$/ },
   ];
   for (const settings of cases) {
     it(`renders every wanted tile and whole level at its exact size from ${settings.label}`, async () => {
       // Prepare
       const pyramid = computePyramid({ width: 1999, height: 1201, tileSize: 256, fullMaxSize: 1000 });
       const work = await mkdtemp(join(dir, 'work-'));
-      const base = pixelFile(work, 'base', { width: 1999, height: 1201, channels: 3 }, 256, settings.mappedMaxBytes);
-      await base.write(await photoRaw(1999, 1201));
+      const place = { dir: work, name: 'base', tileSize: 256, limits: settings.limits };
+      const base = await storePixels(await photoRaw(1999, 1201), { width: 1999, height: 1201, channels: 3 }, place);
       const wanted = everything(pyramid, pyramid.fullLevel.index);
       const wantedKeys = new Set(wanted.map(contentKey));
       const rendered = new Map<string, Buffer>();
 
       // Act
       await renderPyramid({
-        basePath: base.path,
-        channels: 3,
+        base,
         pyramid,
         wants: (content) => wantedKeys.has(contentKey(content)),
         workDir: work,
+        limits: settings.limits,
         quality: 80,
         concurrency: 3,
         emit: async (content, jpeg) => {
           expect(rendered.has(contentKey(content)), contentKey(content)).toBe(false);
           rendered.set(contentKey(content), jpeg);
         },
-        ...(settings.mappedMaxBytes === undefined ? {} : { mappedMaxBytes: settings.mappedMaxBytes }),
-        ...(settings.inMemoryLevelBytes === undefined ? {} : { inMemoryLevelBytes: settings.inMemoryLevelBytes }),
       });
 
       // Assess
@@ -79,7 +78,8 @@ describe('Function: renderPyramid', () => {
           ...contentSize(pyramid, content),
         });
       }
-      expect(base.path.endsWith(settings.mappedMaxBytes === 0 ? '.tif' : '.v')).toBe(true);
+      if (settings.baseFile === undefined) expect(base.kind).toBe('raw');
+      else expect(base.kind === 'file' ? base.path : '').toMatch(settings.baseFile);
       expect((await readdir(work)).filter((name) => name.startsWith('level-'))).toEqual([]);
     });
   }
@@ -88,14 +88,16 @@ describe('Function: renderPyramid', () => {
     // Prepare
     const pyramid = computePyramid({ width: 900, height: 700, tileSize: 256, fullMaxSize: 10000 });
     const work = await mkdtemp(join(dir, 'grey-'));
-    const base = pixelFile(work, 'base', { width: 900, height: 700, channels: 1 }, 256);
-    await base.write((await photoRaw(900, 700)).toColourspace('b-w'));
+    const base = await storePixels(
+      (await photoRaw(900, 700)).toColourspace('b-w'),
+      { width: 900, height: 700, channels: 1 },
+      { dir: work, name: 'base', tileSize: 256, limits: { inMemoryBytes: 0, mappedBytes: 1e9 } },
+    );
     const channels = new Set<number>();
 
     // Act
     await renderPyramid({
-      basePath: base.path,
-      channels: 1,
+      base,
       pyramid,
       wants: () => true,
       workDir: work,
@@ -114,14 +116,16 @@ describe('Function: renderPyramid', () => {
     // Prepare
     const pyramid = computePyramid({ width: 1500, height: 1500, tileSize: 256, fullMaxSize: 10000 });
     const work = await mkdtemp(join(dir, 'failing-'));
-    const base = pixelFile(work, 'base', { width: 1500, height: 1500, channels: 3 }, 256);
-    await base.write(await photoRaw(1500, 1500));
+    const base = await storePixels(
+      await photoRaw(1500, 1500),
+      { width: 1500, height: 1500, channels: 3 },
+      { dir: work, name: 'base', tileSize: 256, limits: { inMemoryBytes: 1e9, mappedBytes: 1e9 } },
+    );
     let emitted = 0;
 
     // Act
     const act = renderPyramid({
-      basePath: base.path,
-      channels: 3,
+      base,
       pyramid,
       wants: () => true,
       workDir: work,
