@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -71,7 +71,9 @@ describe('Function: tileImage, image shapes judged by OpenSeadragon', () => {
       it(`publishes a complete level-0 service: v${version}, ${shape.label} ${shape.width}x${shape.height}`, async () => {
         // Prepare
         const task = uniqueTask({ imageApiVersion: version });
-        const bytes = await (await photoRaw(shape.width, shape.height)).jpeg({ quality: 90 }).toBuffer();
+        // Colour fields large enough to stay recognisable in the smallest level, for the pixel comparison.
+        const cell = Math.max(32, Math.ceil(Math.max(shape.width, shape.height) / 48));
+        const bytes = await (await photoRaw(shape.width, shape.height, cell)).jpeg({ quality: 90 }).toBuffer();
         const { image, serviceKey } = await source(task, `${shape.label}.jpg`, bytes, 'jpeg');
 
         // Act
@@ -79,7 +81,7 @@ describe('Function: tileImage, image shapes judged by OpenSeadragon', () => {
 
         // Assess
         expect(result).toMatchObject({ status: 'tiled', item: ITEM, sourceKey: image.sourceKey, name: image.name });
-        const published = await checkPublishedService(storage, task.destBucket, serviceKey);
+        const published = await checkPublishedService(storage, task.destBucket, serviceKey, bytes);
         expect(published.info).toMatchObject({ width: shape.width, height: shape.height });
         expect(published.info[version === 3 ? 'id' : '@id']).toBe(`https://iiif.example.org/${serviceKey}`);
         expect(result.image).toMatchObject({
@@ -96,6 +98,25 @@ describe('Function: tileImage, image shapes judged by OpenSeadragon', () => {
       });
     }
   }
+
+  it('has a pixel check that notices a tile from the wrong place', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(1500, 1100, 40)).jpeg({ quality: 90 }).toBuffer();
+    const { image, serviceKey } = await source(task, 'swapped.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task, image });
+    const first = `${serviceKey}/0,0,512,512/512,512/0/default.jpg`;
+    const second = `${serviceKey}/512,0,512,512/512,512/0/default.jpg`;
+    const [a, b] = [await storage.getBytes(task.destBucket, first), await storage.getBytes(task.destBucket, second)];
+    await storage.put(task.destBucket, first, b);
+    await storage.put(task.destBucket, second, a);
+
+    // Act
+    const act = checkPublishedService(storage, task.destBucket, serviceKey, bytes);
+
+    // Assess
+    await expect(act).rejects.toThrow(/0,0,512,512\/512,512\/0\/default.jpg: mean difference/);
+  });
 
   it('caps full/max and sizes with maxWidth/maxHeight (v3)', async () => {
     // Prepare
@@ -228,7 +249,7 @@ describe('Function: tileImage, inputs a library holds', () => {
     await mkdir(dir, { recursive: true });
     fixtures = await writeInputFixtures(dir);
     for (const fixture of fixtures) {
-      const bytes = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, fixture.file)));
+      const bytes = await readFile(join(dir, fixture.file));
       const { image } = await source(task, fixture.file, bytes, fixture.format);
       results.set(fixture.file, await tileImage({ storage, logger: silentLogger }, { task, image }));
     }
@@ -255,11 +276,16 @@ describe('Function: tileImage, inputs a library holds', () => {
     }
   });
 
-  it('publishes a complete, viewer-proof service for every decodable input', async () => {
+  it('publishes a complete, viewer-proof service for every decodable input, matching its pixels', async () => {
     // Assess
     for (const fixture of fixtures.filter((f) => f.expected.status === 'tiled')) {
       const serviceKey = results.get(fixture.file)?.image?.serviceKey as string;
-      await checkPublishedService(storage, task.destBucket, serviceKey);
+      const source = await readFile(join(root, 'fixtures', fixture.file));
+      try {
+        await checkPublishedService(storage, task.destBucket, serviceKey, source);
+      } catch (error) {
+        throw new Error(`${fixture.file}: ${(error as Error).message}`);
+      }
     }
   });
 

@@ -4,14 +4,14 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 
 /**
- * A photograph-like test image (smooth colour fields plus fine grain) of any size, as raw pixels
- * ready to encode in any format. Smooth content keeps JPEGs realistic.
+ * A photograph-like test image (random colour fields about `cell` pixels across, smoothly blended)
+ * of any size, as raw pixels ready to encode in any format. Smooth content keeps JPEGs realistic.
  */
-export async function photoRaw(width: number, height: number): Promise<Sharp> {
+export async function photoRaw(width: number, height: number, cell = 32): Promise<Sharp> {
   const small = await sharp({
     create: {
-      width: Math.max(2, Math.ceil(width / 32)),
-      height: Math.max(2, Math.ceil(height / 32)),
+      width: Math.max(2, Math.ceil(width / cell)),
+      height: Math.max(2, Math.ceil(height / cell)),
       channels: 3,
       background: { r: 90, g: 120, b: 160 },
       noise: { type: 'gaussian', mean: 128, sigma: 50 },
@@ -122,10 +122,10 @@ export async function writeInputFixtures(dir: string): Promise<Fixture[]> {
       .toBuffer(),
   );
   await add(
-    { file: 'image.webp', format: 'webp', expected: tiled(900, 600) },
+    { file: 'lossy.webp', format: 'webp', expected: tiled(900, 600) },
     await (await rgb()).webp({ quality: 90 }).toBuffer(),
   );
-  await add({ file: 'image.gif', format: 'gif', expected: tiled(900, 600) }, await (await rgb()).gif().toBuffer());
+  await add({ file: 'palette.gif', format: 'gif', expected: tiled(900, 600) }, await (await rgb()).gif().toBuffer());
   const good = await (await rgb(1200, 800)).jpeg({ quality: 90 }).toBuffer();
   await add(
     { file: 'truncated.jpg', format: 'jpeg', expected: { status: 'failed', reason: /^truncated JPEG: / } },
