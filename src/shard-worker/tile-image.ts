@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorMessage, StorageError } from '../errors.js';
+import { errorMessage, NotFoundError, StorageError } from '../errors.js';
 import { computePyramid } from '../iiif/image-api/compute-pyramid.js';
 import { describePublishedImage } from '../iiif/image-api/describe-published-image.js';
 import { imageApiFor } from '../iiif/image-api/image-api-for.js';
@@ -9,7 +9,7 @@ import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/lis
 import type { Logger } from '../log.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
-import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
 import { decodeSource } from './decode-source.js';
@@ -129,7 +129,6 @@ export async function tileImage(deps: TileImageDeps, input: TileImageInput): Pro
       deps: { ...deps, retry },
       task,
       image,
-      source,
       workDir,
       service: { key: serviceKey, id: serviceId },
     });
@@ -176,7 +175,6 @@ interface PublishOptions {
   readonly deps: TileImageDeps & { readonly retry: RetryPolicy };
   readonly task: Task;
   readonly image: PlannedImage;
-  readonly source: ObjectInfo;
   readonly workDir: string;
   readonly service: { readonly key: string; readonly id: string };
 }
@@ -211,6 +209,9 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     try {
       return await fetchSource(storage, task.srcBucket, image.sourceKey, sourcePath);
     } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new ImageFailure(`source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`);
+      }
       if (error instanceof StorageError) throw error;
       // A stream that breaks off mid-transfer (connection reset) is worth another try.
       throw new StorageError(

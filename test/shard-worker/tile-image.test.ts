@@ -221,6 +221,21 @@ describe('Function: tileImage, how it publishes', () => {
     expect(await storage.head(task.destBucket, `${serviceKey}/info.json`)).toBeUndefined();
   });
 
+  it('fails an image whose source disappeared after planning', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(600, 400)).jpeg().toBuffer();
+    const { image } = await source(task, 'gone.jpg', bytes, 'jpeg');
+    await storage.delete(task.srcBucket, image.sourceKey);
+
+    // Act
+    const result = await tileImage({ storage, logger: silentLogger }, { task, image });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'failed', sourceEtag: image.etag, sourceBytes: image.bytes });
+    expect(result.reason).toBe(`source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`);
+  });
+
   it('leaves no working files behind', async () => {
     // Prepare
     const task = uniqueTask();
