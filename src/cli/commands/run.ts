@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { cpuCount, processEnv, readLogConfig } from '../../config.js';
-import { runLocal } from '../../local/run-local.js';
-import { createLogger } from '../../log.js';
+import { cpuCount, processEnv } from '../../config.js';
 import { reportCommandError } from '../cli-error.js';
-import { ProgressDisplay } from '../progress-display.js';
+import { commandLogger } from '../command-logger.js';
 import { readTaskFile } from '../read-task-file.js';
-import { formatRunSummary, summariseRun } from '../run-summary.js';
+import { runLocally } from '../run-locally.js';
+import { formatRunSummary } from '../run-summary.js';
 
 interface RunArgs {
   task: string;
@@ -50,39 +49,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
     try {
       const task = await readTaskFile(argv.task);
       const env = processEnv();
-      const logConfig = readLogConfig(env);
-      // On a terminal the progress display speaks; the log keeps warnings and errors (or debug when asked).
-      const logger = createLogger(
-        argv.json || logConfig.level === 'debug' ? logConfig : { ...logConfig, level: 'warn' },
-      );
-      let totalImages = 0;
-      const display = argv.json ? undefined : new ProgressDisplay(process.stderr, () => totalImages);
-      const outcome = await runLocal({
+      const summary = await runLocally({
         task,
         taskLocation: argv.task,
         localRoot: argv.localRoot,
         workers: argv.workers,
-        baseEnv: env,
-        logger,
-        threadsPerWorker: Math.max(1, Math.floor(cpuCount() / argv.workers)),
-        onProgress: (progress) => display?.onProgress(progress),
-        onPlanned: (counts) => {
-          totalImages = counts.images;
-          if (!argv.json) {
-            process.stderr.write(
-              `${counts.images} images in ${counts.items} items (${counts.ignored} other files ignored), ${counts.shards} shards, ${argv.workers} workers\n`,
-            );
-          }
-        },
-      });
-      display?.finish();
-      const summary = summariseRun({
-        runId: outcome.runId,
-        task,
-        counts: outcome.counts,
-        report: outcome.report,
-        reportLocation: outcome.runStore.describe(outcome.runId, 'report.json'),
-        storage: outcome.runStore.storage,
+        env,
+        logger: commandLogger(env, argv.json),
+        json: argv.json,
       });
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(summary)}\n`);

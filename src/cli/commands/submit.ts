@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { CLI_ENV, cpuCount, type Env, processEnv } from '../../config.js';
+import { CLI_ENV, type Env, processEnv } from '../../config.js';
 import { ConfigError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { runLocal } from '../../local/run-local.js';
 import { readRunStatus } from '../../operations/read-run-status.js';
 import {
   defaultTaskKey,
@@ -19,8 +18,8 @@ import { type TargetArgs, withCloudOptions, withTargetOptions, withWorkersOption
 import { commandLogger } from '../command-logger.js';
 import { formatRunStatus, statusExitCode } from '../format-run-status.js';
 import { type CloudTarget, type LocalTarget, openTarget, runStoreOf } from '../open-target.js';
-import { ProgressDisplay } from '../progress-display.js';
 import { readTaskFile } from '../read-task-file.js';
+import { runLocally } from '../run-locally.js';
 import { formatRunSummary, summariseRun } from '../run-summary.js';
 import { WaitDisplay } from '../wait-display.js';
 
@@ -201,37 +200,16 @@ async function submitLocally(target: LocalTarget, text: string, argv: SubmitArgs
     process.exitCode = exitCode;
     return;
   }
-  const logger = commandLogger(env, argv.json);
-  let totalImages = 0;
-  const display = argv.json ? undefined : new ProgressDisplay(process.stderr, () => totalImages);
   if (!argv.json) process.stderr.write(`Copied ${argv.task} to ${submitted.location}\nRun id: ${submitted.runId}\n`);
-  const outcome = await runLocal({
+  const summary = await runLocally({
     task: submitted.task,
     taskLocation: submitted.location,
     localRoot: target.localRoot,
     workers: argv.workers,
-    baseEnv: env,
-    logger,
+    env,
+    logger: commandLogger(env, argv.json),
+    json: argv.json,
     runId: submitted.runId,
-    threadsPerWorker: Math.max(1, Math.floor(cpuCount() / argv.workers)),
-    ...(display === undefined ? {} : { onProgress: display.onProgress }),
-    onPlanned: (counts) => {
-      totalImages = counts.images;
-      if (!argv.json) {
-        process.stderr.write(
-          `${counts.images} images in ${counts.items} items (${counts.ignored} other files ignored), ${counts.shards} shards, ${argv.workers} workers\n`,
-        );
-      }
-    },
-  });
-  display?.finish();
-  const summary = summariseRun({
-    runId: outcome.runId,
-    task: submitted.task,
-    counts: outcome.counts,
-    report: outcome.report,
-    reportLocation: outcome.runStore.describe(outcome.runId, 'report.json'),
-    storage: outcome.runStore.storage,
   });
   if (argv.json) process.stdout.write(`${JSON.stringify({ ...describeUpload(submitted), ...summary })}\n`);
   else process.stdout.write(formatRunSummary(summary));
