@@ -4,7 +4,7 @@ import type { ImageResult } from '../run/image-result.js';
 import type { PlannedImage, ShardResult } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
-import { tileImage } from './tile-image.js';
+import { type FetchedImage, fetchImage, publishImage } from './tile-image.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
 
 export interface RunShardDeps {
@@ -38,7 +38,8 @@ export interface ShardOutcome {
 
 /**
  * Tile one shard: read its own description only, publish its images one after another (one bad
- * image never stops the others), log a progress line per image, and record a `ShardResult`.
+ * image never stops the others; the next source is fetched while the current image is rendered),
+ * log a progress line per image, and record a `ShardResult`.
  *
  * Log lines (JSON in child processes; the local launcher reads them for progress):
  * `{event: 'shard-start', shard, total}` first, then per image
@@ -53,21 +54,28 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
   const total = description.images.length;
   logger.info(`Shard ${input.shard}: ${total} images`, { event: 'shard-start', shard: input.shard, total });
 
+  const tileDeps = {
+    storage,
+    logger,
+    retry,
+    ...(deps.uploadConcurrency === undefined ? {} : { uploadConcurrency: deps.uploadConcurrency }),
+    ...(deps.tempDir === undefined ? {} : { tempDir: deps.tempDir }),
+  };
+  // While one image is decoded and rendered, the next one's source is fetched.
+  const fetch = (image: PlannedImage): Promise<Settled<ImageResult | FetchedImage>> =>
+    settle(fetchImage(tileDeps, { task: description.task, image, state: runStore.state }));
+
   const images: ImageResult[] = [];
   let retryable = false;
-  for (const image of description.images) {
+  let next = description.images[0] === undefined ? undefined : fetch(description.images[0]);
+  for (const [index, image] of description.images.entries()) {
+    const fetched = await (next as Promise<Settled<ImageResult | FetchedImage>>);
+    const following = description.images[index + 1];
+    next = following === undefined ? undefined : fetch(following);
     let result: ImageResult;
     try {
-      result = await tileImage(
-        {
-          storage,
-          logger,
-          retry,
-          ...(deps.uploadConcurrency === undefined ? {} : { uploadConcurrency: deps.uploadConcurrency }),
-          ...(deps.tempDir === undefined ? {} : { tempDir: deps.tempDir }),
-        },
-        { task: description.task, image, state: runStore.state },
-      );
+      if (!fetched.ok) throw fetched.error;
+      result = 'status' in fetched.value ? fetched.value : await publishImage(tileDeps, fetched.value);
     } catch (error) {
       // tileImage returns content problems as results; what it throws is storage or a surprise.
       retryable = true;
@@ -106,6 +114,16 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
     failed: count('failed'),
   });
   return { result, retryable };
+}
+
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/** A promise that never rejects (so one fetched ahead is never an unhandled rejection). */
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
 }
 
 function unexpectedFailure(image: PlannedImage, error: unknown): ImageResult {

@@ -58,32 +58,57 @@ export interface TileImageInput {
  * `{DEST_PREFIX}/{COLLECTION_IDENTIFIER}/{item}/{image}`: every tile OpenSeadragon requests at every
  * level, `full/max` (2.1 `full/full`), a file per `sizes` entry, and info.json, written last.
  *
- * Steps: stream the source to a temporary file; decode it once into 8-bit sRGB pixels on disk;
- * render all tiles in one libvips pass while the whole-image files are reduced from the same pixels;
- * upload as files become ready (bounded concurrency, retries); info.json; the resume marker.
+ * Steps: stream the source to a temporary file; decode it once into 8-bit sRGB pixels; render all
+ * levels from those pixels (each reduced from the one above) while uploading (bounded concurrency,
+ * retries); info.json; the resume marker. It is `fetchImage` then `publishImage`.
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
- * with these settings) or `failed` (empty, truncated or undecodable source, with the reason).
+ * with these settings) or `failed` (missing, empty, truncated or undecodable source, with the reason).
  * Rejects only when storage keeps failing after retries (a `StorageError`) or on a bug.
  */
 export async function tileImage(deps: TileImageDeps, input: TileImageInput): Promise<ImageResult> {
-  ensureSharpConfigured();
+  const fetched = await fetchImage(deps, input);
+  return 'status' in fetched ? fetched : publishImage(deps, fetched);
+}
+
+/** An image whose source is in a local working folder, ready for `publishImage`. */
+export interface FetchedImage {
+  readonly input: TileImageInput;
+  /** `performance.now()` when fetching began. */
+  readonly started: number;
+  readonly sourceEtag: string;
+  readonly sourceBytes: number;
+  readonly fingerprint: PublishFingerprint;
+  readonly service: { readonly key: string; readonly id: string };
+  /** Owned by the fetched image: `publishImage` or `discardFetchedImage` removes it. */
+  readonly workDir: string;
+  readonly sourcePath: string;
+}
+
+/**
+ * The first half of `tileImage`: find the source version, skip what is already published, and copy
+ * the source into a new working folder. A shard worker fetches the next image while it publishes
+ * the current one. Resolves to a final result (skipped, or failed: missing or empty source) or to
+ * a `FetchedImage`; rejects only on storage errors that outlast the retries.
+ */
+export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Promise<ImageResult | FetchedImage> {
   const started = performance.now();
-  const { storage, logger } = deps;
+  const { storage } = deps;
   const { task, image, state } = input;
   const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
   const settings = task.settings;
   const serviceKey = joinKey(collectionKey(task), image.item, image.name);
   const serviceId = publicUrl(task, serviceKey);
-  const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+  const seconds = (): number => Math.round(performance.now() - started) / 1000;
+  const notFound = `source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`;
 
   const source = await withRetries(() => storage.head(task.srcBucket, image.sourceKey), retry);
   if (source === undefined) {
     return {
       ...outcome,
       status: 'failed',
-      reason: `source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`,
+      reason: notFound,
       seconds: seconds(),
       sourceEtag: image.etag,
       sourceBytes: image.bytes,
@@ -124,20 +149,69 @@ export async function tileImage(deps: TileImageDeps, input: TileImageInput): Pro
   const parent = deps.tempDir ?? tmpdir();
   await mkdir(parent, { recursive: true });
   const workDir = await mkdtemp(join(parent, 'iiif-batch-'));
+  const sourcePath = join(workDir, 'source');
+  try {
+    const bytes = await withRetries(async () => {
+      try {
+        return await fetchSource(storage, task.srcBucket, image.sourceKey, sourcePath);
+      } catch (error) {
+        if (error instanceof NotFoundError) throw new ImageFailure(notFound, { cause: error });
+        if (error instanceof StorageError) throw error;
+        // A stream that breaks off mid-transfer (connection reset) is worth another try.
+        throw new StorageError(
+          `Reading ${storage.describe(task.srcBucket, image.sourceKey)} failed: ${errorMessage(error)}`,
+          { bucket: task.srcBucket, key: image.sourceKey, transient: true },
+          { cause: error },
+        );
+      }
+    }, retry);
+    if (bytes === 0) throw new ImageFailure('empty file (0 bytes)');
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    if (error instanceof ImageFailure) {
+      return { ...outcome, status: 'failed', reason: error.reason, seconds: seconds(), ...sourceFields };
+    }
+    throw error;
+  }
+  return {
+    input,
+    started,
+    ...sourceFields,
+    fingerprint,
+    service: { key: serviceKey, id: serviceId },
+    workDir,
+    sourcePath,
+  };
+}
+
+/**
+ * The second half of `tileImage`: decode, render, upload, info.json, resume marker. Always removes
+ * the fetched image's working folder. Resolves to `tiled` or `failed` (undecodable, truncated);
+ * rejects only on storage errors that outlast the retries.
+ */
+export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): Promise<ImageResult> {
+  ensureSharpConfigured();
+  const { storage, logger } = deps;
+  const { task, image, state } = fetched.input;
+  const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
+  const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+  const sourceFields = { sourceEtag: fetched.sourceEtag, sourceBytes: fetched.sourceBytes };
+  const seconds = (): number => Math.round(performance.now() - fetched.started) / 1000;
   try {
     const published = await publishService({
       deps: { ...deps, retry },
       task,
       image,
-      workDir,
-      service: { key: serviceKey, id: serviceId },
+      workDir: fetched.workDir,
+      sourcePath: fetched.sourcePath,
+      service: fetched.service,
     });
     if (state !== undefined) {
       try {
         await withRetries(
           () =>
             writePublishedMarker(storage, state, task.destBucket, {
-              fingerprint,
+              fingerprint: fetched.fingerprint,
               image: published.image,
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
@@ -148,7 +222,10 @@ export async function tileImage(deps: TileImageDeps, input: TileImageInput): Pro
         );
       } catch (error) {
         // The service is complete; without its marker the next run only tiles it again.
-        logger.warn('Could not write the resume marker', { serviceKey, error: errorMessage(error) });
+        logger.warn('Could not write the resume marker', {
+          serviceKey: fetched.service.key,
+          error: errorMessage(error),
+        });
       }
     }
     return {
@@ -167,8 +244,13 @@ export async function tileImage(deps: TileImageDeps, input: TileImageInput): Pro
     }
     throw error;
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await discardFetchedImage(fetched);
   }
+}
+
+/** Remove a fetched image's working folder (when it will not be published). */
+export async function discardFetchedImage(fetched: FetchedImage): Promise<void> {
+  await rm(fetched.workDir, { recursive: true, force: true });
 }
 
 interface PublishOptions {
@@ -176,6 +258,7 @@ interface PublishOptions {
   readonly task: Task;
   readonly image: PlannedImage;
   readonly workDir: string;
+  readonly sourcePath: string;
   readonly service: { readonly key: string; readonly id: string };
 }
 
@@ -187,7 +270,7 @@ interface PublishOutcome {
 }
 
 async function publishService(options: PublishOptions): Promise<PublishOutcome> {
-  const { deps, task, image, workDir, service } = options;
+  const { deps, task, image, workDir, sourcePath, service } = options;
   const { storage, logger, retry } = deps;
   const settings = task.settings;
   const api = imageApiFor(settings.imageApiVersion);
@@ -203,26 +286,6 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   // An earlier publication of this service (other settings, an older tool) may leave files behind.
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
-
-  const sourcePath = join(workDir, 'source');
-  const bytes = await withRetries(async () => {
-    try {
-      return await fetchSource(storage, task.srcBucket, image.sourceKey, sourcePath);
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        throw new ImageFailure(`source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`);
-      }
-      if (error instanceof StorageError) throw error;
-      // A stream that breaks off mid-transfer (connection reset) is worth another try.
-      throw new StorageError(
-        `Reading ${storage.describe(task.srcBucket, image.sourceKey)} failed: ${errorMessage(error)}`,
-        { bucket: task.srcBucket, key: image.sourceKey, transient: true },
-        { cause: error },
-      );
-    }
-  }, retry);
-  if (bytes === 0) throw new ImageFailure('empty file (0 bytes)');
-  phase('fetchMs');
 
   const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize);
   await rm(sourcePath, { force: true });

@@ -115,6 +115,29 @@ describe('Function: runShard', () => {
     expect(stateReads.map((call) => `${call.op} ${call.key}`)).toEqual(['getBytes runs/run-b/shards/00000.json']);
   });
 
+  it('fetches the next source while it publishes the current image', async () => {
+    // Prepare
+    const task = testTask({ srcBucket: 'src-e', destBucket: 'pub-e' });
+    const sources = (await mixedSources()).slice(0, 2);
+    const images = await writeShard(storage, task, { runId: 'run-e', shard: 0, shardCount: 1, item: 'it', sources });
+    const recording = new RecordingStorage(storage);
+
+    // Act
+    await runShard(
+      { storage: recording, runStore: new RunStore(recording, LOCAL_STATE), logger: collectingLogger().logger },
+      { runId: 'run-e', shard: 0, attempt: 1 },
+    );
+
+    // Assess
+    const position = (op: string, key: string | undefined) =>
+      recording.calls.findIndex((call) => call.op === op && call.key.endsWith(key ?? '\u0000'));
+    const secondFetched = position('getStream', images[1]?.sourceKey);
+    const firstInfo = position('put', `${images[0]?.name}/info.json`);
+    expect(secondFetched).toBeGreaterThan(-1);
+    expect(firstInfo).toBeGreaterThan(-1);
+    expect(secondFetched).toBeLessThan(firstInfo);
+  });
+
   it('skips everything on a rerun and still records a succeeded result', async () => {
     // Prepare
     const task = testTask({ srcBucket: 'src-c', destBucket: 'pub-c' });
