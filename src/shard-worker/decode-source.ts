@@ -27,7 +27,7 @@ export interface DecodedSource {
 /**
  * Decode a source once into 8-bit sRGB (or grey) pixels, in memory or in `workDir`, with the EXIF
  * orientation applied, transparency flattened onto white, ICC profiles and CMYK converted to sRGB
- * and 16-bit samples reduced to 8. Every later step reads that file: no second decode, no colour
+ * and 16-bit samples reduced to 8. Every later step reads those pixels: no second decode, no colour
  * conversion per level.
  *
  * @param expectedFormat the format the file name promises (for messages)
