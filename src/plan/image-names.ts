@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * URL-safe image names for the files of one item, unique within the item and identical on every
  * rerun over the same folder: the file name without extension, with every character outside
- * `A-Z a-z 0-9 . _ -` replaced by `_`. Files that would share a name keep their extension
+ * `A-Z a-z 0-9 . _ -` replaced by `_` (and a final `.json` made `_json`, so no image folder can
+ * clash with the item's `manifest.json`). Files that would share a name keep their extension
  * (`scan_tif`, `scan_jpg`); any clash left gets a short hash of the original file name.
  *
  * @param fileNames file names (not keys) of one item's images
@@ -37,7 +38,9 @@ function sanitise(name: string): string {
   const safe = name
     .normalize('NFC')
     .replace(/[^A-Za-z0-9._-]/g, '_')
-    .replace(/^\.+/, '_');
+    .replace(/^\.+/, '_')
+    // An image folder sits beside the item's manifest.json: no image name may end in ".json".
+    .replace(/\.json$/i, '_json');
   return safe === '' ? 'image' : safe;
 }
 

@@ -8,6 +8,9 @@ import type { Body, ObjectInfo, PutOptions, Storage } from './storage.js';
 
 const TEMP_MARK = '.iiif-batch-tmp-';
 
+/** Read size of streams: large masters are copied in few, large reads (Node's default is 64 KiB). */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /**
  * Storage on the local filesystem: bucket `b`, key `k` is the file `root/b/k`.
  * Writes go to a temporary file that is renamed into place, so readers never see half a file.
@@ -49,7 +52,7 @@ export class FsStorage implements Storage {
     try {
       // Opening first turns a missing file into NotFoundError here rather than on the first read.
       const handle = await open(path, 'r');
-      return handle.createReadStream({ autoClose: true });
+      return handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES });
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(bucket, key, { cause: error });
       throw wrap(error, bucket, key, 'open');
@@ -71,7 +74,7 @@ export class FsStorage implements Storage {
     try {
       await rename(temp, path);
     } catch (error) {
-      await rm(temp, { force: true });
+      await rm(temp, { force: true }).catch(() => undefined);
       throw wrap(error, bucket, key, 'write');
     }
   }
@@ -125,7 +128,7 @@ export class FsStorage implements Storage {
       }
       return temp;
     } catch (error) {
-      await rm(temp, { force: true });
+      await rm(temp, { force: true }).catch(() => undefined);
       throw wrap(error, bucket, key, 'write');
     }
   }

@@ -30,6 +30,10 @@ describe('Function: imageNames', () => {
     expect(Object.fromEntries(second)).toEqual(Object.fromEntries(first));
   });
 
+  it('never ends a name in .json, so no image folder clashes with manifest.json', () => {
+    expect([...imageNames(['manifest.json.tif', 'info.JSON.png']).values()]).toEqual(['manifest_json', 'info_json']);
+  });
+
   it('never starts a name with a dot and never returns an empty name', () => {
     expect([...imageNames(['..jpg', '.hidden.png']).values()].every((name) => /^[A-Za-z0-9_-]/.test(name))).toBe(true);
   });

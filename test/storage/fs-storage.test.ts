@@ -118,6 +118,18 @@ describe('Class: FsStorage', () => {
     await expect(storage.put('b', key, 'x')).rejects.toBeInstanceOf(StorageError);
   });
 
+  it('reports a write under a file as a StorageError naming the key', async () => {
+    // Prepare
+    await storage.put('b', 'a', 'a file where a folder would go');
+
+    // Act
+    const act = storage.put('b', 'a/b.json', '{}');
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(StorageError);
+    await expect(act).rejects.toThrow(/Cannot write b\/a\/b\.json/);
+  });
+
   it.each(['..', 'a/b', ''])('refuses the bucket "%s"', async (bucket) => {
     await expect(storage.put(bucket, 'k', 'x')).rejects.toBeInstanceOf(StorageError);
   });
