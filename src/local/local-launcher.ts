@@ -62,6 +62,8 @@ export class LocalJobLauncher implements JobLauncher {
       [JOB_ENV.attempt]: String(request.attempt),
       [JOB_ENV.localRoot]: this.options.localRoot,
       LOG_FORMAT: 'json',
+      // As in the container image: few malloc arenas keep libvips' many threads from bloating RSS.
+      MALLOC_ARENA_MAX: this.options.baseEnv.MALLOC_ARENA_MAX ?? '2',
     };
     if (this.options.threadsPerWorker !== undefined) jobEnv.VIPS_CONCURRENCY = String(this.options.threadsPerWorker);
 
