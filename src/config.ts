@@ -218,6 +218,20 @@ export interface BatchSubmitConfig {
   readonly attempts: number;
 }
 
+/** Queue allow-list, timeouts and attempts of submitted jobs: shared by the submitter and the CLI. */
+function readBatchJobLimits(env: Env) {
+  const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
+  return {
+    allowedJobQueues: listVar(env, SUBMITTER_OPTIONAL_ENV.allowedJobQueues),
+    workerTimeoutSeconds:
+      workerTimeout === undefined
+        ? undefined
+        : integerVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds, 0, 60, 1_209_600),
+    assemblerTimeoutSeconds: integerVar(env, SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds, 3600, 60, 1_209_600),
+    attempts: integerVar(env, SUBMITTER_OPTIONAL_ENV.jobAttempts, 3, 1, 10),
+  };
+}
+
 export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
   const allowedBuckets = listVar(env, SUBMITTER_ENV.allowedBuckets);
   if (allowedBuckets.length === 0) {
@@ -226,7 +240,6 @@ export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
       SUBMITTER_ENV.allowedBuckets,
     );
   }
-  const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
   return {
     state: {
       bucket: requiredVar(env, SUBMITTER_ENV.stateBucket),
@@ -235,15 +248,9 @@ export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
     allowedBuckets,
     batch: {
       jobQueue: requiredVar(env, SUBMITTER_ENV.jobQueue),
-      allowedJobQueues: listVar(env, SUBMITTER_OPTIONAL_ENV.allowedJobQueues),
       workerJobDefinition: requiredVar(env, SUBMITTER_ENV.workerJobDefinition),
       assemblerJobDefinition: requiredVar(env, SUBMITTER_ENV.assemblerJobDefinition),
-      workerTimeoutSeconds:
-        workerTimeout === undefined
-          ? undefined
-          : integerVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds, 0, 60, 1_209_600),
-      assemblerTimeoutSeconds: integerVar(env, SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds, 3600, 60, 1_209_600),
-      attempts: integerVar(env, SUBMITTER_OPTIONAL_ENV.jobAttempts, 3, 1, 10),
+      ...readBatchJobLimits(env),
     },
   };
 }
@@ -338,7 +345,6 @@ export function readCliCloudConfig(flags: CliCloudFlags = {}, env: Env = process
   const stateBucketSetting = pick(flags.stateBucket, SUBMITTER_ENV.stateBucket);
   const taskBucket = pick(flags.bucket, CLI_ENV.taskBucket) ?? stateBucketSetting;
   const stateBucket = stateBucketSetting ?? taskBucket;
-  const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
   return {
     taskBucket,
     state:
@@ -352,15 +358,9 @@ export function readCliCloudConfig(flags: CliCloudFlags = {}, env: Env = process
     dlqUrl: url(pick(flags.dlqUrl, CLI_ENV.dlqUrl), '--dlq-url', CLI_ENV.dlqUrl),
     batch: {
       jobQueue: pick(flags.jobQueue, SUBMITTER_ENV.jobQueue),
-      allowedJobQueues: listVar(env, SUBMITTER_OPTIONAL_ENV.allowedJobQueues),
       workerJobDefinition: pick(flags.workerJobDefinition, SUBMITTER_ENV.workerJobDefinition),
       assemblerJobDefinition: pick(flags.assemblerJobDefinition, SUBMITTER_ENV.assemblerJobDefinition),
-      workerTimeoutSeconds:
-        workerTimeout === undefined
-          ? undefined
-          : integerVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds, 0, 60, 1_209_600),
-      assemblerTimeoutSeconds: integerVar(env, SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds, 3600, 60, 1_209_600),
-      attempts: integerVar(env, SUBMITTER_OPTIONAL_ENV.jobAttempts, 3, 1, 10),
+      ...readBatchJobLimits(env),
     },
     region: flags.region?.trim() || undefined,
     endpointUrl: url(flags.endpointUrl?.trim() || undefined, '--endpoint-url', 'AWS_ENDPOINT_URL'),
