@@ -82,7 +82,10 @@ export interface FetchedImage {
   readonly service: { readonly key: string; readonly id: string };
   /** Owned by the fetched image: `publishImage` or `discardFetchedImage` removes it. */
   readonly workDir: string;
+  /** The source's bytes: a copy in `workDir`, or the storage's own local file (read only). */
   readonly sourcePath: string;
+  /** Whether `sourcePath` is a copy that may be deleted as soon as it is decoded. */
+  readonly sourceIsCopy: boolean;
 }
 
 /**
@@ -149,6 +152,26 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
   const parent = deps.tempDir ?? tmpdir();
   await mkdir(parent, { recursive: true });
   const workDir = await mkdtemp(join(parent, 'iiif-batch-'));
+  // A store that already holds the bytes in a local file (the filesystem store) is read in place.
+  let localPath: string | undefined;
+  try {
+    localPath = await withRetries(async () => storage.localPath?.(task.srcBucket, image.sourceKey), retry);
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+  if (localPath !== undefined) {
+    return {
+      input,
+      started,
+      ...sourceFields,
+      fingerprint,
+      service: { key: serviceKey, id: serviceId },
+      workDir,
+      sourcePath: localPath,
+      sourceIsCopy: false,
+    };
+  }
   const sourcePath = join(workDir, 'source');
   try {
     const bytes = await withRetries(async () => {
@@ -181,6 +204,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     service: { key: serviceKey, id: serviceId },
     workDir,
     sourcePath,
+    sourceIsCopy: true,
   };
 }
 
@@ -204,6 +228,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       image,
       workDir: fetched.workDir,
       sourcePath: fetched.sourcePath,
+      sourceIsCopy: fetched.sourceIsCopy,
       service: fetched.service,
     });
     if (state !== undefined) {
@@ -259,6 +284,7 @@ interface PublishOptions {
   readonly image: PlannedImage;
   readonly workDir: string;
   readonly sourcePath: string;
+  readonly sourceIsCopy: boolean;
   readonly service: { readonly key: string; readonly id: string };
 }
 
@@ -270,7 +296,7 @@ interface PublishOutcome {
 }
 
 async function publishService(options: PublishOptions): Promise<PublishOutcome> {
-  const { deps, task, image, workDir, sourcePath, service } = options;
+  const { deps, task, image, workDir, sourcePath, sourceIsCopy, service } = options;
   const { storage, logger, retry } = deps;
   const settings = task.settings;
   const api = imageApiFor(settings.imageApiVersion);
@@ -288,7 +314,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
   const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize);
-  await rm(sourcePath, { force: true });
+  if (sourceIsCopy) await rm(sourcePath, { force: true });
   phase('decodeMs');
 
   const pyramid = computePyramid({

@@ -59,6 +59,17 @@ export class FsStorage implements Storage {
     }
   }
 
+  /** The object's file itself (objects are plain files): readers need not copy it. */
+  public async localPath(bucket: string, key: string): Promise<string | undefined> {
+    const path = this.pathOf(bucket, key);
+    try {
+      return (await stat(path)).isFile() ? path : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw wrap(error, bucket, key, 'stat');
+    }
+  }
+
   public async getBytes(bucket: string, key: string): Promise<Buffer> {
     try {
       return await readFile(this.pathOf(bucket, key));

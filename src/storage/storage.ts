@@ -45,6 +45,12 @@ export interface Storage {
   putIfAbsent(bucket: string, key: string, body: Body, options?: PutOptions): Promise<boolean>;
   /** Remove an object; no error when it is absent. */
   delete(bucket: string, key: string): Promise<void>;
+  /**
+   * Optional capability: the path of a local file that holds the object's bytes, or `undefined`
+   * when there is none (absent object, or a store without local files). Readers that need random
+   * access (image decoders) use it to skip copying the object; they must only read the file.
+   */
+  localPath?(bucket: string, key: string): Promise<string | undefined>;
 }
 
 /** Read and parse a JSON object. Throws `NotFoundError` when absent. */
