@@ -1,8 +1,12 @@
+import { type FileHandle, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JpegOptions } from 'sharp';
 import type { Pyramid, PyramidLevel } from '../iiif/image-api/compute-pyramid.js';
 import type { FileContent } from '../iiif/image-api/list-tile-set.js';
 import { tileRegion } from '../iiif/image-api/tile-region.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import { type BandedSource, VIPS_HEADER_BYTES } from './banded-source.js';
 import {
   DEFAULT_PIXEL_LIMITS,
   openPixels,
@@ -18,8 +22,11 @@ export function jpegOptions(quality: number): JpegOptions {
 }
 
 export interface RenderOptions {
-  /** Decoded full-resolution pixels (see `decodeSource`); grey stays grey. Left for the caller to release. */
-  readonly base: Pixels;
+  /**
+   * Decoded full-resolution pixels (see `decodeSource`), or a source read band by band; grey stays
+   * grey. Left for the caller to release.
+   */
+  readonly base: Pixels | BandedSource;
   readonly pyramid: Pyramid;
   /**
    * Which contents to render: tiles, and whole levels (`full/max`, large `sizes`) as one JPEG each.
@@ -50,8 +57,28 @@ export interface RenderOptions {
 export async function renderPyramid(options: RenderOptions): Promise<void> {
   const { pyramid } = options;
   const jpeg = jpegOptions(options.quality);
-  let pixels = options.base;
-  for (const level of pyramid.levels) {
+  const { base } = options;
+  if (base.kind !== 'bands') {
+    await renderFrom(options, base, 0, jpeg);
+    return;
+  }
+  const first = await renderBands(options, base, jpeg);
+  // The whole full-resolution image (when published) is encoded while the next levels render.
+  const whole = first.whole?.();
+  whole?.catch(() => undefined);
+  try {
+    if (first.reduced !== undefined) await renderFrom(options, first.reduced, 1, jpeg);
+  } finally {
+    await whole?.catch(() => undefined);
+  }
+  await whole;
+}
+
+/** Render levels `start`… from `start`'s pixels (released when done unless they are the base). */
+async function renderFrom(options: RenderOptions, start: Pixels, startLevel: number, jpeg: JpegOptions): Promise<void> {
+  const { pyramid } = options;
+  let pixels = start;
+  for (const level of pyramid.levels.slice(startLevel)) {
     const next = pyramid.levels[level.index + 1];
     // Reduce the next level while this one's tiles are encoded from the same pixels.
     const reduced: Promise<Pixels> | undefined = next === undefined ? undefined : reduceLevel(pixels, next, options);
@@ -117,4 +144,192 @@ async function reduceLevel(pixels: Pixels, level: PyramidLevel, options: RenderO
       limits: options.limits ?? DEFAULT_PIXEL_LIMITS,
     },
   );
+}
+
+/**
+ * Rows read above and below each band, so the reduced rows at a band's edges see the neighbours a
+ * whole-image reduction sees (lanczos3 halving reads 6 rows each side). Even, so halves align.
+ */
+const BAND_MARGIN = 8;
+/** Bands being encoded while the decode goes on (each holds its rows in memory). */
+const BANDS_IN_FLIGHT = 2;
+/** How often the renderer looks whether the decode has written the rows it waits for. */
+const POLL_MS = 4;
+
+interface BandedLevel {
+  /** The first reduced level (in memory), or `undefined` when the pyramid has one level. */
+  readonly reduced: Pixels | undefined;
+  /** Encodes and emits the whole full-resolution image, when it is published. */
+  readonly whole: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Render level 0 while the source is decoded: as soon as a band of tile rows is in the decoded
+ * file, it is read into memory, its tiles are cut and encoded, and it is halved into its rows of
+ * level 1 — so the (sequential) decode runs on one core while the other encodes.
+ */
+async function renderBands(options: RenderOptions, source: BandedSource, jpeg: JpegOptions): Promise<BandedLevel> {
+  const { pyramid } = options;
+  const level = pyramid.levels[0];
+  if (level === undefined) throw new Error('Expected a pyramid with at least one level');
+  if (level.width !== source.width || level.height !== source.height) {
+    throw new Error(
+      `Expected a ${level.width}x${level.height} source but got ${source.width}x${source.height} for the banded render`,
+    );
+  }
+  const next = pyramid.levels[1];
+  const { width, height, channels } = source;
+  const rowBytes = width * channels;
+  const tile = pyramid.tileSize;
+  // Bands start on even rows, so each band's half starts on a whole row of level 1.
+  const bandRows = tile % 2 === 0 ? tile : 2 * tile;
+  const full = options.wants({ kind: 'level', level: 0 }) ? Buffer.allocUnsafe(rowBytes * height) : undefined;
+  const reduced = next === undefined ? undefined : Buffer.allocUnsafe(next.width * next.height * channels);
+
+  const path = join(options.workDir, 'decoded-rows.v');
+  const state: { done: boolean; error?: { cause: unknown } } = { done: false };
+  const decoding = source.decode(path).then(
+    () => {
+      state.done = true;
+    },
+    (error: unknown) => {
+      state.error = { cause: error };
+    },
+  );
+  const pending = new Set<Promise<void>>();
+  let file: FileHandle | undefined;
+  try {
+    file = await openWhenWritten(path, state, source);
+    for (let top = 0; top < height; top += bandRows) {
+      const bottom = Math.min(height, top + bandRows);
+      const readTop = Math.max(0, top - BAND_MARGIN);
+      const readBottom = Math.min(height, bottom + BAND_MARGIN);
+      const offset = VIPS_HEADER_BYTES + readTop * rowBytes;
+      const data = Buffer.allocUnsafe((readBottom - readTop) * rowBytes);
+      await waitForBytes(file, offset + data.length, state, source);
+      await readFully(file, data, offset);
+      full?.set(data.subarray((top - readTop) * rowBytes, (bottom - readTop) * rowBytes), top * rowBytes);
+      const band: Pixels = { kind: 'raw', data, width, height: readBottom - readTop, channels };
+      const job = renderBand(options, jpeg, { band, top, bottom, readTop, level, next, reduced });
+      pending.add(job);
+      job.then(
+        () => pending.delete(job),
+        () => undefined,
+      );
+      if (pending.size >= BANDS_IN_FLIGHT) await Promise.race(pending);
+    }
+    await Promise.all(pending);
+  } catch (error) {
+    await Promise.allSettled(pending);
+    throw error;
+  } finally {
+    await file?.close();
+    await decoding;
+    await rm(path, { force: true });
+  }
+  if (state.error !== undefined) throw source.failure(state.error.cause);
+
+  return {
+    reduced:
+      reduced === undefined || next === undefined
+        ? undefined
+        : { kind: 'raw', data: reduced, width: next.width, height: next.height, channels },
+    whole:
+      full === undefined
+        ? undefined
+        : async () => {
+            const data = await openPixels({ kind: 'raw', data: full, width, height, channels }).jpeg(jpeg).toBuffer();
+            await options.emit({ kind: 'level', level: 0 }, data);
+          },
+  };
+}
+
+interface BandJob {
+  /** The band's rows with their margins. */
+  readonly band: Pixels;
+  /** The band's own rows: `top` to `bottom - 1` of level 0; `readTop` is the band's first row. */
+  readonly top: number;
+  readonly bottom: number;
+  readonly readTop: number;
+  readonly level: PyramidLevel;
+  readonly next: PyramidLevel | undefined;
+  /** Level 1's pixels, filled band by band. */
+  readonly reduced: Buffer | undefined;
+}
+
+/** Encode a band's tiles and write its half into level 1. */
+async function renderBand(options: RenderOptions, jpeg: JpegOptions, job: BandJob): Promise<void> {
+  const { band, top, bottom, readTop, level, next, reduced } = job;
+  const { pyramid } = options;
+  const tile = pyramid.tileSize;
+  const jobs: (() => Promise<void>)[] = [];
+  if (reduced !== undefined && next !== undefined) {
+    jobs.push(async () => {
+      const halved = await openPixels(band)
+        .resize(next.width, Math.ceil(band.height / 2), { fit: 'fill' })
+        .raw()
+        .toBuffer();
+      const nextRowBytes = next.width * band.channels;
+      const from = (top - readTop) / 2;
+      const rows = Math.ceil(bottom / 2) - top / 2;
+      reduced.set(halved.subarray(from * nextRowBytes, (from + rows) * nextRowBytes), (top / 2) * nextRowBytes);
+    });
+  }
+  for (let row = Math.floor(top / tile); row * tile < bottom; row++) {
+    for (let column = 0; column < level.columns; column++) {
+      const content: FileContent = { kind: 'tile', level: 0, column, row };
+      if (!options.wants(content)) continue;
+      jobs.push(async () => {
+        const region = tileRegion(pyramid, content);
+        const cut = openPixels(band).extract({
+          left: column * tile,
+          top: row * tile - readTop,
+          width: region.width,
+          height: region.height,
+        });
+        await options.emit(content, await cut.jpeg(jpeg).toBuffer());
+      });
+    }
+  }
+  await forEachLimited(jobs, options.concurrency, (run) => run());
+}
+
+interface DecodeState {
+  readonly done: boolean;
+  readonly error?: { readonly cause: unknown };
+}
+
+/** Open the decoded file once the decode has created it. */
+async function openWhenWritten(path: string, state: DecodeState, source: BandedSource): Promise<FileHandle> {
+  for (;;) {
+    const finished = state.done;
+    if (state.error !== undefined) throw source.failure(state.error.cause);
+    try {
+      return await open(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || finished) throw error;
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** Wait until the decoded file holds `end` bytes (its rows are written in order). */
+async function waitForBytes(file: FileHandle, end: number, state: DecodeState, source: BandedSource): Promise<void> {
+  for (;;) {
+    const finished = state.done;
+    if (state.error !== undefined) throw source.failure(state.error.cause);
+    const { size } = await file.stat();
+    if (size >= end) return;
+    if (finished) throw new Error(`Expected at least ${end} bytes of decoded pixels but the file has ${size}`);
+    await sleep(POLL_MS);
+  }
+}
+
+async function readFully(file: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesRead } = await file.read(buffer, done, buffer.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`Expected ${buffer.length} bytes at ${position} but the file ended`);
+    done += bytesRead;
+  }
 }

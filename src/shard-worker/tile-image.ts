@@ -313,8 +313,13 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
-  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize);
-  if (sourceIsCopy) await rm(sourcePath, { force: true });
+  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize, undefined, {
+    fullResolutionWanted: (width, height) =>
+      computePyramid({ width, height, tileSize: settings.tileSize, fullMaxSize: settings.fullMaxSize }).fullLevel
+        .index === 0,
+  });
+  // A copy of the source is removed once decoded; a banded source is read while rendering.
+  if (sourceIsCopy && decoded.pixels.kind !== 'bands') await rm(sourcePath, { force: true });
   phase('decodeMs');
 
   const pyramid = computePyramid({
@@ -366,6 +371,8 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
       (failure: unknown) => failure,
     );
     if (uploadError !== undefined) throw uploadError;
+    // A source that fails to decode while it is read band by band.
+    if (error instanceof ImageFailure) throw error;
     throw new ImageFailure(`tiling failed: ${errorMessage(error)}`, { cause: error });
   }
   phase('renderMs');
