@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.js';
-import { itemOfManifestKey } from '../iiif/presentation/presentation-keys.js';
+import { itemOfManifestKey, MANIFEST_NAME } from '../iiif/presentation/presentation-keys.js';
 import type { ManifestReference } from '../iiif/presentation/presentation-model.js';
 import { isManifestDocument, readManifestReference } from '../iiif/presentation/read-manifest-reference.js';
 import type { Logger } from '../log.js';
@@ -22,10 +22,12 @@ export async function readPublishedManifests(
   logger: Logger,
   concurrency = 16,
 ): Promise<Map<string, ManifestReference>> {
+  // One level of folders (S3: a delimiter listing), never the tiles below them.
   const found: { item: string; key: string }[] = [];
-  for await (const object of storage.list(task.destBucket, `${collectionKey(task)}/`)) {
-    const item = itemOfManifestKey(task, object.key);
-    if (item !== undefined && !skip.has(item)) found.push({ item, key: object.key });
+  for await (const folder of storage.listFolders(task.destBucket, `${collectionKey(task)}/`)) {
+    const key = `${folder}${MANIFEST_NAME}`;
+    const item = itemOfManifestKey(task, key);
+    if (item !== undefined && !skip.has(item)) found.push({ item, key });
   }
   const references = new Map<string, ManifestReference>();
   await mapLimit(found, concurrency, async ({ item, key }) => {
@@ -35,7 +37,7 @@ export async function readPublishedManifests(
     try {
       document = JSON.parse((await storage.getBytes(task.destBucket, key)).toString('utf8'));
     } catch (error) {
-      if (error instanceof NotFoundError) return; // removed since the listing
+      if (error instanceof NotFoundError) return; // a folder without a manifest (yet), or removed since
       if (!(error instanceof SyntaxError)) throw error;
       logger.warn('published manifest is not JSON; left out of the collection', { manifest });
       return;

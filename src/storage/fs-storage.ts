@@ -35,6 +35,22 @@ export class FsStorage implements Storage {
     yield* this.walk(bucketDir, startKey, prefix);
   }
 
+  public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {
+    const dirKey = prefix.replace(/\/+$/, '');
+    checkKey(bucket, dirKey, true);
+    const bucketDir = this.bucketDir(bucket);
+    const dir = dirKey === '' ? bucketDir : join(bucketDir, ...dirKey.split('/'));
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw wrap(error, bucket, prefix, 'list');
+    }
+    const names = entries.filter((entry) => entry.isDirectory()).map((entry) => `${entry.name}/`);
+    for (const name of names.sort()) yield dirKey === '' ? name : `${dirKey}/${name}`;
+  }
+
   public async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
     const path = this.pathOf(bucket, key);
     try {

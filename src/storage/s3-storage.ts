@@ -98,6 +98,37 @@ export class S3Storage implements Storage {
     } while (continuationToken !== undefined);
   }
 
+  public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.send(
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: prefix,
+              Delimiter: '/',
+              MaxKeys: this.listPageSize,
+              ContinuationToken: continuationToken,
+            }),
+          ),
+        bucket,
+        prefix,
+        'list',
+      );
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix !== undefined) yield common.Prefix;
+      }
+      continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated === true && continuationToken === undefined) {
+        throw new StorageError(
+          `Listing s3://${bucket}/${prefix} was truncated but the store sent no continuation token`,
+          { bucket, key: prefix },
+        );
+      }
+    } while (continuationToken !== undefined);
+  }
+
   public async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
     try {
       const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

@@ -30,6 +30,12 @@ export interface Storage {
   describe(bucket: string, key: string): string;
   /** Every object whose key starts with `prefix`, any count (paginates), in key order. */
   list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * The "folders" directly under `prefix` (which ends with `/`): each distinct next key segment
+   * that has objects below it, as a prefix ending with `/` (S3: CommonPrefixes with Delimiter `/`),
+   * in key order. Lists one level, never the objects below.
+   */
+  listFolders(bucket: string, prefix: string): AsyncIterable<string>;
   /** Metadata of one object, or `undefined` when there is none. */
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
   /** A stream of the object's bytes. Throws `NotFoundError` when absent. */

@@ -9,6 +9,7 @@ import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { Task } from '../../src/task/task.js';
+import { RecordingStorage } from '../helpers/recording-storage.js';
 import {
   allmapsCollectionView,
   allmapsManifestView,
@@ -17,7 +18,6 @@ import {
   schemaErrors,
 } from '../iiif/presentation/helpers/presentation-judges.js';
 import { testTask } from '../iiif/presentation/helpers/test-task.js';
-import { RecordingStorage } from './helpers/recording-storage.js';
 import { failedResult, plannedImage, plannedItems, publishedResult, writeRun } from './helpers/run-fixture.js';
 
 const URL_BASE = 'https://iiif.example.org/iawa/Box2';
@@ -316,8 +316,7 @@ describe('assembleRun', () => {
     await putCsv('identifier,title\nA,Alpah\n');
     await assemble('run-4');
     await putCsv('identifier,title\nA,Alpha\n');
-    storage.reads.length = 0;
-    storage.puts.length = 0;
+    storage.reset();
 
     // Act
     const report = await assemble('run-4');

@@ -7,8 +7,8 @@ import { createLogger } from '../../src/log.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { runShard } from '../../src/shard-worker/run-shard.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
+import { RecordingStorage } from '../helpers/recording-storage.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
-import { RecordingStorage } from './helpers/recording-storage.js';
 import { LOCAL_STATE, mixedSources, writeShard } from './helpers/shard-fixture.js';
 import { testTask } from './helpers/test-task.js';
 

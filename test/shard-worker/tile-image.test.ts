@@ -12,9 +12,9 @@ import { INFO_CACHE_CONTROL, TILE_CACHE_CONTROL, tileImage } from '../../src/sha
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { Settings } from '../../src/task/settings.js';
 import type { Task } from '../../src/task/task.js';
+import { RecordingStorage } from '../helpers/recording-storage.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.js';
-import { RecordingStorage } from './helpers/recording-storage.js';
 import { testTask } from './helpers/test-task.js';
 
 const ITEM = 'Box2_Folder19';

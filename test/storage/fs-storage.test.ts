@@ -59,6 +59,26 @@ describe('Class: FsStorage', () => {
     expect(prefixed).toEqual(['p-other/x.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
   });
 
+  it('lists the folders one level below a prefix, in key order, without the files', async () => {
+    // Prepare
+    for (const key of ['c/Item10/manifest.json', 'c/Item2/p1/info.json', 'c/collection.json', 'd/x/y.jpg']) {
+      await storage.put('b', key, key);
+    }
+
+    // Act
+    const folders: string[] = [];
+    for await (const folder of storage.listFolders('b', 'c/')) folders.push(folder);
+    const top: string[] = [];
+    for await (const folder of storage.listFolders('b', '')) top.push(folder);
+    const missing: string[] = [];
+    for await (const folder of storage.listFolders('b', 'nothing/')) missing.push(folder);
+
+    // Assess
+    expect(folders).toEqual(['c/Item10/', 'c/Item2/']);
+    expect(top).toEqual(['c/', 'd/']);
+    expect(missing).toEqual([]);
+  });
+
   it('lists nothing for a missing bucket or prefix', async () => {
     // Act
     const keys: string[] = [];

@@ -141,6 +141,25 @@ describe('S3Storage against a local S3 emulator', () => {
     expect(new Set(listed).size).toBe(2500);
   });
 
+  it('lists the folders one level below a prefix, across pages, without the objects under them', async () => {
+    // Prepare: 25 folders of two objects each, a file beside them, and a look-alike outside.
+    const paged = new S3Storage(client, { listPageSize: 10 });
+    const keys = Array.from(
+      { length: 50 },
+      (_, index) => `big/Box${String(index % 25).padStart(2, '0')}/p${index}.tif`,
+    );
+    await forEachLimited([...keys, 'big/collection.json', 'bigger/Box99/x.tif'], 16, async (key) =>
+      paged.put(bucket, key, 'x'),
+    );
+
+    // Act
+    const folders: string[] = [];
+    for await (const folder of paged.listFolders(bucket, 'big/')) folders.push(folder);
+
+    // Assess
+    expect(folders).toEqual(Array.from({ length: 25 }, (_, index) => `big/Box${String(index).padStart(2, '0')}/`));
+  });
+
   it('creates an object once: a later putIfAbsent finds it and writes nothing', async () => {
     // Act
     const first = await storage.putIfAbsent(bucket, 'runs/r1/run.json', '{"n":1}', { contentType: 'application/json' });

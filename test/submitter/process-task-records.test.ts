@@ -17,6 +17,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import { BatchJobLauncher } from '../../src/submitter/batch-launcher.js';
 import { processTaskRecords, type TaskRecordDependencies } from '../../src/submitter/process-task-records.js';
 import { taskRunId } from '../../src/submitter/run-id.js';
+import { RecordingStorage } from '../helpers/recording-storage.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 const STATE = { bucket: 'iiif-tasks', prefix: '' };
@@ -383,21 +384,14 @@ describe('processTaskRecords', () => {
 
 /** A storage whose reads of one key fail as S3 throttling does after the SDK's retries. */
 function failingReads(inner: Storage, failingKey: string): Storage {
-  const fail = (bucket: string, key: string): never => {
-    throw new StorageError(`S3 read of s3://${bucket}/${key} failed: SlowDown (HTTP 503)`, {
-      bucket,
-      key,
-      transient: true,
-    });
-  };
-  return {
-    describe: (bucket, key) => inner.describe(bucket, key),
-    list: (bucket, prefix) => inner.list(bucket, prefix),
-    head: (bucket, key) => inner.head(bucket, key),
-    getStream: async (bucket, key) => (key === failingKey ? fail(bucket, key) : inner.getStream(bucket, key)),
-    getBytes: async (bucket, key) => (key === failingKey ? fail(bucket, key) : inner.getBytes(bucket, key)),
-    put: (bucket, key, body, options) => inner.put(bucket, key, body, options),
-    putIfAbsent: (bucket, key, body, options) => inner.putIfAbsent(bucket, key, body, options),
-    delete: (bucket, key) => inner.delete(bucket, key),
-  };
+  const storage = new RecordingStorage(inner);
+  storage.failWith = (call) =>
+    call.key === failingKey && (call.op === 'getStream' || call.op === 'getBytes')
+      ? new StorageError(`S3 read of s3://${call.bucket}/${call.key} failed: SlowDown (HTTP 503)`, {
+          bucket: call.bucket,
+          key: call.key,
+          transient: true,
+        })
+      : undefined;
+  return storage;
 }

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { Body, ObjectInfo, PutOptions, Storage } from '../../../src/storage/storage.js';
+import type { Body, ObjectInfo, PutOptions, Storage } from '../../src/storage/storage.js';
 
 /** One call to the wrapped storage. */
 export interface StorageCall {
-  readonly op: 'list' | 'head' | 'getStream' | 'getBytes' | 'put' | 'putIfAbsent' | 'delete';
+  readonly op: 'list' | 'listFolders' | 'head' | 'getStream' | 'getBytes' | 'put' | 'putIfAbsent' | 'delete';
   readonly bucket: string;
   readonly key: string;
   readonly options?: PutOptions;
@@ -26,6 +26,11 @@ export class RecordingStorage implements Storage {
   public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
     this.record({ op: 'list', bucket, key: prefix });
     yield* this.inner.list(bucket, prefix);
+  }
+
+  public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {
+    this.record({ op: 'listFolders', bucket, key: prefix });
+    yield* this.inner.listFolders(bucket, prefix);
   }
 
   public async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
@@ -56,6 +61,16 @@ export class RecordingStorage implements Storage {
   public async delete(bucket: string, key: string): Promise<void> {
     this.record({ op: 'delete', bucket, key });
     return this.inner.delete(bucket, key);
+  }
+
+  /** Reads of object contents or metadata (head, getStream, getBytes), in order. */
+  public get reads(): StorageCall[] {
+    return this.calls.filter((call) => call.op === 'head' || call.op === 'getStream' || call.op === 'getBytes');
+  }
+
+  /** Writes (put, putIfAbsent) with their options, in order. */
+  public get puts(): StorageCall[] {
+    return this.calls.filter((call) => call.op === 'put' || call.op === 'putIfAbsent');
   }
 
   /** Calls of one kind, optionally only in one bucket. */
