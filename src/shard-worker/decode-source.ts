@@ -1,7 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { BandedSource } from './banded-source.js';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
-import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
+import { BANDED_ABOVE_BYTES, DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
 /**
  * The largest source accepted, in pixels (1 gigapixel). sharp's default (about 268 megapixels)
@@ -115,7 +115,7 @@ export interface DecodeOptions {
 
 /**
  * Whether to render while decoding, band by band: a source without rotation (which would need the
- * whole image first), too large to decode into memory, whose retained levels fit
+ * whole image first), larger than `limits.bandedAboveBytes`, whose retained levels fit
  * `MAX_BANDED_RETAINED_BYTES`.
  */
 function bandable(
@@ -127,7 +127,7 @@ function bandable(
 ): boolean {
   if ((metadata.orientation ?? 1) !== 1) return false;
   const baseBytes = size.width * size.height * size.channels;
-  if (baseBytes <= limits.inMemoryBytes) return false;
+  if (baseBytes <= (limits.bandedAboveBytes ?? BANDED_ABOVE_BYTES)) return false;
   const reducedBytes = Math.ceil(size.width / 2) * Math.ceil(size.height / 2) * size.channels;
   const full = options.fullResolutionWanted?.(size.width, size.height) ?? true;
   return reducedBytes + (full ? baseBytes : 0) <= MAX_BANDED_RETAINED_BYTES;

@@ -19,7 +19,15 @@ export type Pixels = {
 export interface PixelLimits {
   readonly inMemoryBytes: number;
   readonly mappedBytes: number;
+  /**
+   * Decoded sizes above which a source (that needs no rotation) is rendered while it decodes,
+   * band by band, instead of decoded whole first (see `BandedSource`). Default `BANDED_ABOVE_BYTES`.
+   */
+  readonly bandedAboveBytes?: number;
 }
+
+/** Sources from about 3 megapixels up render while they decode (the decode then overlaps encoding). */
+export const BANDED_ABOVE_BYTES = 8 * 1024 * 1024;
 
 export const DEFAULT_PIXEL_LIMITS: PixelLimits = { inMemoryBytes: 128 * 1024 * 1024, mappedBytes: 256 * 1024 * 1024 };
 

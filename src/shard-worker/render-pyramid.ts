@@ -63,15 +63,13 @@ export async function renderPyramid(options: RenderOptions): Promise<void> {
     return;
   }
   const first = await renderBands(options, base, jpeg);
-  // The whole full-resolution image (when published) is encoded while the next levels render.
-  const whole = first.whole?.();
-  whole?.catch(() => undefined);
+  // The whole full-resolution image (when published) is still being encoded: let it finish.
   try {
     if (first.reduced !== undefined) await renderFrom(options, first.reduced, 1, jpeg);
   } finally {
-    await whole?.catch(() => undefined);
+    await first.finished.catch(() => undefined);
   }
-  await whole;
+  await first.finished;
 }
 
 /** Render levels `start`… from `start`'s pixels (released when done unless they are the base). */
@@ -159,8 +157,11 @@ const POLL_MS = 4;
 interface BandedLevel {
   /** The first reduced level (in memory), or `undefined` when the pyramid has one level. */
   readonly reduced: Pixels | undefined;
-  /** Encodes and emits the whole full-resolution image, when it is published. */
-  readonly whole: (() => Promise<void>) | undefined;
+  /**
+   * Settles when the whole full-resolution image (when published) is encoded and emitted, from the
+   * decoded file once it is complete, and the file is removed.
+   */
+  readonly finished: Promise<void>;
 }
 
 /**
@@ -183,20 +184,31 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
   const tile = pyramid.tileSize;
   // Bands start on even rows, so each band's half starts on a whole row of level 1.
   const bandRows = tile % 2 === 0 ? tile : 2 * tile;
-  const full = options.wants({ kind: 'level', level: 0 }) ? Buffer.allocUnsafe(rowBytes * height) : undefined;
   const reduced = next === undefined ? undefined : Buffer.allocUnsafe(next.width * next.height * channels);
 
   const path = join(options.workDir, 'decoded-rows.v');
   const state: { done: boolean; error?: { cause: unknown } } = { done: false };
+  let whole: Promise<void> | undefined;
   const decoding = source.decode(path).then(
     () => {
       state.done = true;
+      // The whole image is encoded from the complete file while the last bands are encoded.
+      if (options.wants({ kind: 'level', level: 0 })) {
+        whole = (async () => {
+          const data = await openPixels({ kind: 'file', path, width, height, channels }).jpeg(jpeg).toBuffer();
+          await options.emit({ kind: 'level', level: 0 }, data);
+        })();
+        whole.catch(() => undefined);
+      }
     },
     (error: unknown) => {
       state.error = { cause: error };
     },
   );
   const pending = new Set<Promise<void>>();
+  // Band buffers are reused: a fresh large allocation per band costs page faults (kernel time).
+  const spare: Buffer[] = [];
+  const largestBand = (bandRows + 2 * BAND_MARGIN) * rowBytes;
   let file: FileHandle | undefined;
   try {
     file = await openWhenWritten(path, state, source);
@@ -205,15 +217,18 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
       const readTop = Math.max(0, top - BAND_MARGIN);
       const readBottom = Math.min(height, bottom + BAND_MARGIN);
       const offset = VIPS_HEADER_BYTES + readTop * rowBytes;
-      const data = Buffer.allocUnsafe((readBottom - readTop) * rowBytes);
+      const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(Math.min(largestBand, height * rowBytes));
+      const data = buffer.subarray(0, (readBottom - readTop) * rowBytes);
       await waitForBytes(file, offset + data.length, state, source);
       await readFully(file, data, offset);
-      full?.set(data.subarray((top - readTop) * rowBytes, (bottom - readTop) * rowBytes), top * rowBytes);
       const band: Pixels = { kind: 'raw', data, width, height: readBottom - readTop, channels };
       const job = renderBand(options, jpeg, { band, top, bottom, readTop, level, next, reduced });
       pending.add(job);
       job.then(
-        () => pending.delete(job),
+        () => {
+          pending.delete(job);
+          spare.push(buffer);
+        },
         () => undefined,
       );
       if (pending.size >= BANDS_IN_FLIGHT) await Promise.race(pending);
@@ -221,26 +236,32 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
     await Promise.all(pending);
   } catch (error) {
     await Promise.allSettled(pending);
-    throw error;
-  } finally {
     await file?.close();
     await decoding;
+    await (whole as Promise<void> | undefined)?.catch(() => undefined);
     await rm(path, { force: true });
+    throw error;
   }
-  if (state.error !== undefined) throw source.failure(state.error.cause);
-
+  await file.close();
+  await decoding;
+  if (state.error !== undefined) {
+    await rm(path, { force: true });
+    throw source.failure(state.error.cause);
+  }
+  const finished = (async () => {
+    try {
+      await whole;
+    } finally {
+      await rm(path, { force: true });
+    }
+  })();
+  finished.catch(() => undefined);
   return {
     reduced:
       reduced === undefined || next === undefined
         ? undefined
         : { kind: 'raw', data: reduced, width: next.width, height: next.height, channels },
-    whole:
-      full === undefined
-        ? undefined
-        : async () => {
-            const data = await openPixels({ kind: 'raw', data: full, width, height, channels }).jpeg(jpeg).toBuffer();
-            await options.emit({ kind: 'level', level: 0 }, data);
-          },
+    finished,
   };
 }
 

@@ -22,8 +22,8 @@ afterAll(async () => {
 });
 
 /** Decoding to memory or rendering while decoding, by these limits. */
-const IN_MEMORY: PixelLimits = { inMemoryBytes: 1e9, mappedBytes: 1e9 };
-const BANDED: PixelLimits = { inMemoryBytes: 0, mappedBytes: 0 };
+const IN_MEMORY: PixelLimits = { inMemoryBytes: 1e9, mappedBytes: 1e9, bandedAboveBytes: Number.POSITIVE_INFINITY };
+const BANDED: PixelLimits = { inMemoryBytes: 0, mappedBytes: 0, bandedAboveBytes: 0 };
 
 /** Every tile of every level and every whole level that spans several tiles. */
 function everything(pyramid: ReturnType<typeof computePyramid>): FileContent[] {
