@@ -84,7 +84,7 @@ export async function decodeSource(
   };
   const shown = metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
   const size = { width: shown.width, height: shown.height, channels } as const;
-  if (bandable(metadata, format, size, limits, options)) {
+  if (bandable(metadata, size, limits, options)) {
     const banded: BandedSource = {
       kind: 'bands',
       ...size,
@@ -120,7 +120,6 @@ export interface DecodeOptions {
  */
 function bandable(
   metadata: Metadata,
-  format: string,
   size: { readonly width: number; readonly height: number; readonly channels: number },
   limits: PixelLimits,
   options: DecodeOptions,

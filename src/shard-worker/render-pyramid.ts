@@ -52,10 +52,10 @@ export interface RenderOptions {
  * Render a whole pyramid from the decoded base with one read of the source: each level is reduced
  * from the one above (lanczos3, exact ceil dimensions) while that level's tiles are cut and encoded,
  * several at a time. Tiles and whole-level images of a level come from the same pixels, so `sizes`
- * files and tiles always agree.
+ * files and tiles always agree. From a `BandedSource`, level 0 is rendered while the source
+ * decodes, band by band, and level 1 is halved from the bands (see `renderBands`).
  */
 export async function renderPyramid(options: RenderOptions): Promise<void> {
-  const { pyramid } = options;
   const jpeg = jpegOptions(options.quality);
   const { base } = options;
   if (base.kind !== 'bands') {

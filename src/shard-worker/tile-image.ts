@@ -58,9 +58,10 @@ export interface TileImageInput {
  * `{DEST_PREFIX}/{COLLECTION_IDENTIFIER}/{item}/{image}`: every tile OpenSeadragon requests at every
  * level, `full/max` (2.1 `full/full`), a file per `sizes` entry, and info.json, written last.
  *
- * Steps: stream the source to a temporary file; decode it once into 8-bit sRGB pixels; render all
- * levels from those pixels (each reduced from the one above) while uploading (bounded concurrency,
- * retries); info.json; the resume marker. It is `fetchImage` then `publishImage`.
+ * Steps: stream the source to a temporary file (unless the storage holds it as a local file, read in
+ * place); decode it once into 8-bit sRGB pixels (a large source is rendered band by band while it
+ * decodes); render all levels from those pixels (each reduced from the one above) while uploading
+ * (bounded concurrency, retries); info.json; the resume marker. It is `fetchImage` then `publishImage`.
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
  * with these settings) or `failed` (missing, empty, truncated or undecodable source, with the reason).
