@@ -63,9 +63,14 @@ export async function renderPyramid(options: RenderOptions): Promise<void> {
     return;
   }
   const first = await renderBands(options, base, jpeg);
-  // The whole full-resolution image (when published) is still being encoded: let it finish.
+  // Level 1's tiles are encoded already; the whole full-resolution image (when published) may
+  // still be encoding: let it finish.
+  const rest: RenderOptions = {
+    ...options,
+    wants: (content) => !(content.kind === 'tile' && content.level === 1) && options.wants(content),
+  };
   try {
-    if (first.reduced !== undefined) await renderFrom(options, first.reduced, 1, jpeg);
+    if (first.reduced !== undefined) await renderFrom(rest, first.reduced, 1, jpeg);
   } finally {
     await first.finished.catch(() => undefined);
   }
@@ -167,7 +172,8 @@ interface BandedLevel {
 /**
  * Render level 0 while the source is decoded: as soon as a band of tile rows is in the decoded
  * file, it is read into memory, its tiles are cut and encoded, and it is halved into its rows of
- * level 1 — so the (sequential) decode runs on one core while the other encodes.
+ * level 1 — so the (sequential) decode runs on one core while the other encodes. A row of level 1
+ * tiles is encoded as soon as the bands it is halved from are done.
  */
 async function renderBands(options: RenderOptions, source: BandedSource, jpeg: JpegOptions): Promise<BandedLevel> {
   const { pyramid } = options;
@@ -206,13 +212,29 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
     },
   );
   const pending = new Set<Promise<void>>();
+  const bandsDone: boolean[] = [];
+  const level1Rows: Promise<void>[] = [];
+  const startLevel1Rows = (): void => {
+    if (next === undefined || reduced === undefined) return;
+    while (level1Rows.length < next.rows) {
+      const row = level1Rows.length;
+      // Level-0 rows this row of level-1 tiles is halved from, and the bands holding them.
+      const first = Math.floor((2 * row * tile) / bandRows);
+      const last = Math.floor((Math.min(2 * (row + 1) * tile, height) - 1) / bandRows);
+      for (let band = first; band <= last; band++) if (bandsDone[band] !== true) return;
+      const level1: Pixels = { kind: 'raw', data: reduced, width: next.width, height: next.height, channels };
+      const job = renderTileRow(options, jpeg, level1, next, row);
+      job.catch(() => undefined);
+      level1Rows.push(job);
+    }
+  };
   // Band buffers are reused: a fresh large allocation per band costs page faults (kernel time).
   const spare: Buffer[] = [];
   const largestBand = (bandRows + 2 * BAND_MARGIN) * rowBytes;
   let file: FileHandle | undefined;
   try {
     file = await openWhenWritten(path, state, source);
-    for (let top = 0; top < height; top += bandRows) {
+    for (let top = 0, index = 0; top < height; top += bandRows, index++) {
       const bottom = Math.min(height, top + bandRows);
       const readTop = Math.max(0, top - BAND_MARGIN);
       const readBottom = Math.min(height, bottom + BAND_MARGIN);
@@ -228,14 +250,18 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
         () => {
           pending.delete(job);
           spare.push(buffer);
+          bandsDone[index] = true;
+          startLevel1Rows();
         },
         () => undefined,
       );
       if (pending.size >= BANDS_IN_FLIGHT) await Promise.race(pending);
     }
     await Promise.all(pending);
+    await Promise.all(level1Rows);
   } catch (error) {
     await Promise.allSettled(pending);
+    await Promise.allSettled(level1Rows);
     await file?.close();
     await decoding;
     await (whole as Promise<void> | undefined)?.catch(() => undefined);
@@ -312,7 +338,37 @@ async function renderBand(options: RenderOptions, jpeg: JpegOptions, job: BandJo
       });
     }
   }
-  await forEachLimited(jobs, options.concurrency, (run) => run());
+  // The encodes of the bands in flight share the threads with the decode, which is the critical path.
+  await forEachLimited(jobs, Math.ceil(options.concurrency / BANDS_IN_FLIGHT), (run) => run());
+}
+
+/** Encode the wanted tiles of one row of a level. */
+async function renderTileRow(
+  options: RenderOptions,
+  jpeg: JpegOptions,
+  pixels: Pixels,
+  level: PyramidLevel,
+  row: number,
+): Promise<void> {
+  const tile = options.pyramid.tileSize;
+  const columns: number[] = [];
+  for (let column = 0; column < level.columns; column++) {
+    if (options.wants({ kind: 'tile', level: level.index, column, row })) columns.push(column);
+  }
+  await forEachLimited(columns, options.concurrency, async (column) => {
+    const content: FileContent = { kind: 'tile', level: level.index, column, row };
+    const region = tileRegion(options.pyramid, content);
+    const cut =
+      level.columns === 1 && level.rows === 1
+        ? openPixels(pixels)
+        : openPixels(pixels).extract({
+            left: column * tile,
+            top: row * tile,
+            width: region.width,
+            height: region.height,
+          });
+    await options.emit(content, await cut.jpeg(jpeg).toBuffer());
+  });
 }
 
 interface DecodeState {
