@@ -234,6 +234,7 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
   let file: FileHandle | undefined;
   try {
     file = await openWhenWritten(path, state, source);
+    await checkHeader(file, state, source);
     for (let top = 0, index = 0; top < height; top += bandRows, index++) {
       const bottom = Math.min(height, top + bandRows);
       const readTop = Math.max(0, top - BAND_MARGIN);
@@ -387,6 +388,26 @@ async function openWhenWritten(path: string, state: DecodeState, source: BandedS
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || finished) throw error;
     }
     await sleep(POLL_MS);
+  }
+}
+
+/** Check that the decoded file holds 8-bit pixels of the announced size and bands. */
+async function checkHeader(file: FileHandle, state: DecodeState, source: BandedSource): Promise<void> {
+  await waitForBytes(file, VIPS_HEADER_BYTES, state, source);
+  const header = Buffer.alloc(VIPS_HEADER_BYTES);
+  await readFully(file, header, 0);
+  // libvips' header: magic, width, height, bands, (unused), band format (0: unsigned 8-bit), little-endian here.
+  const found = {
+    width: header.readInt32LE(4),
+    height: header.readInt32LE(8),
+    bands: header.readInt32LE(12),
+    format: header.readInt32LE(20),
+  };
+  const expected = { width: source.width, height: source.height, bands: source.channels, format: 0 };
+  if (header.readUInt32BE(0) !== 0xb6a6f208 || JSON.stringify(found) !== JSON.stringify(expected)) {
+    throw new Error(
+      `Expected decoded pixels ${JSON.stringify(expected)} but the decoded file says ${JSON.stringify(found)}`,
+    );
   }
 }
 

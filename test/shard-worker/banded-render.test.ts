@@ -83,6 +83,15 @@ async function meanDifference(a: Buffer, b: Buffer): Promise<number> {
 
 describe('Function: renderPyramid, rendering while a large source decodes', () => {
   const cases = [
+    {
+      label: '16-bit RGB, tile 256, even size',
+      width: 1024,
+      height: 768,
+      tileSize: 256,
+      grey: false,
+      exact: true,
+      deep: true,
+    },
     { label: 'RGB, tile 256, even size', width: 2000, height: 1200, tileSize: 256, grey: false, exact: true },
     { label: 'RGB, tile 256, odd size', width: 1999, height: 1201, tileSize: 256, grey: false, exact: false },
     { label: 'grey, odd tile size 255, odd size', width: 1201, height: 1333, tileSize: 255, grey: true, exact: false },
@@ -92,7 +101,7 @@ describe('Function: renderPyramid, rendering while a large source decodes', () =
       // Prepare
       const source = join(dir, `${shape.width}x${shape.height}-${shape.grey ? 'grey' : 'rgb'}.tif`);
       const raw = await photoRaw(shape.width, shape.height);
-      await (shape.grey ? raw.toColourspace('b-w') : raw)
+      await (shape.grey ? raw.toColourspace('b-w') : 'deep' in shape ? raw.toColourspace('rgb16') : raw)
         .tiff({ compression: 'lzw', predictor: 'horizontal' })
         .toFile(source);
 
