@@ -33,7 +33,9 @@ export async function writePhotoLikeImage(
     .toBuffer();
   const image = sharp(field, { raw: { width: fieldWidth, height: fieldHeight, channels: 3 } })
     .resize(width, height, { kernel: 'cubic', fit: 'fill' })
-    .composite([{ input: grain, tile: true, blend: 'soft-light' }]);
+    .composite([{ input: grain, tile: true, blend: 'soft-light' }])
+    // A composite adds an alpha channel (opaque here); scans are RGB, so the file is too.
+    .removeAlpha();
   if (format === 'jpeg') await image.jpeg({ quality: 92 }).toFile(path);
   else await image.tiff({ compression: 'lzw', predictor: 'horizontal' }).toFile(path);
 }
