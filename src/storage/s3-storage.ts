@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -63,22 +64,7 @@ export class S3Storage implements Storage {
   }
 
   public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.send(
-        () =>
-          this.client.send(
-            new ListObjectsV2Command({
-              Bucket: bucket,
-              Prefix: prefix,
-              MaxKeys: this.listPageSize,
-              ContinuationToken: continuationToken,
-            }),
-          ),
-        bucket,
-        prefix,
-        'list',
-      );
+    for await (const page of this.listPages(bucket, prefix, undefined)) {
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
         yield {
@@ -88,17 +74,23 @@ export class S3Storage implements Storage {
           lastModified: object.LastModified ?? new Date(0),
         };
       }
-      continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-      if (page.IsTruncated === true && continuationToken === undefined) {
-        throw new StorageError(
-          `Listing s3://${bucket}/${prefix} was truncated but the store sent no continuation token`,
-          { bucket, key: prefix },
-        );
-      }
-    } while (continuationToken !== undefined);
+    }
   }
 
   public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {
+    for await (const page of this.listPages(bucket, prefix, '/')) {
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix !== undefined) yield common.Prefix;
+      }
+    }
+  }
+
+  /** Every ListObjectsV2 page under `prefix`, following continuation tokens. */
+  private async *listPages(
+    bucket: string,
+    prefix: string,
+    delimiter: string | undefined,
+  ): AsyncIterable<ListObjectsV2CommandOutput> {
     let continuationToken: string | undefined;
     do {
       const page = await this.send(
@@ -107,7 +99,7 @@ export class S3Storage implements Storage {
             new ListObjectsV2Command({
               Bucket: bucket,
               Prefix: prefix,
-              Delimiter: '/',
+              Delimiter: delimiter,
               MaxKeys: this.listPageSize,
               ContinuationToken: continuationToken,
             }),
@@ -116,9 +108,7 @@ export class S3Storage implements Storage {
         prefix,
         'list',
       );
-      for (const common of page.CommonPrefixes ?? []) {
-        if (common.Prefix !== undefined) yield common.Prefix;
-      }
+      yield page;
       continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       if (page.IsTruncated === true && continuationToken === undefined) {
         throw new StorageError(
