@@ -7,6 +7,7 @@ import type { FileContent } from '../iiif/image-api/list-tile-set.js';
 import { tileRegion } from '../iiif/image-api/tile-region.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import { type BandedSource, VIPS_HEADER_BYTES } from './banded-source.js';
+import { canJoinJpegBands, joinJpegBands } from './join-jpeg-bands.js';
 import {
   DEFAULT_PIXEL_LIMITS,
   openPixels,
@@ -63,11 +64,12 @@ export async function renderPyramid(options: RenderOptions): Promise<void> {
     return;
   }
   const first = await renderBands(options, base, jpeg);
-  // Level 1's tiles are encoded already; the whole full-resolution image (when published) may
-  // still be encoding: let it finish.
+  // Level 1's tiles (and its whole image, when joined from bands) are encoded already; the whole
+  // full-resolution image (when published) may still be encoding: let it finish.
   const rest: RenderOptions = {
     ...options,
-    wants: (content) => !(content.kind === 'tile' && content.level === 1) && options.wants(content),
+    wants: (content) =>
+      !(content.level === 1 && (content.kind === 'tile' || first.level1Whole)) && options.wants(content),
   };
   try {
     if (first.reduced !== undefined) await renderFrom(rest, first.reduced, 1, jpeg);
@@ -162,6 +164,8 @@ const POLL_MS = 4;
 interface BandedLevel {
   /** The first reduced level (in memory), or `undefined` when the pyramid has one level. */
   readonly reduced: Pixels | undefined;
+  /** Whether level 1's whole image (when published) is emitted already, joined from its bands. */
+  readonly level1Whole: boolean;
   /**
    * Settles when the whole full-resolution image (when published) is encoded and emitted, from the
    * decoded file once it is complete, and the file is removed.
@@ -191,6 +195,18 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
   // Bands start on even rows, so each band's half starts on a whole row of level 1.
   const bandRows = tile % 2 === 0 ? tile : 2 * tile;
   const reduced = next === undefined ? undefined : Buffer.allocUnsafe(next.width * next.height * channels);
+  // Whole-level images are encoded band by band as the bands arrive and joined (see
+  // `joinJpegBands`), so little is left to encode when the decode ends; otherwise level 0's is
+  // encoded from the complete decoded file, level 1's from its pixels afterwards.
+  const joined0 =
+    options.wants({ kind: 'level', level: 0 }) && canJoinJpegBands(width, bandRows, channels) ? [] : undefined;
+  const joined1 =
+    next !== undefined &&
+    bandRows % 2 === 0 &&
+    options.wants({ kind: 'level', level: 1 }) &&
+    canJoinJpegBands(next.width, bandRows / 2, channels)
+      ? []
+      : undefined;
 
   const path = join(options.workDir, 'decoded-rows.v');
   const state: { done: boolean; error?: { cause: unknown } } = { done: false };
@@ -199,7 +215,7 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
     () => {
       state.done = true;
       // The whole image is encoded from the complete file while the last bands are encoded.
-      if (options.wants({ kind: 'level', level: 0 })) {
+      if (joined0 === undefined && options.wants({ kind: 'level', level: 0 })) {
         whole = (async () => {
           const data = await openPixels({ kind: 'file', path, width, height, channels }).jpeg(jpeg).toBuffer();
           await options.emit({ kind: 'level', level: 0 }, data);
@@ -245,7 +261,17 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
       await waitForBytes(file, offset + data.length, state, source);
       await readFully(file, data, offset);
       const band: Pixels = { kind: 'raw', data, width, height: readBottom - readTop, channels };
-      const job = renderBand(options, jpeg, { band, top, bottom, readTop, level, next, reduced });
+      const job = renderBand(options, jpeg, {
+        band,
+        top,
+        bottom,
+        readTop,
+        level,
+        next,
+        reduced,
+        joined0: joined0 === undefined ? undefined : { parts: joined0, index },
+        joined1: joined1 === undefined ? undefined : { parts: joined1, index },
+      });
       pending.add(job);
       job.then(
         () => {
@@ -259,6 +285,8 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
       if (pending.size >= BANDS_IN_FLIGHT) await Promise.race(pending);
     }
     await Promise.all(pending);
+    if (joined0 !== undefined) await options.emit({ kind: 'level', level: 0 }, joinJpegBands(joined0, bandRows));
+    if (joined1 !== undefined) await options.emit({ kind: 'level', level: 1 }, joinJpegBands(joined1, bandRows / 2));
     await Promise.all(level1Rows);
   } catch (error) {
     await Promise.allSettled(pending);
@@ -284,6 +312,7 @@ async function renderBands(options: RenderOptions, source: BandedSource, jpeg: J
   })();
   finished.catch(() => undefined);
   return {
+    level1Whole: joined1 !== undefined,
     reduced:
       reduced === undefined || next === undefined
         ? undefined
@@ -303,14 +332,24 @@ interface BandJob {
   readonly next: PyramidLevel | undefined;
   /** Level 1's pixels, filled band by band. */
   readonly reduced: Buffer | undefined;
+  /** Where to put the JPEG of the band's own rows of level 0, when level 0's whole image is joined. */
+  readonly joined0: { readonly parts: Buffer[]; readonly index: number } | undefined;
+  /** Where to put the JPEG of the band's half (its rows of level 1), when level 1's is joined. */
+  readonly joined1: { readonly parts: Buffer[]; readonly index: number } | undefined;
 }
 
 /** Encode a band's tiles and write its half into level 1. */
 async function renderBand(options: RenderOptions, jpeg: JpegOptions, job: BandJob): Promise<void> {
-  const { band, top, bottom, readTop, level, next, reduced } = job;
+  const { band, top, bottom, readTop, level, next, reduced, joined0, joined1 } = job;
   const { pyramid } = options;
   const tile = pyramid.tileSize;
   const jobs: (() => Promise<void>)[] = [];
+  if (joined0 !== undefined) {
+    jobs.push(async () => {
+      const own = openPixels(band).extract({ left: 0, top: top - readTop, width: band.width, height: bottom - top });
+      joined0.parts[joined0.index] = await own.jpeg(jpeg).toBuffer();
+    });
+  }
   if (reduced !== undefined && next !== undefined) {
     jobs.push(async () => {
       const halved = await openPixels(band)
@@ -320,7 +359,12 @@ async function renderBand(options: RenderOptions, jpeg: JpegOptions, job: BandJo
       const nextRowBytes = next.width * band.channels;
       const from = (top - readTop) / 2;
       const rows = Math.ceil(bottom / 2) - top / 2;
-      reduced.set(halved.subarray(from * nextRowBytes, (from + rows) * nextRowBytes), (top / 2) * nextRowBytes);
+      const own = halved.subarray(from * nextRowBytes, (from + rows) * nextRowBytes);
+      reduced.set(own, (top / 2) * nextRowBytes);
+      if (joined1 !== undefined) {
+        const half: Pixels = { kind: 'raw', data: own, width: next.width, height: rows, channels: band.channels };
+        joined1.parts[joined1.index] = await openPixels(half).jpeg(jpeg).toBuffer();
+      }
     });
   }
   for (let row = Math.floor(top / tile); row * tile < bottom; row++) {
