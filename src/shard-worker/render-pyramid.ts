@@ -94,9 +94,11 @@ async function renderFrom(options: RenderOptions, start: Pixels, startLevel: num
       await reduced?.then(releasePixels, () => undefined);
       throw error;
     }
+    // The next level is read from these pixels: release them only once it is complete.
+    const nextPixels = reduced === undefined ? undefined : await reduced;
     if (pixels !== options.base) await releasePixels(pixels);
-    if (reduced === undefined) break;
-    pixels = await reduced;
+    if (nextPixels === undefined) break;
+    pixels = nextPixels;
   }
 }
 
