@@ -10,6 +10,7 @@ import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { Task } from '../../src/task/task.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
+import { testTask } from '../helpers/test-task.js';
 import {
   allmapsCollectionView,
   allmapsManifestView,
@@ -17,7 +18,6 @@ import {
   manifestoView,
   schemaErrors,
 } from '../iiif/presentation/helpers/presentation-judges.js';
-import { testTask } from '../iiif/presentation/helpers/test-task.js';
 import { failedResult, plannedImage, plannedItems, publishedResult, writeRun } from './helpers/run-fixture.js';
 
 const URL_BASE = 'https://iiif.example.org/iawa/Box2';

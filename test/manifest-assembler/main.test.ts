@@ -11,13 +11,13 @@ import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { Task } from '../../src/task/task.js';
+import { testTask } from '../helpers/test-task.js';
 import {
   manifestoCollectionView,
   manifestoView,
   repoRoot,
   schemaErrors,
 } from '../iiif/presentation/helpers/presentation-judges.js';
-import { testTask } from '../iiif/presentation/helpers/test-task.js';
 import { failedResult, plannedItems, publishedResult, writeRun } from './helpers/run-fixture.js';
 
 const run = promisify(execFile);

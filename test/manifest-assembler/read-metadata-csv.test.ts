@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CsvError, InvalidInputError } from '../../src/errors.js';
 import { parseMetadataCsv, readMetadataCsv } from '../../src/manifest-assembler/read-metadata-csv.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
-import { testTask } from '../iiif/presentation/helpers/test-task.js';
+import { testTask } from '../helpers/test-task.js';
 
 const SOURCE = 's3://img-src/metadata/box2.csv';
 

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/log.js';
 import { discardFetchedImage, type FetchedImage, fetchImage } from '../../src/shard-worker/tile-image.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
-import { testTask } from './helpers/test-task.js';
+import { testTask } from '../helpers/test-task.js';
 
 let dir: string;
 

@@ -11,9 +11,9 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { Task } from '../../src/task/task.js';
+import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { LOCAL_STATE, mixedSources, writeShard } from './helpers/shard-fixture.js';
-import { testTask } from './helpers/test-task.js';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');

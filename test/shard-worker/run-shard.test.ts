@@ -8,9 +8,9 @@ import { RunStore } from '../../src/run/run-store.js';
 import { runShard } from '../../src/shard-worker/run-shard.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
+import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { LOCAL_STATE, mixedSources, writeShard } from './helpers/shard-fixture.js';
-import { testTask } from './helpers/test-task.js';
 
 let root: string;
 let storage: FsStorage;

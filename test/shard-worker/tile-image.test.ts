@@ -13,9 +13,9 @@ import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { Settings } from '../../src/task/settings.js';
 import type { Task } from '../../src/task/task.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
+import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.js';
-import { testTask } from './helpers/test-task.js';
 
 const ITEM = 'Box2_Folder19';
 const SERVICE_PREFIX = 'iawa/Women_of_Design/Ms2016_012_Box2/Box2_Folder19';

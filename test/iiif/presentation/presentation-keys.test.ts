@@ -8,12 +8,16 @@ import {
 import { presentation3Rights } from '../../../src/iiif/presentation/rights-uri.js';
 import { naturalCompare } from '../../../src/plan/natural-compare.js';
 import { publicUrl } from '../../../src/task/task.js';
-import { testTask } from './helpers/test-task.js';
+import { testTask } from '../../helpers/test-task.js';
 
 describe('presentation keys', () => {
   it('places manifests under the collection and the collection beside them', () => {
     // Prepare
-    const task = testTask({ destPrefix: 'iawa/Women_of_Design', collectionId: 'Box2' });
+    const task = testTask({
+      destUrl: 'https://d21nnzi4oh5qvs.cloudfront.net',
+      destPrefix: 'iawa/Women_of_Design',
+      collectionId: 'Box2',
+    });
 
     // Act
     const manifest = manifestKey(task, 'Folder 19 (é)');

@@ -1,5 +1,5 @@
-import { DEFAULT_SETTINGS, type Settings } from '../../../src/task/settings.js';
-import type { Task } from '../../../src/task/task.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/task/settings.js';
+import type { Task } from '../../src/task/task.js';
 
 /** A valid task (as `parseTaskFile` returns it) with the given overrides. */
 export function testTask(overrides: Partial<Omit<Task, 'settings'>> & { settings?: Partial<Settings> } = {}): Task {
