@@ -53,11 +53,17 @@ export async function decodeSource(
   limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
   options: DecodeOptions = {},
 ): Promise<DecodedSource> {
+  // sharp counts pages from 0.
+  const readOptions = { ...SOURCE_READ_OPTIONS, page: (options.page ?? 1) - 1 };
   let metadata: Metadata;
   try {
     // The header only, without the pixel limit: a too-large image gets its own reason below.
-    metadata = await sharp(sourcePath, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata();
+    metadata = await sharp(sourcePath, { ...readOptions, limitInputPixels: false }).metadata();
   } catch (error) {
+    const pages = options.page === undefined ? undefined : await pageCount(sourcePath);
+    if (pages !== undefined && (options.page ?? 1) > pages) {
+      throw new ImageFailure(`page ${options.page} not found: the file has ${pages} pages`, { cause: error });
+    }
     throw new ImageFailure(decodeFailureReason(error, expectedFormat), { cause: error });
   }
   const format = metadata.format ?? expectedFormat ?? 'unknown';
@@ -72,7 +78,8 @@ export async function decodeSource(
   if (expectedFormat !== undefined && formatName(format) !== formatName(expectedFormat)) {
     notes.push(`content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`);
   }
-  const pageNote = await describePages(sourcePath, metadata, format);
+  // A planned page is one of the file's pages by design; otherwise say what else the file holds.
+  const pageNote = options.page === undefined ? await describePages(sourcePath, metadata, format) : undefined;
   if (pageNote !== undefined) notes.push(pageNote);
 
   const grey = metadata.space === 'b-w' || metadata.space === 'grey16';
@@ -89,13 +96,13 @@ export async function decodeSource(
       kind: 'bands',
       ...size,
       decode: async (path) => {
-        await convert(sharp(sourcePath, SOURCE_READ_OPTIONS)).toFile(path);
+        await convert(sharp(sourcePath, readOptions)).toFile(path);
       },
       failure: (error) => new ImageFailure(decodeFailureReason(error, format), { cause: error }),
     };
     return { pixels: banded, width: size.width, height: size.height, format, notes };
   }
-  const pipeline = convert(sharp(sourcePath, SOURCE_READ_OPTIONS).autoOrient());
+  const pipeline = convert(sharp(sourcePath, readOptions).autoOrient());
   try {
     const pixels = await storePixels(pipeline, size, { dir: workDir, name: 'base', tileSize, limits });
     return { pixels, width: pixels.width, height: pixels.height, format, notes };
@@ -105,6 +112,8 @@ export async function decodeSource(
 }
 
 export interface DecodeOptions {
+  /** Which page of a multi-page source to decode (1-based). Default: the first. */
+  readonly page?: number;
   /**
    * Whether the whole image at full resolution will be encoded as one file (`full/max` not capped),
    * for given displayed dimensions. A banded render must then keep the full resolution in memory.
@@ -142,6 +151,14 @@ async function describePages(path: string, metadata: Metadata, format: string): 
   if (format === 'tiff' && (await isPyramid(path, metadata, pages))) return undefined;
   const what = format === 'tiff' ? 'page' : 'frame';
   return `multi-${what} ${formatName(format)}: ${what} 1 of ${pages} used`;
+}
+
+async function pageCount(path: string): Promise<number | undefined> {
+  try {
+    return (await sharp(path, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata()).pages;
+  } catch {
+    return undefined;
+  }
 }
 
 async function isPyramid(path: string, metadata: Metadata, pages: number): Promise<boolean> {
