@@ -59,6 +59,11 @@ export interface Storage {
   getStream(bucket: string, key: string, version?: ReadVersion): Promise<Readable>;
   /** The whole object (for small objects: JSON, CSV); `version` and errors as for `getStream`. */
   getBytes(bucket: string, key: string, version?: ReadVersion): Promise<Buffer>;
+  /**
+   * Up to `length` bytes of the object from byte `start` (fewer at its end; empty past it): header
+   * reads (page counts) without fetching whole files. Throws `NotFoundError` when absent.
+   */
+  getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer>;
   /** Create or replace an object atomically: a reader sees the old or the whole new object. */
   put(bucket: string, key: string, body: Body, options?: PutOptions): Promise<void>;
   /**
