@@ -47,6 +47,11 @@ export interface ImageResult {
   readonly status: ImageStatus;
   /** Why it failed (or was skipped), in words a person can act on. */
   readonly reason?: string;
+  /**
+   * `failed` because of the machine or the storage (a full working disk, storage that kept failing),
+   * not the image: running the shard again may succeed.
+   */
+  readonly retryable?: boolean;
   /** Remarks on a success, e.g. "multi-page TIFF: page 1 of 3 used". */
   readonly notes?: readonly string[];
   readonly image?: PublishedImage;

@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { BandedSource } from './banded-source.js';
+import { findTruncation } from './find-truncation.js';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
 import { BANDED_ABOVE_BYTES, DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
@@ -10,8 +11,13 @@ import { BANDED_ABOVE_BYTES, DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels
  */
 export const MAX_INPUT_PIXELS = 1_000_000_000;
 
-/** Options every read of a source uses: truncated data is an error, never grey tiles. */
-export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
+/**
+ * Options every read of a source uses: truncated or unreadable pixel data is an error, never grey
+ * or black tiles. `error`, not sharp's `truncated`: libvips reports a TIFF strip that ends early
+ * ("Read error at scanline") as an error of the TIFF library, which `truncated` lets through.
+ * Not `warning` either: scanner TIFFs often carry private tags that libtiff warns about.
+ */
+export const SOURCE_READ_OPTIONS = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS } as const;
 
 /**
  * The most decoded bytes a banded render keeps in memory: the first reduced level (and the full
@@ -53,6 +59,9 @@ export async function decodeSource(
   limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
   options: DecodeOptions = {},
 ): Promise<DecodedSource> {
+  // Before anything is decoded (a banded render would publish tiles while it reads).
+  const truncation = await findTruncation(sourcePath);
+  if (truncation !== undefined) throw new ImageFailure(truncation);
   let metadata: Metadata;
   try {
     // The header only, without the pixel limit: a too-large image gets its own reason below.
