@@ -134,8 +134,7 @@ export async function writeInputFixtures(dir: string): Promise<Fixture[]> {
   );
   // Masters cut short by a failed copy. A TIFF laid out directory-first (as Pillow and scanner
   // software write uncompressed masters) loses strips only: libvips would merely warn.
-  const whole = (compression: 'none' | 'lzw') =>
-    rgb(1000, 700).then((image) => image.tiff({ compression, rowsPerStrip: 16 }).toBuffer());
+  const whole = (compression: 'none' | 'lzw') => rgb(1000, 700).then((image) => image.tiff({ compression }).toBuffer());
   const half = (bytes: Buffer): Buffer => bytes.subarray(0, Math.floor(bytes.length / 2));
   const directoryFirst = tiffDirectoryFirst(await whole('none'));
   await add({ file: 'directory-first.tif', format: 'tiff', expected: tiled(1000, 700) }, directoryFirst);
