@@ -4,6 +4,7 @@ import { naturalCompare } from '../plan/natural-compare.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
+import type { RunWarning } from '../run/run-warning.js';
 import { mapLimit } from '../util/for-each-limited.js';
 
 /** One image that is published and goes into its item's manifest. */
@@ -28,6 +29,8 @@ export interface RunOutcomes {
   readonly failures: readonly ImageFailure[];
   /** Shards with no result record. */
   readonly missingShards: readonly number[];
+  /** The warnings of published images, item by item in plan order. */
+  readonly warnings: readonly RunWarning[];
   readonly images: number;
   readonly tiled: number;
   readonly skipped: number;
@@ -75,6 +78,7 @@ export async function collectOutcomes(
   let skipped = 0;
   let images = 0;
   const failures: ImageFailure[] = [];
+  const warnings: RunWarning[] = [];
   const outcomes = items.map((item): ItemOutcome => {
     const pages: PublishedPage[] = [];
     const itemFailures: ImageFailure[] = [];
@@ -95,6 +99,7 @@ export async function collectOutcomes(
       } else {
         if (result.status === 'tiled') tiled++;
         else skipped++;
+        if (result.warnings !== undefined) warnings.push(...result.warnings);
         pages.push({ name: planned.name, sourceKey: planned.sourceKey, image: result.image });
       }
     }
@@ -104,7 +109,7 @@ export async function collectOutcomes(
     failures.push(...itemFailures);
     return { id: item.id, pages, failures: itemFailures };
   });
-  return { items: outcomes, failures, missingShards, images, tiled, skipped };
+  return { items: outcomes, failures, missingShards, warnings, images, tiled, skipped };
 }
 
 function imageKey(item: string, name: string): string {
