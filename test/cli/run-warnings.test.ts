@@ -18,7 +18,7 @@ async function page(width: number, height: number, background: string): Promise<
 /**
  * Warnings a person must act on reach the terminal summary, `--json`, `status` and report.json:
  * a CSV row that differs from its folder only in case, a folder without a row, a row without a
- * folder, and a 3-page TIFF of which one page is published. A rerun that skips the published
+ * folder, and an animated GIF of which one frame is published. A rerun that skips the published
  * images says the same.
  */
 describe('Run warnings (end to end through the CLI)', () => {
@@ -81,8 +81,8 @@ describe('Run warnings (end to end through the CLI)', () => {
         expect.objectContaining({
           code: 'source-pages-ignored',
           item: 'Photos',
-          file: 'Coll/Box/Photos/reel.tif',
-          message: expect.stringMatching(/reel\.tif: multi-page TIFF: page 1 of 3 used/),
+          file: 'Coll/Box/Photos/reel.gif',
+          message: expect.stringMatching(/reel\.gif: multi-frame GIF: frame 1 of 3 used/),
         }),
         expect.objectContaining({
           code: 'csv-row-without-item',
