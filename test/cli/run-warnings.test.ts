@@ -42,9 +42,9 @@ describe('Run warnings (end to end through the CLI)', () => {
     );
     const pages = [await page(400, 300, '#aa2222'), await page(400, 300, '#22aa22'), await page(400, 300, '#2222aa')];
     await write(
-      source('Photos/reel.tif'),
+      source('Photos/reel.gif'),
       await sharp(pages, { join: { animated: true } })
-        .tiff()
+        .gif()
         .toBuffer(),
     );
     await write(
@@ -135,7 +135,7 @@ describe('Run warnings (end to end through the CLI)', () => {
     expect(result.stdout).toMatch(/\n\s+2\s+2\s+0\s+2\s+0\s/); // 2 items, 2 images, 0 tiled, 2 skipped, 0 failed
     expect(result.stdout).toContain('Warnings (5):');
     expect(result.stdout).toMatch(
-      /\[source-pages-ignored\] Coll\/Box\/Photos\/reel\.tif: multi-page TIFF: page 1 of 3/,
+      /\[source-pages-ignored\] Coll\/Box\/Photos\/reel\.gif: multi-frame GIF: frame 1 of 3/,
     );
     expect(result.stdout).toMatch(
       /\[csv-row-without-item\] .*box\.csv: line 2: the row "item1" matches no item folder; did you mean the folder "Item1"\?/,
