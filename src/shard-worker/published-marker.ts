@@ -1,5 +1,6 @@
 import type { PublishedImage } from '../run/image-result.js';
 import type { StateLocation } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
 import { joinKey } from '../task/task.js';
 
@@ -39,6 +40,8 @@ export const IMAGE_API_2_NAMES = 2;
 export interface PublishedMarker {
   readonly fingerprint: PublishFingerprint;
   readonly image: PublishedImage;
+  /** The warnings publishing it gave (repeated in the results of runs that skip it). */
+  readonly warnings?: readonly RunWarning[];
   readonly sourceKey: string;
   readonly publishedAt: string;
   readonly tileCount: number;
