@@ -10,13 +10,11 @@ import type { PlannedImage, StateLocation } from '../../src/run/run-records.js';
 import { publishedMarkerKey } from '../../src/shard-worker/published-marker.js';
 import { INFO_CACHE_CONTROL, TILE_CACHE_CONTROL, tileImage } from '../../src/shard-worker/tile-image.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
-import type { Settings } from '../../src/task/settings.js';
 import type { Task } from '../../src/task/task.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
-import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.js';
-import { ITEM, itPublishesShapes, placeSource, SERVICE_PREFIX, uniqueTask } from './helpers/tile-shapes.js';
+import { itPublishesShapes, placeSource, SERVICE_PREFIX, uniqueTask } from './helpers/tile-shapes.js';
 
 const STATE: StateLocation = { bucket: '_iiif-batch', prefix: '' };
 const NO_WAIT = { attempts: 4, baseDelayMs: 0, maxDelayMs: 0 };
