@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errorMessage, NotFoundError, StorageError } from '../errors.js';
 import { computePyramid } from '../iiif/image-api/compute-pyramid.js';
 import { describePublishedImage } from '../iiif/image-api/describe-published-image.js';
@@ -9,13 +9,16 @@ import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/lis
 import type { Logger } from '../log.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
+import { noSpaceError } from '../util/no-space-error.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
-import { decodeSource } from './decode-source.js';
+import { decodeSource, type SourceWarning } from './decode-source.js';
 import { fetchSource } from './fetch-source.js';
 import { ImageFailure } from './image-failure.js';
 import {
+  IMAGE_API_2_NAMES,
   type PublishFingerprint,
   RENDERER_VERSION,
   readPublishedMarker,
@@ -64,7 +67,8 @@ export interface TileImageInput {
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
  * with these settings) or `failed` (missing, empty, truncated or undecodable source, with the reason).
- * Rejects only when storage keeps failing after retries (a `StorageError`) or on a bug.
+ * Rejects only when storage keeps failing after retries (a `StorageError`), when the working disk
+ * is full (an `InfrastructureError`), or on a bug.
  */
 export async function tileImage(deps: TileImageDeps, input: TileImageInput): Promise<ImageResult> {
   const fetched = await fetchImage(deps, input);
@@ -127,6 +131,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     fullMaxSize: settings.fullMaxSize,
     serviceId,
     renderer: RENDERER_VERSION,
+    ...(settings.imageApiVersion === 2 ? { imageApi2Names: IMAGE_API_2_NAMES } : {}),
   };
 
   if (state !== undefined && !settings.forceRetile) {
@@ -137,6 +142,8 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
         status: 'skipped',
         reason: 'already published from the same source version with the same settings',
         image: marker.image,
+        // What was true of the source when it was published still is: it has not changed.
+        ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
         tileCount: 0,
         bytes: 0,
         seconds: seconds(),
@@ -180,6 +187,9 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
       } catch (error) {
         if (error instanceof NotFoundError) throw new ImageFailure(notFound, { cause: error });
         if (error instanceof StorageError) throw error;
+        // The working disk, not the source, when the copy cannot be written.
+        const full = noSpaceError(error, parent);
+        if (full !== undefined) throw full;
         // A stream that breaks off mid-transfer (connection reset) is worth another try.
         throw new StorageError(
           `Reading ${storage.describe(task.srcBucket, image.sourceKey)} failed: ${errorMessage(error)}`,
@@ -231,6 +241,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       sourceIsCopy: fetched.sourceIsCopy,
       service: fetched.service,
     });
+    const warnings = published.warnings.map((warning) => sourceWarning(image, warning));
     if (state !== undefined) {
       try {
         await withRetries(
@@ -238,6 +249,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
             writePublishedMarker(storage, state, task.destBucket, {
               fingerprint: fetched.fingerprint,
               image: published.image,
+              ...(warnings.length > 0 ? { warnings } : {}),
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
               tileCount: published.files,
@@ -256,7 +268,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
     return {
       ...outcome,
       status: 'tiled',
-      ...(published.notes.length > 0 ? { notes: published.notes } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       image: published.image,
       tileCount: published.files,
       bytes: published.bytes,
@@ -264,6 +276,10 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       ...sourceFields,
     };
   } catch (error) {
+    // Decoders report a full working disk as a failed decode: that is the machine's failure.
+    // (A storage error names its own location.)
+    const full = error instanceof StorageError ? undefined : noSpaceError(error, dirname(fetched.workDir));
+    if (full !== undefined) throw full;
     if (error instanceof ImageFailure) {
       return { ...outcome, status: 'failed', reason: error.reason, seconds: seconds(), ...sourceFields };
     }
@@ -271,6 +287,11 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   } finally {
     await discardFetchedImage(fetched);
   }
+}
+
+/** A source's warning as the run reports it: naming the item and the file. */
+function sourceWarning(image: PlannedImage, warning: SourceWarning): RunWarning {
+  return { ...warning, message: `${image.sourceKey}: ${warning.message}`, item: image.item, file: image.sourceKey };
 }
 
 /** The fields that say which image a result is about. */
@@ -300,7 +321,7 @@ interface PublishOptions {
 
 interface PublishOutcome {
   readonly image: PublishedImage;
-  readonly notes: readonly string[];
+  readonly warnings: readonly SourceWarning[];
   readonly files: number;
   readonly bytes: number;
 }
@@ -410,7 +431,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
 
   return {
     image: describePublishedImage(pyramid, api, service),
-    notes: decoded.notes,
+    warnings: decoded.warnings,
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };
