@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { type QcWarning, qcWarnings } from '../qc/qc-warnings.js';
 import type { RunCounts, RunReport } from '../run/run-records.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
@@ -18,6 +19,8 @@ export interface RunSummary {
     readonly manifests: number;
   };
   readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
+  /** QC flags on published images (see `RunReport.qcFindings`): to look at, not failures. */
+  readonly warnings: readonly QcWarning[];
   readonly itemsWithoutManifest: readonly string[];
   /** Where the run report is (a path locally, `s3://…` in the cloud). */
   readonly report: string;
@@ -50,6 +53,7 @@ export function summariseRun(input: {
       manifests: report?.counts.manifests ?? 0,
     },
     failures: report?.failures ?? [],
+    warnings: qcWarnings(report?.qcFindings ?? []),
     itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
     report: input.reportLocation,
     collection:
@@ -62,6 +66,8 @@ export function summariseRun(input: {
     ...(report === undefined ? { problem: 'the manifest assembler wrote no report (see its output above)' } : {}),
   };
 }
+
+const MAX_WARNINGS_LISTED = 20;
 
 /** A short table and the places to look, for a person. */
 export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): string {
@@ -86,6 +92,15 @@ export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): stri
   if (summary.failures.length > 0) {
     lines.push('', `Failed images (${summary.failures.length}):`);
     for (const failure of summary.failures) lines.push(`  ${failure.sourceKey}: ${failure.reason}`);
+  }
+  if (summary.warnings.length > 0) {
+    lines.push('', `QC warnings (${summary.warnings.length}; the images are published, look at them):`);
+    for (const warning of summary.warnings.slice(0, MAX_WARNINGS_LISTED)) {
+      lines.push(`  ${warning.sourceKey}: ${warning.flag}: ${warning.message}`);
+    }
+    if (summary.warnings.length > MAX_WARNINGS_LISTED) {
+      lines.push(`  … and ${summary.warnings.length - MAX_WARNINGS_LISTED} more (iiif-batch report ${summary.runId})`);
+    }
   }
   if (summary.itemsWithoutManifest.length > 0) {
     lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);

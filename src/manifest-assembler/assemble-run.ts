@@ -8,6 +8,8 @@ import {
 } from '../iiif/presentation/presentation-strategy.js';
 import type { Logger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
+import { qcSubjectsOf } from '../qc/qc-subjects.js';
+import { runFindings } from '../qc/run-findings.js';
 import type { RunReport } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
@@ -180,6 +182,7 @@ function buildReport(parts: {
       manifests: parts.manifests.length,
     },
     failures: outcomes.failures,
+    qcFindings: runFindings(qcSubjectsOf(outcomes)),
     missingShards: outcomes.missingShards,
     manifests: parts.manifests,
     itemsWithoutManifest: [...parts.itemsWithoutManifest].sort(naturalCompare),

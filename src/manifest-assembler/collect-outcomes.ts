@@ -1,6 +1,7 @@
 import { RunRecordError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
+import type { ImageQc } from '../qc/image-qc.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
@@ -11,6 +12,8 @@ export interface PublishedPage {
   readonly name: string;
   readonly sourceKey: string;
   readonly image: PublishedImage;
+  /** QC measurement made while tiling, when there is one. */
+  readonly qc?: ImageQc;
 }
 
 /** What the shards made of one item. */
@@ -31,6 +34,8 @@ export interface RunOutcomes {
   readonly images: number;
   readonly tiled: number;
   readonly skipped: number;
+  /** The recorded result of one image, when a shard recorded one. */
+  readonly resultOf: (item: string, name: string) => ImageResult | undefined;
 }
 
 /**
@@ -95,7 +100,12 @@ export async function collectOutcomes(
       } else {
         if (result.status === 'tiled') tiled++;
         else skipped++;
-        pages.push({ name: planned.name, sourceKey: planned.sourceKey, image: result.image });
+        pages.push({
+          name: planned.name,
+          sourceKey: planned.sourceKey,
+          image: result.image,
+          ...(result.qc === undefined ? {} : { qc: result.qc }),
+        });
       }
     }
     pages.sort(
@@ -104,7 +114,15 @@ export async function collectOutcomes(
     failures.push(...itemFailures);
     return { id: item.id, pages, failures: itemFailures };
   });
-  return { items: outcomes, failures, missingShards, images, tiled, skipped };
+  return {
+    items: outcomes,
+    failures,
+    missingShards,
+    images,
+    tiled,
+    skipped,
+    resultOf: (item, name) => byImage.get(imageKey(item, name)),
+  };
 }
 
 function imageKey(item: string, name: string): string {

@@ -1,3 +1,5 @@
+import type { ImageQc } from '../qc/image-qc.js';
+
 /** Outcome of one image in a shard. */
 export type ImageStatus = 'tiled' | 'skipped' | 'failed';
 
@@ -50,6 +52,11 @@ export interface ImageResult {
   /** Remarks on a success, e.g. "multi-page TIFF: page 1 of 3 used". */
   readonly notes?: readonly string[];
   readonly image?: PublishedImage;
+  /**
+   * QC measurement of the smallest published level and the flags it raises alone (uniform, edge
+   * band): warnings, never failures. Absent for failures and images tiled before QC existed.
+   */
+  readonly qc?: ImageQc;
   /** Files written (0 when skipped). */
   readonly tileCount?: number;
   /** Bytes written (0 when skipped). */

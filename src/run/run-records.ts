@@ -1,3 +1,4 @@
+import type { FlaggedImage } from '../qc/run-findings.js';
 import type { Task } from '../task/task.js';
 import type { ImageResult } from './image-result.js';
 
@@ -126,6 +127,11 @@ export interface RunReport {
     readonly manifests: number;
   };
   readonly failures: readonly ImageFailure[];
+  /**
+   * Published images with QC flags (blank page, band cut short, duplicate, outlier in its item):
+   * warnings to look at, never failures. Absent in reports of older versions.
+   */
+  readonly qcFindings?: readonly FlaggedImage[];
   /** Shards with no result record (never ran, or crashed before reporting). */
   readonly missingShards: readonly number[];
   readonly manifests: readonly {

@@ -1,3 +1,4 @@
+import type { ImageQc } from '../qc/image-qc.js';
 import type { PublishedImage } from '../run/image-result.js';
 import type { StateLocation } from '../run/run-records.js';
 import { getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
@@ -29,6 +30,8 @@ export interface PublishFingerprint {
 export interface PublishedMarker {
   readonly fingerprint: PublishFingerprint;
   readonly image: PublishedImage;
+  /** QC measurement made when it was tiled, so a skipped image keeps its flags. */
+  readonly qc?: ImageQc;
   readonly sourceKey: string;
   readonly publishedAt: string;
   readonly tileCount: number;
