@@ -61,8 +61,7 @@ export interface TileImageInput {
  * level, `full/max` (2.1 `full/full`), a file per `sizes` entry, and info.json, written last.
  *
  * Steps: stream the source to a temporary file (unless the storage holds it as a local file, read in
- * place); decode it once into 8-bit sRGB pixels (a large source is rendered band by band while it
- * decodes); render all levels from those pixels (each reduced from the one above) while uploading
+ * place); decode it once into 8-bit sRGB pixels (in memory, or a file when too large); render all levels from those pixels (each reduced from the one above) while uploading
  * (bounded concurrency, retries); info.json; the resume marker. It is `fetchImage` then `publishImage`.
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
@@ -321,13 +320,9 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
-  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize, undefined, {
-    fullResolutionWanted: (width, height) =>
-      computePyramid({ width, height, tileSize: settings.tileSize, fullMaxSize: settings.fullMaxSize }).fullLevel
-        .index === 0,
-  });
-  // A copy of the source is removed once decoded; a banded source is read while rendering.
-  if (sourceIsCopy && decoded.pixels.kind !== 'bands') await rm(sourcePath, { force: true });
+  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize);
+  // A copy of the source is removed once decoded.
+  if (sourceIsCopy) await rm(sourcePath, { force: true });
   phase('decodeMs');
 
   const pyramid = computePyramid({
@@ -383,8 +378,6 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
       (failure: unknown) => failure,
     );
     if (uploadError !== undefined) throw uploadError;
-    // A source that fails to decode while it is read band by band.
-    if (error instanceof ImageFailure) throw error;
     throw new ImageFailure(`tiling failed: ${errorMessage(error)}`, { cause: error });
   }
   phase('renderMs');
