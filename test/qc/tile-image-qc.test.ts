@@ -54,7 +54,7 @@ describe('Function: tileImage, QC measured while tiling', () => {
     expect(skipped.qc).toEqual(first.qc);
   });
 
-  it('measures a large source rendered band by band, and a text page raises no flag', async () => {
+  it('measures a large source (decoded beyond memory), and a text page raises no flag', async () => {
     const { first } = await tile('large', pagePixels({ width: 4200, height: 3100, seed: 3 }));
     expect(first.status).toBe('tiled');
     expect(first.qc?.flags).toEqual([]);
