@@ -59,8 +59,12 @@ export interface TaskSource {
   readonly location: string;
   readonly bucket?: string;
   readonly key?: string;
-  /** S3 version id or ETag of the task file that was submitted. */
+  /** S3 version id or ETag of the task file that was submitted (what the run id hashes). */
   readonly version?: string;
+  /** The S3 version id that was read, when the bucket keeps versions. */
+  readonly versionId?: string;
+  /** The ETag of the version that was read (read with `If-Match` when there is no version id). */
+  readonly etag?: string;
 }
 
 export interface RunCounts {
