@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
-import { type QcWarning, qcWarnings } from '../qc/qc-warnings.js';
 import type { RunCounts, RunReport } from '../run/run-records.js';
+import { formatWarnings, type RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 
@@ -19,9 +19,9 @@ export interface RunSummary {
     readonly manifests: number;
   };
   readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
-  /** QC flags on published images (see `RunReport.qcFindings`): to look at, not failures. */
-  readonly warnings: readonly QcWarning[];
   readonly itemsWithoutManifest: readonly string[];
+  /** What a person must look at although it did not fail the run (see `RunWarning`). */
+  readonly warnings: readonly RunWarning[];
   /** Where the run report is (a path locally, `s3://…` in the cloud). */
   readonly report: string;
   readonly collection: { readonly location: string; readonly url: string } | undefined;
@@ -53,8 +53,8 @@ export function summariseRun(input: {
       manifests: report?.counts.manifests ?? 0,
     },
     failures: report?.failures ?? [],
-    warnings: qcWarnings(report?.qcFindings ?? []),
     itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
+    warnings: report?.warnings ?? [],
     report: input.reportLocation,
     collection:
       report?.collection === undefined
@@ -66,8 +66,6 @@ export function summariseRun(input: {
     ...(report === undefined ? { problem: 'the manifest assembler wrote no report (see its output above)' } : {}),
   };
 }
-
-const MAX_WARNINGS_LISTED = 20;
 
 /** A short table and the places to look, for a person. */
 export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): string {
@@ -93,18 +91,10 @@ export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): stri
     lines.push('', `Failed images (${summary.failures.length}):`);
     for (const failure of summary.failures) lines.push(`  ${failure.sourceKey}: ${failure.reason}`);
   }
-  if (summary.warnings.length > 0) {
-    lines.push('', `QC warnings (${summary.warnings.length}; the images are published, look at them):`);
-    for (const warning of summary.warnings.slice(0, MAX_WARNINGS_LISTED)) {
-      lines.push(`  ${warning.sourceKey}: ${warning.flag}: ${warning.message}`);
-    }
-    if (summary.warnings.length > MAX_WARNINGS_LISTED) {
-      lines.push(`  … and ${summary.warnings.length - MAX_WARNINGS_LISTED} more (iiif-batch report ${summary.runId})`);
-    }
-  }
   if (summary.itemsWithoutManifest.length > 0) {
     lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);
   }
+  if (summary.warnings.length > 0) lines.push('', ...formatWarnings(summary.warnings));
   if (summary.problem !== undefined) lines.push('', `Problem: ${summary.problem}`);
   lines.push('');
   if (summary.collection !== undefined) {

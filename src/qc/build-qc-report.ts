@@ -3,9 +3,10 @@ import type { Logger } from '../log.js';
 import { collectOutcomes } from '../manifest-assembler/collect-outcomes.js';
 import type { ImageStatus } from '../run/image-result.js';
 import type { RunStore } from '../run/run-store.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { QcFlag } from './image-qc.js';
 import { qcSubjectsOf } from './qc-subjects.js';
-import { type QcWarning, qcWarnings } from './qc-warnings.js';
+import { qcWarnings } from './qc-warnings.js';
 import { runFindings } from './run-findings.js';
 
 /** Longer side of the thumbnails on the QC page (the nearest published `sizes` file at or above). */
@@ -49,8 +50,11 @@ export interface QcReport {
   };
   /** Images not published, each with its reason and source key. */
   readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
-  /** QC flags of published images, one per flag. */
-  readonly warnings: readonly QcWarning[];
+  /**
+   * Every warning of the run (QC flags, CSV, sources): the report's, or while the run has no
+   * report, those known so far.
+   */
+  readonly warnings: readonly RunWarning[];
   readonly images: readonly QcImageRow[];
 }
 
@@ -76,7 +80,7 @@ export async function buildQcReport(runStore: RunStore, runId: string, options: 
   const report = await runStore.getReport(runId);
   const outcomes = await collectOutcomes(runStore, runId, run.counts.shards, items, options.logger);
   const findings = runFindings(qcSubjectsOf(outcomes));
-  const warnings = qcWarnings(findings);
+  const warnings = report?.warnings ?? [...(run.warnings ?? []), ...outcomes.warnings, ...qcWarnings(findings)];
   const flagsOf = new Map(
     findings.map((image) => [`${image.item}\u0000${image.name}`, image.findings.map((finding) => finding.flag)]),
   );

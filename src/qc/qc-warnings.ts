@@ -1,24 +1,19 @@
-import type { QcFlag } from './image-qc.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { FlaggedImage } from './run-findings.js';
 
-/** One QC flag on one image, flat, as `--json` output and terminals list warnings. */
-export interface QcWarning {
-  readonly item: string;
-  readonly name: string;
-  readonly sourceKey: string;
-  readonly flag: QcFlag;
-  readonly message: string;
-}
-
-/** The findings of a run as one warning per flag. */
-export function qcWarnings(flagged: readonly FlaggedImage[]): QcWarning[] {
+/**
+ * The QC findings of a run as warnings (codes `qc-…`), one per flag, naming the item and source
+ * file: they reach the terminal, `--json`, `status` and the report like every other warning.
+ */
+export function qcWarnings(flagged: readonly FlaggedImage[]): RunWarning[] {
   return flagged.flatMap((image) =>
-    image.findings.map((finding) => ({
-      item: image.item,
-      name: image.name,
-      sourceKey: image.sourceKey,
-      flag: finding.flag,
-      message: finding.message,
-    })),
+    image.findings.map(
+      (finding): RunWarning => ({
+        code: `qc-${finding.flag}`,
+        message: `${image.sourceKey}: ${finding.message}`,
+        item: image.item,
+        file: image.sourceKey,
+      }),
+    ),
   );
 }

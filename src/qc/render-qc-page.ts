@@ -52,14 +52,14 @@ export function renderQcPage(report: QcReport, options: QcPageOptions = {}): str
   const warnings =
     report.warnings.length === 0
       ? ''
-      : `<section class="warnings" id="warnings"><h2>QC warnings (${report.warnings.length})</h2>` +
-        '<p>The images are published; look at them before the collection goes public.</p>' +
-        `<table class="problems"><thead><tr><th>Item</th><th>Source key</th><th>Flag</th><th>Why</th></tr></thead><tbody>` +
+      : `<section class="warnings" id="warnings"><h2>Warnings (${report.warnings.length})</h2>` +
+        '<p>Published all the same: look at them before the collection goes public.</p>' +
+        `<table class="problems"><thead><tr><th>Item</th><th>File</th><th>Code</th><th>Why</th></tr></thead><tbody>` +
         report.warnings
           .map(
             (warning) =>
-              `<tr data-flag="${escapeHtml(warning.flag)}"><td>${escapeHtml(warning.item)}</td>` +
-              `<td class="key">${escapeHtml(warning.sourceKey)}</td><td>${escapeHtml(warning.flag)}</td>` +
+              `<tr data-code="${escapeHtml(warning.code)}"><td>${escapeHtml(warning.item ?? '')}</td>` +
+              `<td class="key">${escapeHtml(warning.file ?? '')}</td><td>${escapeHtml(warning.code)}</td>` +
               `<td>${escapeHtml(warning.message)}</td></tr>`,
           )
           .join('') +

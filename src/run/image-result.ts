@@ -1,4 +1,5 @@
 import type { ImageQc } from '../qc/image-qc.js';
+import type { RunWarning } from './run-warning.js';
 
 /** Outcome of one image in a shard. */
 export type ImageStatus = 'tiled' | 'skipped' | 'failed';
@@ -51,8 +52,8 @@ export interface ImageResult {
   readonly status: ImageStatus;
   /** Why it failed (or was skipped), in words a person can act on. */
   readonly reason?: string;
-  /** Remarks on a success, e.g. "multi-page TIFF: page 1 of 3 used". */
-  readonly notes?: readonly string[];
+  /** What the person running it must know about a success, e.g. only page 1 of 3 was used. */
+  readonly warnings?: readonly RunWarning[];
   readonly image?: PublishedImage;
   /**
    * QC measurement of the smallest published level and the flags it raises alone (uniform, edge

@@ -1,6 +1,6 @@
-import type { FlaggedImage } from '../qc/run-findings.js';
 import type { Task } from '../task/task.js';
 import type { ImageResult } from './image-result.js';
+import type { RunWarning } from './run-warning.js';
 
 /**
  * Where the pipeline keeps its own records: a bucket and a key prefix (may be empty). Run records
@@ -84,6 +84,8 @@ export interface RunRecord {
   readonly counts: RunCounts;
   /** Up to 50 ignored keys, as examples for the report. */
   readonly ignoredSample: readonly string[];
+  /** Warnings found while planning (files of ACCESS_DIR that were not read); the report repeats them. */
+  readonly warnings?: readonly RunWarning[];
 }
 
 /** `runs/{runId}/attempts/{n}.json`: one submission of shards (1 = the first, all shards). */
@@ -136,11 +138,6 @@ export interface RunReport {
     readonly manifests: number;
   };
   readonly failures: readonly ImageFailure[];
-  /**
-   * Published images with QC flags (blank page, band cut short, duplicate, outlier in its item):
-   * warnings to look at, never failures. Absent in reports of older versions.
-   */
-  readonly qcFindings?: readonly FlaggedImage[];
   /** Shards with no result record (never ran, or crashed before reporting). */
   readonly missingShards: readonly number[];
   readonly manifests: readonly {
@@ -151,6 +148,11 @@ export interface RunReport {
   }[];
   /** Items that got no manifest because every image failed or was missing. */
   readonly itemsWithoutManifest: readonly string[];
+  /**
+   * Everything a person must look at although it did not fail the run: planning (unread files),
+   * images (pages not published), the CSV (rows and folders that do not match). In that order.
+   */
+  readonly warnings: readonly RunWarning[];
   readonly collection: { readonly key: string; readonly url: string; readonly items: number } | undefined;
   readonly csv: {
     readonly key: string;

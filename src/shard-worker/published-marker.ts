@@ -1,6 +1,7 @@
 import type { ImageQc } from '../qc/image-qc.js';
 import type { PublishedImage } from '../run/image-result.js';
 import type { StateLocation } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
 import { joinKey } from '../task/task.js';
 
@@ -32,6 +33,8 @@ export interface PublishedMarker {
   readonly image: PublishedImage;
   /** QC measurement made when it was tiled, so a skipped image keeps its flags. */
   readonly qc?: ImageQc;
+  /** The warnings publishing it gave (repeated in the results of runs that skip it). */
+  readonly warnings?: readonly RunWarning[];
   readonly sourceKey: string;
   readonly publishedAt: string;
   readonly tileCount: number;

@@ -11,10 +11,11 @@ import type { ImageQc } from '../qc/image-qc.js';
 import { measureRenderedLevel, qcContentOf } from '../qc/measure-rendered-level.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
-import { decodeSource } from './decode-source.js';
+import { decodeSource, type SourceWarning } from './decode-source.js';
 import { fetchSource } from './fetch-source.js';
 import { ImageFailure } from './image-failure.js';
 import {
@@ -140,6 +141,8 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
         reason: 'already published from the same source version with the same settings',
         image: marker.image,
         ...(marker.qc === undefined ? {} : { qc: marker.qc }),
+        // What was true of the source when it was published still is: it has not changed.
+        ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
         tileCount: 0,
         bytes: 0,
         seconds: seconds(),
@@ -234,6 +237,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       sourceIsCopy: fetched.sourceIsCopy,
       service: fetched.service,
     });
+    const warnings = published.warnings.map((warning) => sourceWarning(image, warning));
     if (state !== undefined) {
       try {
         await withRetries(
@@ -242,6 +246,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
               fingerprint: fetched.fingerprint,
               image: published.image,
               ...(published.qc === undefined ? {} : { qc: published.qc }),
+              ...(warnings.length > 0 ? { warnings } : {}),
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
               tileCount: published.files,
@@ -260,7 +265,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
     return {
       ...outcome,
       status: 'tiled',
-      ...(published.notes.length > 0 ? { notes: published.notes } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       image: published.image,
       ...(published.qc === undefined ? {} : { qc: published.qc }),
       tileCount: published.files,
@@ -276,6 +281,11 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   } finally {
     await discardFetchedImage(fetched);
   }
+}
+
+/** A source's warning as the run reports it: naming the item and the file. */
+function sourceWarning(image: PlannedImage, warning: SourceWarning): RunWarning {
+  return { ...warning, message: `${image.sourceKey}: ${warning.message}`, item: image.item, file: image.sourceKey };
 }
 
 /** The fields that say which image a result is about. */
@@ -307,7 +317,7 @@ interface PublishOutcome {
   readonly image: PublishedImage;
   /** QC measurement of the smallest level (undefined only when it could not be decoded again). */
   readonly qc: ImageQc | undefined;
-  readonly notes: readonly string[];
+  readonly warnings: readonly SourceWarning[];
   readonly files: number;
   readonly bytes: number;
 }
@@ -422,7 +432,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   return {
     image: describePublishedImage(pyramid, api, service),
     qc: await qc,
-    notes: decoded.notes,
+    warnings: decoded.warnings,
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };

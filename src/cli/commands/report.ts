@@ -6,6 +6,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { silentLogger } from '../../log.js';
 import { buildQcReport, type QcReport } from '../../qc/build-qc-report.js';
 import { renderQcPage } from '../../qc/render-qc-page.js';
+import { formatWarnings } from '../../run/run-warning.js';
 import { reportCommandError } from '../cli-error.js';
 import { type TargetArgs, withCloudOptions, withTargetOptions } from '../cli-options.js';
 import { openTarget, runStoreOf } from '../open-target.js';
@@ -67,13 +68,7 @@ function formatQcSummary(report: QcReport, path: string): string {
     for (const failure of report.failures.slice(0, MAX_LISTED)) lines.push(`  ${failure.sourceKey}: ${failure.reason}`);
     if (report.failures.length > MAX_LISTED) lines.push(`  … and ${report.failures.length - MAX_LISTED} more`);
   }
-  if (report.warnings.length > 0) {
-    lines.push('', `QC warnings (${report.warnings.length}):`);
-    for (const warning of report.warnings.slice(0, MAX_LISTED)) {
-      lines.push(`  ${warning.sourceKey}: ${warning.flag}: ${warning.message}`);
-    }
-    if (report.warnings.length > MAX_LISTED) lines.push(`  … and ${report.warnings.length - MAX_LISTED} more`);
-  }
+  if (report.warnings.length > 0) lines.push('', ...formatWarnings(report.warnings));
   lines.push('', `QC page: ${path}`);
   return `${lines.join('\n')}\n`;
 }
