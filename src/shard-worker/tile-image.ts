@@ -7,6 +7,8 @@ import { describePublishedImage } from '../iiif/image-api/describe-published-ima
 import { imageApiFor } from '../iiif/image-api/image-api-for.js';
 import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/list-tile-set.js';
 import type { Logger } from '../log.js';
+import type { ImageQc } from '../qc/image-qc.js';
+import { measureRenderedLevel, qcContentOf } from '../qc/measure-rendered-level.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
 import type { RunWarning } from '../run/run-warning.js';
@@ -142,6 +144,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
         status: 'skipped',
         reason: 'already published from the same source version with the same settings',
         image: marker.image,
+        ...(marker.qc === undefined ? {} : { qc: marker.qc }),
         // What was true of the source when it was published still is: it has not changed.
         ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
         tileCount: 0,
@@ -249,6 +252,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
             writePublishedMarker(storage, state, task.destBucket, {
               fingerprint: fetched.fingerprint,
               image: published.image,
+              ...(published.qc === undefined ? {} : { qc: published.qc }),
               ...(warnings.length > 0 ? { warnings } : {}),
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
@@ -270,6 +274,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       status: 'tiled',
       ...(warnings.length > 0 ? { warnings } : {}),
       image: published.image,
+      ...(published.qc === undefined ? {} : { qc: published.qc }),
       tileCount: published.files,
       bytes: published.bytes,
       seconds: seconds(),
@@ -321,6 +326,8 @@ interface PublishOptions {
 
 interface PublishOutcome {
   readonly image: PublishedImage;
+  /** QC measurement of the smallest level (undefined only when it could not be decoded again). */
+  readonly qc: ImageQc | undefined;
   readonly warnings: readonly SourceWarning[];
   readonly files: number;
   readonly bytes: number;
@@ -376,9 +383,13 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     retry,
   });
   const byContent = new Map(entries.map((entry) => [contentKey(entry.content), entry]));
+  // QC hook: the smallest level's JPEG is measured as it goes by (see src/qc).
+  const qcKey = contentKey(qcContentOf(pyramid));
+  let qc: Promise<ImageQc | undefined> | undefined;
   const emit = async (content: FileContent, jpeg: Buffer): Promise<void> => {
     const entry = byContent.get(contentKey(content));
     if (entry === undefined) throw new Error(`Rendered ${contentKey(content)}, which the tile set does not list`);
+    if (contentKey(content) === qcKey) qc = measureQc(jpeg, logger, service.key);
     for (const path of entry.paths) {
       queue.add({
         key: `${service.key}/${path}`,
@@ -431,10 +442,21 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
 
   return {
     image: describePublishedImage(pyramid, api, service),
+    qc: await qc,
     warnings: decoded.warnings,
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };
+}
+
+/** QC of the smallest level; a measurement that fails is logged, never the image's failure. */
+async function measureQc(jpeg: Buffer, logger: Logger, serviceKey: string): Promise<ImageQc | undefined> {
+  try {
+    return await measureRenderedLevel(jpeg);
+  } catch (error) {
+    logger.warn('QC measurement failed', { serviceKey, error: errorMessage(error) });
+    return undefined;
+  }
 }
 
 /**
