@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
 import { countPages } from '../plan/count-pages.js';
 import { groupItems } from '../plan/group-items.js';
+import { readImageNameRecords, writeImageNameRecords } from '../plan/image-name-records.js';
 import { planShards } from '../plan/plan-shards.js';
 import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
@@ -64,7 +65,8 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const where = storage.describe(task.srcBucket, listing);
   // Multi-page files (TIFF) become one image per page: their headers say how many.
   const pages = await countPages(storage, task.srcBucket, objects);
-  const grouping = groupItems(objects, task.accessDir, where, pages);
+  const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
+  const grouping = groupItems(objects, task.accessDir, where, pages, recordedNames);
   if (grouping.images.length === 0) {
     throw new PlanError(
       `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension`,
@@ -98,6 +100,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 
   try {
     await runStore.putItems(runId, grouping.items);
+    await writeImageNameRecords(runStore.storage, runStore.state, task, grouping.changedNames);
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
