@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import type { BatchJobReader } from '../../src/operations/batch-jobs.js';
 import { type WaitProgress, waitForRun } from '../../src/operations/wait-for-run.js';
 import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js';
@@ -127,7 +128,10 @@ describe('Function: waitForRun', () => {
     };
 
     // Act
-    const outcome = await waitForRun({ runStore, batch, sleep: async () => undefined }, { runId, intervalMs: 10 });
+    const outcome = await waitForRun(
+      { runStore, tracker: new BatchJobTracker(batch), sleep: async () => undefined },
+      { runId, intervalMs: 10 },
+    );
 
     // Assess: the latest attempt's assembler was asked about.
     expect(asked).toEqual([['asm-2']]);
@@ -153,5 +157,33 @@ describe('Function: waitForRun', () => {
     // Assess
     expect(outcome).toEqual({ status: 'timed-out', run: undefined });
     expect(now).toBe(180_000);
+  });
+
+  it('gives up after the start timeout when no run record nor rejection appears, but not once a run exists', async () => {
+    // Prepare: a clock that moves a minute per pause; a second run that the submitter recorded.
+    let now = 0;
+    const clock = {
+      now: () => now,
+      sleep: async () => {
+        now += 60_000;
+      },
+    };
+    await writePlannedRun(runStore, { runId, shards: 1, imagesPerShard: 1, launcher: 'local' });
+
+    // Act
+    const missing = await waitForRun(
+      { runStore, ...clock },
+      { runId: 'Other-bbbbbbbbbbbb', intervalMs: 60_000, startTimeoutMs: 300_000 },
+    );
+    const startedAt = now;
+    const existing = await waitForRun(
+      { runStore, ...clock },
+      { runId, intervalMs: 60_000, startTimeoutMs: 60_000, timeoutMs: 180_000 },
+    );
+
+    // Assess
+    expect(missing).toEqual({ status: 'not-started' });
+    expect(startedAt).toBe(300_000);
+    expect(existing.status).toBe('timed-out');
   });
 });
