@@ -60,7 +60,8 @@ describe('Symbolic links under ACCESS_DIR (CLI run)', () => {
       warnings: RunWarning[];
     };
     expect(summary.counts).toMatchObject({ images: 2, ignored: 1 });
-    expect(summary.warnings).toEqual([
+    // Other warnings (quality flags of these flat test images) are not this test's business.
+    expect(summary.warnings.filter((warning) => warning.code === 'source-link-ignored')).toEqual([
       {
         code: 'source-link-ignored',
         file: 'Coll/Box/Item1/p3.jpg',
