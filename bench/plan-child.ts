@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_COST_RATES } from '../src/plan/cost-rates.js';
+import { estimateRun } from '../src/plan/estimate-run.js';
 import { groupItems } from '../src/plan/group-items.js';
 import { planShards } from '../src/plan/plan-shards.js';
 import type { ObjectInfo } from '../src/storage/storage.js';
@@ -23,6 +25,9 @@ export interface PlanBenchResult {
   readonly groupSeconds: number;
   readonly planSeconds: number;
   readonly serialiseSeconds: number;
+  /** `iiif-batch plan`'s estimate over the planned images (sizes from bytes: no headers here). */
+  readonly estimateSeconds: number;
+  readonly estimatedObjects: number;
   readonly totalSeconds: number;
   readonly largestShardDescriptionBytes: number;
   readonly itemsRecordBytes: number;
@@ -80,6 +85,20 @@ async function main(): Promise<void> {
   }
   const itemsRecordBytes = Buffer.byteLength(JSON.stringify(grouping.items));
   const serialised = performance.now();
+  const estimate = estimateRun(grouping.images, {
+    settings: DEFAULT_SETTINGS,
+    listedObjects: objects.length,
+    items: grouping.items.length,
+    shards: shards.length,
+    sizes: new Map(),
+    serviceIdLength: 90,
+    views: 1000,
+    workerVcpus: 2,
+    workerMemoryGib: 4,
+    submitterMemoryGib: 1,
+    rates: DEFAULT_COST_RATES,
+  });
+  const estimated = performance.now();
   const result: PlanBenchResult = {
     keys: objects.length,
     items: grouping.items.length,
@@ -90,7 +109,9 @@ async function main(): Promise<void> {
     groupSeconds: (grouped - listed) / 1000,
     planSeconds: (planned - grouped) / 1000,
     serialiseSeconds: (serialised - planned) / 1000,
-    totalSeconds: (serialised - start) / 1000,
+    estimateSeconds: (estimated - serialised) / 1000,
+    estimatedObjects: estimate.published.objects,
+    totalSeconds: (estimated - start) / 1000,
     largestShardDescriptionBytes: largest,
     itemsRecordBytes,
     heapUsedMiB: process.memoryUsage().heapUsed / 1024 / 1024,

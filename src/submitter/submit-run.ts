@@ -1,14 +1,9 @@
-import { PlanError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
-import { countPages } from '../plan/count-pages.js';
-import { groupItems } from '../plan/group-items.js';
-import { readImageNameRecords, writeImageNameRecords } from '../plan/image-name-records.js';
-import { planShards } from '../plan/plan-shards.js';
+import { writeImageNameRecords } from '../plan/image-name-records.js';
+import { planRun } from '../plan/plan-run.js';
 import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { RunWarning } from '../run/run-warning.js';
-import type { ObjectInfo, SkippedEntry, Storage } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -60,43 +55,9 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const { task, runId } = request;
   const log = logger.child({ runId });
 
-  const listing = `${task.accessDir}/`;
-  const objects: ObjectInfo[] = [];
-  const skipped: SkippedEntry[] = [];
-  const onSkipped = (entry: SkippedEntry): void => {
-    skipped.push(entry);
-  };
-  for await (const object of storage.list(task.srcBucket, listing, { onSkipped })) objects.push(object);
-  const where = storage.describe(task.srcBucket, listing);
-  // Multi-page files (TIFF) become one image per page: their headers say how many.
-  const pages = await countPages(storage, task.srcBucket, objects);
-  const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
-  const grouping = groupItems(objects, task.accessDir, where, pages, recordedNames);
-  if (grouping.images.length === 0) {
-    throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension` +
-        (skipped.length === 0
-          ? ''
-          : `, and ${skipped.length} symbolic links not followed (${skipped[0]?.key}: ${skipped[0]?.reason})`),
-      { source: where, field: 'ACCESS_DIR' },
-    );
-  }
-  // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
-  await readMetadataCsv(storage, task);
-
-  const shards = planShards(grouping.images, task.settings, { minShards: request.minShards ?? 1 });
-  const counts: RunCounts = {
-    items: grouping.items.length,
-    images: grouping.images.length,
-    ignored: grouping.ignored.length + skipped.length,
-    shards: shards.length,
-  };
-  const warnings = skipped.map(
-    (entry): RunWarning => ({
-      code: 'source-link-ignored',
-      message: `${entry.key}: ${entry.reason}`,
-      file: entry.key,
-    }),
+  const { grouping, shards, counts, warnings, skipped } = await planRun(
+    { storage, runStore },
+    { task, ...(request.minShards === undefined ? {} : { minShards: request.minShards }) },
   );
   const record: RunRecord = {
     runId,
