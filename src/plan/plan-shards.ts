@@ -22,11 +22,11 @@ export interface ShardOptions {
  */
 export function planShards(
   images: readonly PlannedImage[],
-  settings: Pick<Settings, 'shardCount' | 'maxShards' | 'shardTargetMinutes'>,
+  settings: Pick<Settings, 'shardCount' | 'maxShards' | 'shardTargetMinutes'> & Partial<Pick<Settings, 'pdfDpi'>>,
   options: ShardOptions = {},
 ): PlannedShard[] {
   if (images.length === 0) return [];
-  const costs = images.map((image) => estimateSeconds(image));
+  const costs = images.map((image) => estimateSeconds(image, settings.pdfDpi));
   const total = costs.reduce((sum, cost) => sum + cost, 0);
   const wanted =
     settings.shardCount > 0

@@ -15,6 +15,11 @@ export interface Settings {
    * get `maxWidth`/`maxHeight` in info.json. Default 10000, 256–65000.
    */
   readonly fullMaxSize: number;
+  /**
+   * PDF_DPI: resolution PDF pages are rendered at, in dots per inch. Default 300, 72–1200. A page's
+   * longest side never exceeds 65000 pixels (and is rendered smaller to stay within it).
+   */
+  readonly pdfDpi: number;
   /** SHARD_TARGET_MINUTES: estimated minutes of tiling per shard. Default 10, 1–600. */
   readonly shardTargetMinutes: number;
   /** MAX_SHARDS: upper bound on shards (array children) for one run. Default 1000, 1–10000. */
@@ -31,6 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   imageApiVersion: 3,
   presentationVersion: 3,
   fullMaxSize: 10000,
+  pdfDpi: 300,
   shardTargetMinutes: 10,
   maxShards: 1000,
   shardCount: 0,
@@ -95,6 +101,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     description: 'longest side of full/max in pixels',
     parse: integer(256, 65000),
   },
+  { name: 'PDF_DPI', key: 'pdfDpi', description: 'resolution of rendered PDF pages', parse: integer(72, 1200) },
   {
     name: 'SHARD_TARGET_MINUTES',
     key: 'shardTargetMinutes',
