@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
 import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
@@ -41,12 +41,19 @@ export async function decodeSource(
   expectedFormat: string | undefined,
   tileSize: number,
   limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
+  options: DecodeOptions = {},
 ): Promise<DecodedSource> {
+  // sharp counts pages from 0.
+  const readOptions = { ...SOURCE_READ_OPTIONS, page: (options.page ?? 1) - 1 };
   let metadata: Metadata;
   try {
     // The header only, without the pixel limit: a too-large image gets its own reason below.
-    metadata = await sharp(sourcePath, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata();
+    metadata = await sharp(sourcePath, { ...readOptions, limitInputPixels: false }).metadata();
   } catch (error) {
+    const pages = options.page === undefined ? undefined : await pageCount(sourcePath);
+    if (pages !== undefined && (options.page ?? 1) > pages) {
+      throw new ImageFailure(`page ${options.page} not found: the file has ${pages} pages`, { cause: error });
+    }
     throw new ImageFailure(decodeFailureReason(error, expectedFormat), { cause: error });
   }
   const format = metadata.format ?? expectedFormat ?? 'unknown';
@@ -61,12 +68,13 @@ export async function decodeSource(
   if (expectedFormat !== undefined && formatName(format) !== formatName(expectedFormat)) {
     notes.push(`content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`);
   }
-  const pageNote = await describePages(sourcePath, metadata, format);
+  // A planned page is one of the file's pages by design; otherwise say what else the file holds.
+  const pageNote = options.page === undefined ? await describePages(sourcePath, metadata, format) : undefined;
   if (pageNote !== undefined) notes.push(pageNote);
 
   const grey = metadata.space === 'b-w' || metadata.space === 'grey16';
   const channels = grey ? 1 : 3;
-  const source = sharp(sourcePath, SOURCE_READ_OPTIONS).autoOrient();
+  const source = sharp(sourcePath, readOptions).autoOrient();
   const flat = metadata.hasAlpha ? source.flatten({ background: '#ffffff' }) : source;
   const pipeline = flat.toColourspace(grey ? 'b-w' : 'srgb');
   const shown = metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
@@ -79,6 +87,11 @@ export async function decodeSource(
   }
 }
 
+export interface DecodeOptions {
+  /** Which page of a multi-page source to decode (1-based). Default: the first. */
+  readonly page?: number;
+}
+
 /**
  * A note when only the first page of a multi-page file is used. A TIFF whose later pages are each
  * smaller than the one before is a resolution pyramid, not several pages: no note.
@@ -89,6 +102,14 @@ async function describePages(path: string, metadata: Metadata, format: string): 
   if (format === 'tiff' && (await isPyramid(path, metadata, pages))) return undefined;
   const what = format === 'tiff' ? 'page' : 'frame';
   return `multi-${what} ${formatName(format)}: ${what} 1 of ${pages} used`;
+}
+
+async function pageCount(path: string): Promise<number | undefined> {
+  try {
+    return (await sharp(path, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata()).pages;
+  } catch {
+    return undefined;
+  }
 }
 
 async function isPyramid(path: string, metadata: Metadata, pages: number): Promise<boolean> {

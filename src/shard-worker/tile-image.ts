@@ -102,7 +102,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
   const settings = task.settings;
   const serviceKey = joinKey(collectionKey(task), image.item, image.name);
   const serviceId = publicUrl(task, serviceKey);
-  const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+  const outcome = resultIdentity(image);
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const notFound = `source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`;
 
@@ -218,7 +218,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   const { storage, logger } = deps;
   const { task, image, state } = fetched.input;
   const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
-  const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+  const outcome = resultIdentity(image);
   const sourceFields = { sourceEtag: fetched.sourceEtag, sourceBytes: fetched.sourceBytes };
   const seconds = (): number => Math.round(performance.now() - fetched.started) / 1000;
   try {
@@ -273,6 +273,16 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   }
 }
 
+/** The fields that say which image a result is about. */
+function resultIdentity(image: PlannedImage): Pick<ImageResult, 'item' | 'sourceKey' | 'name' | 'page'> {
+  return {
+    item: image.item,
+    sourceKey: image.sourceKey,
+    name: image.name,
+    ...(image.page === undefined ? {} : { page: image.page }),
+  };
+}
+
 /** Remove a fetched image's working folder (when it will not be published). */
 export async function discardFetchedImage(fetched: FetchedImage): Promise<void> {
   await rm(fetched.workDir, { recursive: true, force: true });
@@ -313,7 +323,14 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
-  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize);
+  const decoded = await decodeSource(
+    sourcePath,
+    workDir,
+    image.format,
+    settings.tileSize,
+    undefined,
+    image.page === undefined ? {} : { page: image.page },
+  );
   // A copy of the source is removed once decoded.
   if (sourceIsCopy) await rm(sourcePath, { force: true });
   phase('decodeMs');
