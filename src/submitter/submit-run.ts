@@ -6,7 +6,7 @@ import { groupItems } from '../plan/group-items.js';
 import { planShards } from '../plan/plan-shards.js';
 import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { ListedObject, Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -59,8 +59,9 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const log = logger.child({ runId });
 
   const listing = `${task.accessDir}/`;
-  const objects: ObjectInfo[] = [];
-  for await (const object of storage.list(task.srcBucket, listing)) objects.push(object);
+  // Only what planning reads: a million keys' dates and listing objects would cost 100+ MB.
+  const objects: ListedObject[] = [];
+  for await (const { key, size, etag } of storage.list(task.srcBucket, listing)) objects.push({ key, size, etag });
   const where = storage.describe(task.srcBucket, listing);
   // Multi-page files (TIFF) become one image per page: their headers say how many.
   const pages = await countPages(storage, task.srcBucket, objects);
