@@ -149,8 +149,10 @@ export const SUBMITTER_ENV = {
   stateBucket: 'IIIF_BATCH_STATE_BUCKET',
   /** Key prefix of the pipeline's records in the state bucket (default: none; records go to `runs/`, `published/`). */
   statePrefix: 'IIIF_BATCH_STATE_PREFIX',
-  /** Comma-separated buckets a task file may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
-  allowedBuckets: 'IIIF_BATCH_ALLOWED_BUCKETS',
+  /** Comma-separated buckets a task file may name as AWS_SRC_BUCKET (may be empty: then none). */
+  sourceBuckets: 'IIIF_BATCH_SOURCE_BUCKETS',
+  /** Comma-separated buckets a task file may name as AWS_DEST_BUCKET (at least one). */
+  destinationBuckets: 'IIIF_BATCH_DESTINATION_BUCKETS',
   /** Default Batch job queue (name or ARN). */
   jobQueue: 'IIIF_BATCH_JOB_QUEUE',
   /** Batch job definition of the shard worker (name, name:revision or ARN). */
@@ -183,11 +185,6 @@ export function readAwsClientConfig(env: Env = processEnv()): AwsClientConfig {
  * Optional environment of the submitter Lambda (defaults apply when unset; the stack may set them).
  */
 export const SUBMITTER_OPTIONAL_ENV = {
-  /**
-   * Comma-separated Batch job queues (names or ARNs) a task file's `jobQueue` may pick. A task
-   * naming any other queue runs on the default queue (`IIIF_BATCH_JOB_QUEUE`).
-   */
-  allowedJobQueues: 'IIIF_BATCH_ALLOWED_JOB_QUEUES',
   /** Timeout of one shard-worker attempt in seconds (default: 4 × SHARD_TARGET_MINUTES, at least 1 hour). */
   workerTimeoutSeconds: 'IIIF_BATCH_WORKER_TIMEOUT_SECONDS',
   /** Timeout of one assembler attempt in seconds (default 3600). */
@@ -199,17 +196,17 @@ export const SUBMITTER_OPTIONAL_ENV = {
 /** What the submitter Lambda needs: where run records go, what tasks may touch, how to submit. */
 export interface SubmitterConfig {
   readonly state: StateLocation;
-  /** Buckets a task file may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
-  readonly allowedBuckets: readonly string[];
+  /** Buckets a task file may name as AWS_SRC_BUCKET. */
+  readonly sourceBuckets: readonly string[];
+  /** Buckets a task file may name as AWS_DEST_BUCKET. */
+  readonly destinationBuckets: readonly string[];
   readonly batch: BatchSubmitConfig;
 }
 
 /** How shard and assembler jobs are submitted to AWS Batch. */
 export interface BatchSubmitConfig {
-  /** Default job queue (name or ARN). */
+  /** The job queue (name or ARN) of every job; a task file's `jobQueue` is recorded, not used. */
   readonly jobQueue: string;
-  /** Further queues a task file may choose with `jobQueue` (names or ARNs). */
-  readonly allowedJobQueues: readonly string[];
   readonly workerJobDefinition: string;
   readonly assemblerJobDefinition: string;
   /** `undefined`: derived from the task's SHARD_TARGET_MINUTES. */
@@ -218,11 +215,10 @@ export interface BatchSubmitConfig {
   readonly attempts: number;
 }
 
-/** Queue allow-list, timeouts and attempts of submitted jobs: shared by the submitter and the CLI. */
+/** Timeouts and attempts of submitted jobs: shared by the submitter and the CLI. */
 function readBatchJobLimits(env: Env) {
   const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
   return {
-    allowedJobQueues: listVar(env, SUBMITTER_OPTIONAL_ENV.allowedJobQueues),
     workerTimeoutSeconds:
       workerTimeout === undefined
         ? undefined
@@ -233,11 +229,11 @@ function readBatchJobLimits(env: Env) {
 }
 
 export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
-  const allowedBuckets = listVar(env, SUBMITTER_ENV.allowedBuckets);
-  if (allowedBuckets.length === 0) {
+  const destinationBuckets = listVar(env, SUBMITTER_ENV.destinationBuckets);
+  if (destinationBuckets.length === 0) {
     throw new ConfigError(
-      `Expected a comma-separated list of bucket names for ${SUBMITTER_ENV.allowedBuckets} but received nothing`,
-      SUBMITTER_ENV.allowedBuckets,
+      `Expected a comma-separated list of bucket names for ${SUBMITTER_ENV.destinationBuckets} but received nothing`,
+      SUBMITTER_ENV.destinationBuckets,
     );
   }
   return {
@@ -245,7 +241,8 @@ export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
       bucket: requiredVar(env, SUBMITTER_ENV.stateBucket),
       prefix: (optionalVar(env, SUBMITTER_ENV.statePrefix) ?? '').replace(/^\/+|\/+$/g, ''),
     },
-    allowedBuckets,
+    sourceBuckets: listVar(env, SUBMITTER_ENV.sourceBuckets),
+    destinationBuckets,
     batch: {
       jobQueue: requiredVar(env, SUBMITTER_ENV.jobQueue),
       workerJobDefinition: requiredVar(env, SUBMITTER_ENV.workerJobDefinition),

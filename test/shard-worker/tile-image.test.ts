@@ -10,15 +10,12 @@ import type { PlannedImage, StateLocation } from '../../src/run/run-records.js';
 import { publishedMarkerKey } from '../../src/shard-worker/published-marker.js';
 import { INFO_CACHE_CONTROL, TILE_CACHE_CONTROL, tileImage } from '../../src/shard-worker/tile-image.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
-import type { Settings } from '../../src/task/settings.js';
 import type { Task } from '../../src/task/task.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
-import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.js';
+import { itPublishesShapes, placeSource, SERVICE_PREFIX, uniqueTask } from './helpers/tile-shapes.js';
 
-const ITEM = 'Box2_Folder19';
-const SERVICE_PREFIX = 'iawa/Women_of_Design/Ms2016_012_Box2/Box2_Folder19';
 const STATE: StateLocation = { bucket: '_iiif-batch', prefix: '' };
 const NO_WAIT = { attempts: 4, baseDelayMs: 0, maxDelayMs: 0 };
 
@@ -35,69 +32,22 @@ afterAll(async () => {
 });
 
 /** Put a source into the source bucket and describe it as the planner would. */
-async function source(task: Task, file: string, bytes: Buffer | string, format: PlannedImage['format']) {
-  const key = `${task.accessDir}/${ITEM}/Access/${file}`;
-  await storage.put(task.srcBucket, key, bytes);
-  const info = await storage.head(task.srcBucket, key);
-  const name = file.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
-  const image: PlannedImage = {
-    item: ITEM,
-    sourceKey: key,
-    name,
-    format,
-    bytes: info?.size ?? 0,
-    etag: info?.etag ?? '',
-  };
-  return { image, serviceKey: `${SERVICE_PREFIX}/${name}` };
-}
-
-function uniqueTask(settings: Partial<Settings> = {}): Task {
-  const id = Math.random().toString(36).slice(2, 8);
-  return testTask({ srcBucket: `src-${id}`, destBucket: `pub-${id}`, settings });
+function source(task: Task, file: string, bytes: Buffer | string, format: PlannedImage['format']) {
+  return placeSource(storage, task, file, bytes, format);
 }
 
 describe('Function: tileImage, image shapes judged by OpenSeadragon', () => {
-  const shapes = [
-    { label: 'smaller than one tile', width: 300, height: 200 },
-    { label: 'exactly one tile', width: 512, height: 512 },
-    { label: 'narrow', width: 100, height: 3000 },
-    { label: 'tall', width: 700, height: 4100 },
-    { label: 'wide', width: 6000, height: 150 },
-    { label: 'odd', width: 3497, height: 2501 },
-    { label: 'large', width: 5000, height: 3000 },
-  ];
-  for (const version of [3, 2] as const) {
-    for (const shape of shapes) {
-      it(`publishes a complete level-0 service: v${version}, ${shape.label} ${shape.width}x${shape.height}`, async () => {
-        // Prepare
-        const task = uniqueTask({ imageApiVersion: version });
-        // Colour fields large enough to stay recognisable in the smallest level, for the pixel comparison.
-        const cell = Math.max(32, Math.ceil(Math.max(shape.width, shape.height) / 48));
-        const bytes = await (await photoRaw(shape.width, shape.height, cell)).jpeg({ quality: 90 }).toBuffer();
-        const { image, serviceKey } = await source(task, `${shape.label}.jpg`, bytes, 'jpeg');
-
-        // Act
-        const result = await tileImage({ storage, logger: silentLogger }, { task, image });
-
-        // Assess
-        expect(result).toMatchObject({ status: 'tiled', item: ITEM, sourceKey: image.sourceKey, name: image.name });
-        const published = await checkPublishedService(storage, task.destBucket, serviceKey, bytes);
-        expect(published.info).toMatchObject({ width: shape.width, height: shape.height });
-        expect(published.info[version === 3 ? 'id' : '@id']).toBe(`https://iiif.example.org/${serviceKey}`);
-        expect(result.image).toMatchObject({
-          serviceKey,
-          serviceId: `https://iiif.example.org/${serviceKey}`,
-          imageApiVersion: version,
-          width: shape.width,
-          height: shape.height,
-          sizes: published.info.sizes,
-          tiles: published.info.tiles,
-        });
-        expect(result.tileCount).toBe(published.files.length);
-        expect(result.bytes).toBeGreaterThan(0);
-      });
-    }
-  }
+  // The two largest shapes are in tile-image-shapes.slow.test.ts (the full tier).
+  itPublishesShapes(
+    () => storage,
+    [
+      { label: 'smaller than one tile', width: 300, height: 200 },
+      { label: 'exactly one tile', width: 512, height: 512 },
+      { label: 'narrow', width: 100, height: 3000 },
+      { label: 'tall', width: 700, height: 4100 },
+      { label: 'wide', width: 6000, height: 150 },
+    ],
+  );
 
   it('has a pixel check that notices a tile from the wrong place', async () => {
     // Prepare
@@ -284,9 +234,15 @@ describe('Function: tileImage, inputs a library holds', () => {
           fixture.expected.width,
           fixture.expected.height,
         ]);
-        const notes = result?.notes ?? [];
-        expect(notes.length, `${fixture.file}: ${notes.join('; ')}`).toBe(fixture.expected.notes?.length ?? 0);
-        for (const [index, note] of (fixture.expected.notes ?? []).entries()) expect(notes[index]).toMatch(note);
+        const warnings = result?.warnings ?? [];
+        const said = warnings.map((warning) => `[${warning.code}] ${warning.message}`);
+        expect(said.length, `${fixture.file}: ${said.join('; ')}`).toBe(fixture.expected.warnings?.length ?? 0);
+        for (const [index, warning] of (fixture.expected.warnings ?? []).entries()) {
+          expect(said[index]).toMatch(warning);
+          // Each names the item and the file it is about.
+          expect(warnings[index]?.file).toBe(result?.sourceKey);
+          expect(warnings[index]?.item).toBe(result?.item);
+        }
       }
     }
   });
