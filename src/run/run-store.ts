@@ -93,15 +93,21 @@ export class RunStore {
     return undefined;
   }
 
-  public async putItems(runId: string, items: readonly PlannedItem[]): Promise<void> {
-    for (let part = 0; part * ITEMS_PER_PART < items.length; part++) {
-      const slice = items.slice(part * ITEMS_PER_PART, (part + 1) * ITEMS_PER_PART);
-      await putJson(this.storage, this.state.bucket, this.runKey(runId, shardName('items', part)), {
-        runId,
-        part,
-        items: slice,
-      }, { compact: true });
+  /** Write the item list in parts of `ITEMS_PER_PART` (items are read from `items` one part at a time). */
+  public async putItems(runId: string, items: Iterable<PlannedItem>): Promise<void> {
+    let part = 0;
+    let slice: PlannedItem[] = [];
+    const flush = async (): Promise<void> => {
+      const key = this.runKey(runId, shardName('items', part));
+      await putJson(this.storage, this.state.bucket, key, { runId, part, items: slice }, { compact: true });
+      part++;
+      slice = [];
+    };
+    for (const item of items) {
+      slice.push(item);
+      if (slice.length === ITEMS_PER_PART) await flush();
     }
+    if (slice.length > 0 || part === 0) await flush();
   }
 
   /** Every item of the run in order, from its parts. */

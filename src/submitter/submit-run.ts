@@ -1,12 +1,18 @@
 import { PlanError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
-import { countPages } from '../plan/count-pages.js';
-import { groupItems } from '../plan/group-items.js';
+import { type ListingPlan, planListing } from '../plan/plan-listing.js';
 import { planShards } from '../plan/plan-shards.js';
-import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
+import type {
+  AttemptRecord,
+  PlannedItem,
+  RunCounts,
+  RunRecord,
+  ShardDescription,
+  TaskSource,
+} from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { ListedObject, Storage } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -59,27 +65,28 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const log = logger.child({ runId });
 
   const listing = `${task.accessDir}/`;
-  // Only what planning reads: a million keys' dates and listing objects would cost 100+ MB.
-  const objects: ListedObject[] = [];
-  for await (const { key, size, etag } of storage.list(task.srcBucket, listing)) objects.push({ key, size, etag });
   const where = storage.describe(task.srcBucket, listing);
   // Multi-page files (TIFF) become one image per page: their headers say how many.
-  const pages = await countPages(storage, task.srcBucket, objects);
-  const grouping = groupItems(objects, task.accessDir, where, pages);
-  if (grouping.images.length === 0) {
+  const plan = await planListing(storage.list(task.srcBucket, listing), {
+    storage,
+    bucket: task.srcBucket,
+    accessDir: task.accessDir,
+    source: where,
+  });
+  if (plan.imageCount === 0) {
     throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension`,
+      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${plan.objects} objects, ${plan.ignored} of them not images by extension`,
       { source: where, field: 'ACCESS_DIR' },
     );
   }
   // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
   await readMetadataCsv(storage, task);
 
-  const shards = planShards(grouping.images, task.settings, { minShards: request.minShards ?? 1 });
+  const shards = planShards(plan.costs, task.settings, { minShards: request.minShards ?? 1 });
   const counts: RunCounts = {
-    items: grouping.items.length,
-    images: grouping.images.length,
-    ignored: grouping.ignored.length,
+    items: plan.itemCount,
+    images: plan.imageCount,
+    ignored: plan.ignored,
     shards: shards.length,
   };
   const record: RunRecord = {
@@ -88,7 +95,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     source: request.source,
     task,
     counts,
-    ignoredSample: grouping.ignored.slice(0, 50),
+    ignoredSample: plan.ignoredSample,
   };
   if (!(await runStore.createRun(record))) {
     log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
@@ -98,14 +105,14 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   deps.onPlanned?.(counts);
 
   try {
-    await runStore.putItems(runId, grouping.items);
+    await runStore.putItems(runId, plannedItems(plan));
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
         shard: shard.index,
         shardCount: shards.length,
         task,
-        images: shard.images,
+        images: shard.images.map((index) => plan.image(index)),
         estimatedSeconds: Math.round(shard.estimatedSeconds),
       };
       await runStore.putShard(description);
@@ -118,6 +125,10 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     });
     throw error;
   }
+}
+
+function* plannedItems(plan: ListingPlan): Iterable<PlannedItem> {
+  for (let index = 0; index < plan.itemCount; index++) yield plan.item(index);
 }
 
 /**
