@@ -331,7 +331,19 @@ function report(
     ...(row.vips?.error === undefined ? [] : [`vips failed on ${row.image.name}: ${row.vips.error}`]),
   ]);
   const planning = formatTable(
-    ['keys', 'items', 'images', 'shards', 'wall s', 'CPU s', 'peak RSS MiB', 'records', 'all MB', 'items MB', 'largest shard KiB'],
+    [
+      'keys',
+      'items',
+      'images',
+      'shards',
+      'wall s',
+      'CPU s',
+      'peak RSS MiB',
+      'records',
+      'all MB',
+      'items MB',
+      'largest shard KiB',
+    ],
     [
       [
         String(plan.keys),
