@@ -1,3 +1,4 @@
+import type { ImageQc } from '../qc/image-qc.js';
 import type { RunWarning } from './run-warning.js';
 
 /** Outcome of one image in a shard. */
@@ -51,9 +52,19 @@ export interface ImageResult {
   readonly status: ImageStatus;
   /** Why it failed (or was skipped), in words a person can act on. */
   readonly reason?: string;
+  /**
+   * `failed` because of the machine or the storage (a full working disk, storage that kept failing),
+   * not the image: running the shard again may succeed.
+   */
+  readonly retryable?: boolean;
   /** What the person running it must know about a success, e.g. only page 1 of 3 was used. */
   readonly warnings?: readonly RunWarning[];
   readonly image?: PublishedImage;
+  /**
+   * QC measurement of the smallest published level and the flags it raises alone (uniform, edge
+   * band): warnings, never failures. Absent for failures and images tiled before QC existed.
+   */
+  readonly qc?: ImageQc;
   /** Files written (0 when skipped). */
   readonly tileCount?: number;
   /** Bytes written (0 when skipped). */

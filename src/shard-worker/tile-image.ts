@@ -1,22 +1,26 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errorMessage, NotFoundError, StorageError } from '../errors.js';
 import { computePyramid } from '../iiif/image-api/compute-pyramid.js';
 import { describePublishedImage } from '../iiif/image-api/describe-published-image.js';
 import { imageApiFor } from '../iiif/image-api/image-api-for.js';
 import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/list-tile-set.js';
 import type { Logger } from '../log.js';
+import type { ImageQc } from '../qc/image-qc.js';
+import { measureRenderedLevel, qcContentOf } from '../qc/measure-rendered-level.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
 import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
+import { noSpaceError } from '../util/no-space-error.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
 import { decodeSource, type SourceWarning } from './decode-source.js';
 import { fetchSource } from './fetch-source.js';
 import { ImageFailure } from './image-failure.js';
 import {
+  IMAGE_API_2_NAMES,
   type PublishFingerprint,
   RENDERER_VERSION,
   readPublishedMarker,
@@ -65,7 +69,8 @@ export interface TileImageInput {
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
  * with these settings) or `failed` (missing, empty, truncated or undecodable source, with the reason).
- * Rejects only when storage keeps failing after retries (a `StorageError`) or on a bug.
+ * Rejects only when storage keeps failing after retries (a `StorageError`), when the working disk
+ * is full (an `InfrastructureError`), or on a bug.
  */
 export async function tileImage(deps: TileImageDeps, input: TileImageInput): Promise<ImageResult> {
   const fetched = await fetchImage(deps, input);
@@ -128,6 +133,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     fullMaxSize: settings.fullMaxSize,
     serviceId,
     renderer: RENDERER_VERSION,
+    ...(settings.imageApiVersion === 2 ? { imageApi2Names: IMAGE_API_2_NAMES } : {}),
   };
 
   if (state !== undefined && !settings.forceRetile) {
@@ -138,6 +144,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
         status: 'skipped',
         reason: 'already published from the same source version with the same settings',
         image: marker.image,
+        ...(marker.qc === undefined ? {} : { qc: marker.qc }),
         // What was true of the source when it was published still is: it has not changed.
         ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
         tileCount: 0,
@@ -183,6 +190,9 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
       } catch (error) {
         if (error instanceof NotFoundError) throw new ImageFailure(notFound, { cause: error });
         if (error instanceof StorageError) throw error;
+        // The working disk, not the source, when the copy cannot be written.
+        const full = noSpaceError(error, parent);
+        if (full !== undefined) throw full;
         // A stream that breaks off mid-transfer (connection reset) is worth another try.
         throw new StorageError(
           `Reading ${storage.describe(task.srcBucket, image.sourceKey)} failed: ${errorMessage(error)}`,
@@ -242,6 +252,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
             writePublishedMarker(storage, state, task.destBucket, {
               fingerprint: fetched.fingerprint,
               image: published.image,
+              ...(published.qc === undefined ? {} : { qc: published.qc }),
               ...(warnings.length > 0 ? { warnings } : {}),
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
@@ -263,12 +274,17 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       status: 'tiled',
       ...(warnings.length > 0 ? { warnings } : {}),
       image: published.image,
+      ...(published.qc === undefined ? {} : { qc: published.qc }),
       tileCount: published.files,
       bytes: published.bytes,
       seconds: seconds(),
       ...sourceFields,
     };
   } catch (error) {
+    // Decoders report a full working disk as a failed decode: that is the machine's failure.
+    // (A storage error names its own location.)
+    const full = error instanceof StorageError ? undefined : noSpaceError(error, dirname(fetched.workDir));
+    if (full !== undefined) throw full;
     if (error instanceof ImageFailure) {
       return { ...outcome, status: 'failed', reason: error.reason, seconds: seconds(), ...sourceFields };
     }
@@ -310,6 +326,8 @@ interface PublishOptions {
 
 interface PublishOutcome {
   readonly image: PublishedImage;
+  /** QC measurement of the smallest level (undefined only when it could not be decoded again). */
+  readonly qc: ImageQc | undefined;
   readonly warnings: readonly SourceWarning[];
   readonly files: number;
   readonly bytes: number;
@@ -365,9 +383,13 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     retry,
   });
   const byContent = new Map(entries.map((entry) => [contentKey(entry.content), entry]));
+  // QC hook: the smallest level's JPEG is measured as it goes by (see src/qc).
+  const qcKey = contentKey(qcContentOf(pyramid));
+  let qc: Promise<ImageQc | undefined> | undefined;
   const emit = async (content: FileContent, jpeg: Buffer): Promise<void> => {
     const entry = byContent.get(contentKey(content));
     if (entry === undefined) throw new Error(`Rendered ${contentKey(content)}, which the tile set does not list`);
+    if (contentKey(content) === qcKey) qc = measureQc(jpeg, logger, service.key);
     for (const path of entry.paths) {
       queue.add({
         key: `${service.key}/${path}`,
@@ -420,10 +442,21 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
 
   return {
     image: describePublishedImage(pyramid, api, service),
+    qc: await qc,
     warnings: decoded.warnings,
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };
+}
+
+/** QC of the smallest level; a measurement that fails is logged, never the image's failure. */
+async function measureQc(jpeg: Buffer, logger: Logger, serviceKey: string): Promise<ImageQc | undefined> {
+  try {
+    return await measureRenderedLevel(jpeg);
+  } catch (error) {
+    logger.warn('QC measurement failed', { serviceKey, error: errorMessage(error) });
+    return undefined;
+  }
 }
 
 /**

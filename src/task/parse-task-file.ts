@@ -196,6 +196,14 @@ function checkBucket(value: string, field: string, fail: Fail): void {
 }
 
 function normaliseUrl(entry: { value: string; field: string }, fail: Fail): string {
+  // Checked on the text as written: the URL parser drops an empty "?" or "#", which every id would keep.
+  const mark = ['?', '#'].find((character) => entry.value.includes(character));
+  if (mark !== undefined) {
+    fail(
+      `expected ${entry.field} to be a base URL without a query or fragment (no "?" or "#", not even an empty one) but received "${entry.value}"`,
+      entry.field,
+    );
+  }
   let url: URL;
   try {
     url = new URL(entry.value);

@@ -328,6 +328,42 @@ describe('Function: tileImage, resuming', () => {
     ]);
   });
 
+  it('retiles a 2.1 service published before it had full/max names, once; 3.0 services are not retiled for it', async () => {
+    // Prepare: markers as an older iiif-batch wrote them (no imageApi2Names).
+    const forget = async (task: Task, serviceKey: string): Promise<void> => {
+      const key = publishedMarkerKey(STATE, task.destBucket, serviceKey);
+      const marker = JSON.parse((await storage.getBytes(STATE.bucket, key)).toString('utf8'));
+      delete marker.fingerprint.imageApi2Names;
+      await storage.put(STATE.bucket, key, JSON.stringify(marker));
+    };
+    const bytes = await (await photoRaw(90, 56)).jpeg().toBuffer();
+    const v2 = uniqueTask({ imageApiVersion: 2 });
+    const v3 = uniqueTask({ imageApiVersion: 3 });
+    const old2 = await source(v2, 'small.jpg', bytes, 'jpeg');
+    const old3 = await source(v3, 'small.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task: v2, image: old2.image, state: STATE });
+    await tileImage({ storage, logger: silentLogger }, { task: v3, image: old3.image, state: STATE });
+    await forget(v2, old2.serviceKey);
+    await forget(v3, old3.serviceKey);
+    await storage.delete(v2.destBucket, `${old2.serviceKey}/full/max/0/default.jpg`);
+
+    // Act
+    const again2 = await tileImage({ storage, logger: silentLogger }, { task: v2, image: old2.image, state: STATE });
+    const once2 = await tileImage({ storage, logger: silentLogger }, { task: v2, image: old2.image, state: STATE });
+    const again3 = await tileImage({ storage, logger: silentLogger }, { task: v3, image: old3.image, state: STATE });
+
+    // Assess
+    expect([again2.status, once2.status, again3.status]).toEqual(['tiled', 'skipped', 'skipped']);
+    for (const path of ['full/full/0/default.jpg', 'full/max/0/default.jpg']) {
+      expect(await sharp(await storage.getBytes(v2.destBucket, `${old2.serviceKey}/${path}`)).metadata()).toMatchObject(
+        {
+          width: 90,
+          height: 56,
+        },
+      );
+    }
+  });
+
   it('tiles again with FORCE_RETILE, after a source change, or after a settings change (removing stale files)', async () => {
     // Prepare
     const task = uniqueTask();
