@@ -4,6 +4,7 @@ import type { ListedObject, Storage } from '../storage/storage.js';
 import { countPages } from './count-pages.js';
 import { estimateSeconds } from './estimate-seconds.js';
 import { groupItems, itemIdentifier } from './group-items.js';
+import type { ItemNames } from './image-name-records.js';
 import { naturalCompare } from './natural-compare.js';
 import { sourceFormat } from './source-format.js';
 import { TextArena } from './text-arena.js';
@@ -28,6 +29,8 @@ export interface ListingPlan {
   readonly imageCount: number;
   /** Estimated seconds of work per image, in image order (see `estimateSeconds`). */
   readonly costs: readonly number[];
+  /** Items whose image names differ from the recorded ones: to record (see `groupItems`). */
+  readonly changedNames: readonly ItemNames[];
   item(index: number): PlannedItem;
   image(index: number): PlannedImage;
 }
@@ -40,7 +43,14 @@ export interface ListingPlan {
  */
 export async function planListing(
   listing: AsyncIterable<ListedObject>,
-  options: { readonly storage: Storage; readonly bucket: string; readonly accessDir: string; readonly source: string },
+  options: {
+    readonly storage: Storage;
+    readonly bucket: string;
+    readonly accessDir: string;
+    readonly source: string;
+    /** Image names by file name, by item, from earlier runs (see `readImageNameRecords`). */
+    readonly recordedNames?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  },
 ): Promise<ListingPlan> {
   const { accessDir, source } = options;
   const files = new TextArena();
@@ -99,6 +109,7 @@ export async function planListing(
   const names = new TextArena();
   const paged = new Map<number, { page: number; pages: number }>();
   const costs: number[] = [];
+  const changedNames: ItemNames[] = [];
   for (let start = 0; start < order.length; ) {
     const batch: ListedObject[] = [];
     const entryOf = new Map<string, number>();
@@ -113,7 +124,8 @@ export async function planListing(
     }
     start = end;
     const pages = await countPages(options.storage, options.bucket, batch);
-    const grouping = groupItems(batch, accessDir, source, pages);
+    const grouping = groupItems(batch, accessDir, source, pages, options.recordedNames);
+    changedNames.push(...grouping.changedNames);
     let image = 0;
     for (const item of grouping.items) {
       const first = entries.length;
@@ -160,6 +172,7 @@ export async function planListing(
     itemCount: items.length,
     imageCount: entries.length,
     costs,
+    changedNames,
     item: (index) => {
       const item = items[index];
       if (item === undefined) throw new RangeError(`Expected an item below ${items.length} but received ${index}`);

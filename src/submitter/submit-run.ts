@@ -1,6 +1,7 @@
 import { PlanError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
+import { readImageNameRecords, writeImageNameRecords } from '../plan/image-name-records.js';
 import { type ListingPlan, planListing } from '../plan/plan-listing.js';
 import { planShards } from '../plan/plan-shards.js';
 import type {
@@ -12,7 +13,8 @@ import type {
   TaskSource,
 } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { Storage } from '../storage/storage.js';
+import type { RunWarning } from '../run/run-warning.js';
+import type { SkippedEntry, Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -65,17 +67,26 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const log = logger.child({ runId });
 
   const listing = `${task.accessDir}/`;
+  const skipped: SkippedEntry[] = [];
+  const onSkipped = (entry: SkippedEntry): void => {
+    skipped.push(entry);
+  };
   const where = storage.describe(task.srcBucket, listing);
+  const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
   // Multi-page files (TIFF) become one image per page: their headers say how many.
-  const plan = await planListing(storage.list(task.srcBucket, listing), {
+  const plan = await planListing(storage.list(task.srcBucket, listing, { onSkipped }), {
     storage,
     bucket: task.srcBucket,
     accessDir: task.accessDir,
     source: where,
+    recordedNames,
   });
   if (plan.imageCount === 0) {
     throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${plan.objects} objects, ${plan.ignored} of them not images by extension`,
+      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${plan.objects} objects, ${plan.ignored} of them not images by extension` +
+        (skipped.length === 0
+          ? ''
+          : `, and ${skipped.length} symbolic links not followed (${skipped[0]?.key}: ${skipped[0]?.reason})`),
       { source: where, field: 'ACCESS_DIR' },
     );
   }
@@ -86,16 +97,24 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const counts: RunCounts = {
     items: plan.itemCount,
     images: plan.imageCount,
-    ignored: plan.ignored,
+    ignored: plan.ignored + skipped.length,
     shards: shards.length,
   };
+  const warnings = skipped.map(
+    (entry): RunWarning => ({
+      code: 'source-link-ignored',
+      message: `${entry.key}: ${entry.reason}`,
+      file: entry.key,
+    }),
+  );
   const record: RunRecord = {
     runId,
     createdAt: now().toISOString(),
     source: request.source,
     task,
     counts,
-    ignoredSample: plan.ignoredSample,
+    ignoredSample: [...skipped.map((entry) => entry.key), ...plan.ignoredSample].slice(0, 50),
+    ...(warnings.length === 0 ? {} : { warnings }),
   };
   if (!(await runStore.createRun(record))) {
     log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
@@ -106,6 +125,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 
   try {
     await runStore.putItems(runId, plannedItems(plan));
+    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames);
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
