@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors.js';
 import type { SourceFormat } from '../run/run-records.js';
-import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { ListedObject, Storage } from '../storage/storage.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import { countPdfPages } from './count-pdf-pages.js';
 import { countTiffPages, type ReadRange } from './count-tiff-pages.js';
@@ -26,7 +26,7 @@ const COUNTERS: Partial<Record<SourceFormat, (read: ReadRange, size: number) => 
 export async function countPages(
   storage: Storage,
   bucket: string,
-  objects: readonly ObjectInfo[],
+  objects: readonly ListedObject[],
 ): Promise<Map<string, number>> {
   const counted = objects.filter((object) => {
     const format = sourceFormat(object.key);
