@@ -29,7 +29,7 @@ export function describeRow(row: MetadataRow | undefined, identifier: string): D
 
 /**
  * An item's manifest: one canvas per published page, in the given order, labelled with the page's
- * file name without extension.
+ * file name without extension, and for a page of a multi-page file its number (`letter, p. 2`).
  */
 export function buildManifestModel(
   task: Task,
@@ -43,7 +43,7 @@ export function buildManifestModel(
     partOf: publicUrl(task, collectionManifestKey(task)),
     canvases: pages.map((page) => ({
       id: canvasId(task, item, page.name),
-      label: stem(fileName(page.sourceKey)),
+      label: `${stem(fileName(page.sourceKey))}${page.page === undefined ? '' : `, p. ${page.page}`}`,
       image: page.image,
     })),
   };

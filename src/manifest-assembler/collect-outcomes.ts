@@ -10,13 +10,15 @@ import { mapLimit } from '../util/for-each-limited.js';
 export interface PublishedPage {
   readonly name: string;
   readonly sourceKey: string;
+  /** The page of a multi-page source (1-based). */
+  readonly page?: number;
   readonly image: PublishedImage;
 }
 
 /** What the shards made of one item. */
 export interface ItemOutcome {
   readonly id: string;
-  /** Published images in natural order of their source file names. */
+  /** Published images in natural order of their source file names, pages in page order. */
   readonly pages: readonly PublishedPage[];
   readonly failures: readonly ImageFailure[];
 }
@@ -83,7 +85,8 @@ export async function collectOutcomes(
       const key = imageKey(item.id, planned.name);
       const result = byImage.get(key);
       const fail = (reason: string): void => {
-        itemFailures.push({ item: item.id, sourceKey: planned.sourceKey, reason });
+        const page = planned.page === undefined ? '' : `page ${planned.page}: `;
+        itemFailures.push({ item: item.id, sourceKey: planned.sourceKey, reason: `${page}${reason}` });
       };
       if (result === undefined) {
         const shard = missingShardOf.get(key);
@@ -95,11 +98,15 @@ export async function collectOutcomes(
       } else {
         if (result.status === 'tiled') tiled++;
         else skipped++;
-        pages.push({ name: planned.name, sourceKey: planned.sourceKey, image: result.image });
+        const page = planned.page === undefined ? {} : { page: planned.page };
+        pages.push({ name: planned.name, sourceKey: planned.sourceKey, ...page, image: result.image });
       }
     }
     pages.sort(
-      (a, b) => naturalCompare(fileName(a.sourceKey), fileName(b.sourceKey)) || naturalCompare(a.name, b.name),
+      (a, b) =>
+        naturalCompare(fileName(a.sourceKey), fileName(b.sourceKey)) ||
+        (a.page ?? 0) - (b.page ?? 0) ||
+        naturalCompare(a.name, b.name),
     );
     failures.push(...itemFailures);
     return { id: item.id, pages, failures: itemFailures };

@@ -19,8 +19,11 @@ export const WORKER_MEGAPIXELS_PER_SECOND = 12;
 /** Fixed cost per image: fetch latency, info.json, resume marker, upload tail. */
 const SECONDS_PER_IMAGE = 1;
 
-/** Estimated seconds one worker spends on an image: the planner's cost model. */
-export function estimateSeconds(image: Pick<PlannedImage, 'format' | 'bytes'>): number {
-  const megapixels = (image.bytes * PIXELS_PER_BYTE[image.format]) / 1e6;
+/**
+ * Estimated seconds one worker spends on an image (one page of a multi-page file: its share of
+ * the file's bytes): the planner's cost model.
+ */
+export function estimateSeconds(image: Pick<PlannedImage, 'format' | 'bytes' | 'pages'>): number {
+  const megapixels = (image.bytes * PIXELS_PER_BYTE[image.format]) / (image.pages ?? 1) / 1e6;
   return SECONDS_PER_IMAGE + megapixels / WORKER_MEGAPIXELS_PER_SECOND;
 }

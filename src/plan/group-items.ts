@@ -1,7 +1,7 @@
 import { PlanError } from '../errors.js';
 import type { PlannedImage, PlannedItem } from '../run/run-records.js';
 import type { ObjectInfo } from '../storage/storage.js';
-import { imageNames } from './image-names.js';
+import { imageNames, pageNames } from './image-names.js';
 import { naturalCompare } from './natural-compare.js';
 import { sourceFormat } from './source-format.js';
 
@@ -22,9 +22,16 @@ export interface Grouping {
  * @param objects every object under `accessDir/`
  * @param accessDir the listed prefix, without trailing `/`
  * @param source how the listing is named in errors, e.g. `s3://img-src/Women_of_Design/Box2/`
+ * @param pages page counts of multi-page files by key (see `countPages`): each page is an image
+ *   of its own, in page order at its file's place
  * @throws PlanError when two folders give the same identifier
  */
-export function groupItems(objects: Iterable<ObjectInfo>, accessDir: string, source: string): Grouping {
+export function groupItems(
+  objects: Iterable<ObjectInfo>,
+  accessDir: string,
+  source: string,
+  pages: ReadonlyMap<string, number> = new Map(),
+): Grouping {
   const folders = new Map<string, ObjectInfo[]>();
   const ignored: string[] = [];
   for (const object of objects) {
@@ -57,15 +64,28 @@ export function groupItems(objects: Iterable<ObjectInfo>, accessDir: string, sou
     byId.set(id, folder);
     const files = (folders.get(folder) ?? []).sort((a, b) => naturalCompare(fileName(a.key), fileName(b.key)));
     const names = imageNames(files.map((file) => fileName(file.key)));
-    const itemImages: PlannedImage[] = files.map((file) => ({
-      item: id,
-      sourceKey: file.key,
-      name: names.get(fileName(file.key)) ?? fileName(file.key),
-      format: sourceFormat(file.key) ?? 'jpeg',
-      bytes: file.size,
-      etag: file.etag,
-    }));
-    items.push({ id, folder, images: itemImages.map(({ name, sourceKey }) => ({ name, sourceKey })) });
+    const paged = pageNames(names, new Map(files.map((file) => [fileName(file.key), pages.get(file.key) ?? 1])));
+    const itemImages: PlannedImage[] = files.flatMap((file) => {
+      const image = {
+        item: id,
+        sourceKey: file.key,
+        format: sourceFormat(file.key) ?? 'jpeg',
+        bytes: file.size,
+        etag: file.etag,
+      };
+      const fileNames = paged.get(fileName(file.key));
+      if (fileNames === undefined) return [{ ...image, name: names.get(fileName(file.key)) ?? fileName(file.key) }];
+      return fileNames.map((name, index) => ({ ...image, name, page: index + 1, pages: fileNames.length }));
+    });
+    items.push({
+      id,
+      folder,
+      images: itemImages.map(({ name, sourceKey, page }) => ({
+        name,
+        sourceKey,
+        ...(page === undefined ? {} : { page }),
+      })),
+    });
     images.push(...itemImages);
   }
   return { items, images, ignored };

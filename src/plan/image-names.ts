@@ -16,6 +16,34 @@ export function imageNames(fileNames: readonly string[]): Map<string, string> {
   return resolveClashes(withExtension, (fileName, name) => `${name}_${shortHash(fileName)}`);
 }
 
+/**
+ * Names of the pages of multi-page files: the file's image name with `_p1`, `_p2` … (`letter_p2`).
+ * When a page name would equal another file's image name (`letter_p1.tif` beside a multi-page
+ * `letter.tif`), that file's pages also carry a short hash of its file name (`letter_1a2b3c4d_p1`).
+ *
+ * @param names image names by file name (see `imageNames`)
+ * @param pageCounts page counts by file name; files of one page are not listed in the result
+ * @returns page names in page order, by file name, for files of more than one page
+ */
+export function pageNames(
+  names: ReadonlyMap<string, string>,
+  pageCounts: ReadonlyMap<string, number>,
+): Map<string, string[]> {
+  const taken = new Set<string>();
+  for (const [fileName, name] of names) if ((pageCounts.get(fileName) ?? 1) <= 1) taken.add(name);
+  const result = new Map<string, string[]>();
+  for (const [fileName, name] of names) {
+    const count = pageCounts.get(fileName) ?? 1;
+    if (count <= 1) continue;
+    const numbered = (base: string): string[] => Array.from({ length: count }, (_, index) => `${base}_p${index + 1}`);
+    let pages = numbered(name);
+    if (pages.some((page) => taken.has(page))) pages = numbered(`${name}_${shortHash(fileName)}`);
+    for (const page of pages) taken.add(page);
+    result.set(fileName, pages);
+  }
+  return result;
+}
+
 function resolveClashes(
   names: Map<string, string>,
   rename: (fileName: string, name: string) => string,

@@ -42,8 +42,10 @@ export interface ImageResult {
   readonly item: string;
   /** Source key in `AWS_SRC_BUCKET`. */
   readonly sourceKey: string;
-  /** The URL-safe image name, unique in the item (see `imageNames`). */
+  /** The URL-safe image name, unique in the item (see `imageNames`, `pageNames`). */
   readonly name: string;
+  /** The page of a multi-page source (1-based), as planned. */
+  readonly page?: number;
   readonly status: ImageStatus;
   /** Why it failed (or was skipped), in words a person can act on. */
   readonly reason?: string;

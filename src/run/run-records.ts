@@ -24,8 +24,13 @@ export interface PlannedImage {
   /** URL-safe name, unique in the item, stable across reruns. */
   readonly name: string;
   readonly format: SourceFormat;
+  /** Size of the whole source file. */
   readonly bytes: number;
   readonly etag: string;
+  /** Which page of a multi-page file (1-based): only for files of more than one page. */
+  readonly page?: number;
+  /** How many pages the file has: only beside `page`. */
+  readonly pages?: number;
 }
 
 /** One item: a folder that directly holds images. Images in natural file-name order. */
@@ -33,7 +38,7 @@ export interface PlannedItem {
   readonly id: string;
   /** The folder's key prefix in the source bucket (no trailing `/`). */
   readonly folder: string;
-  readonly images: readonly { readonly name: string; readonly sourceKey: string }[];
+  readonly images: readonly { readonly name: string; readonly sourceKey: string; readonly page?: number }[];
 }
 
 /** What one shard worker reads: its own images only (constant size per child). */

@@ -1,7 +1,6 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
-import type { BandedSource } from './banded-source.js';
+import sharp, { type Metadata } from 'sharp';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
-import { BANDED_ABOVE_BYTES, DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
+import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
 /**
  * The largest source accepted, in pixels (1 gigapixel). sharp's default (about 268 megapixels)
@@ -13,18 +12,9 @@ export const MAX_INPUT_PIXELS = 1_000_000_000;
 /** Options every read of a source uses: truncated data is an error, never grey tiles. */
 export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
 
-/**
- * The most decoded bytes a banded render keeps in memory: the first reduced level (and the full
- * resolution too when its whole image is published). Larger sources are decoded to a file first.
- */
-export const MAX_BANDED_RETAINED_BYTES = 512 * 1024 * 1024;
-
 export interface DecodedSource {
-  /**
-   * The decoded pixels (in memory or in a file in `workDir`, by size), or for a large source that
-   * needs no rotation, a decode that the renderer reads band by band while it runs.
-   */
-  readonly pixels: Pixels | BandedSource;
+  /** The decoded pixels, in memory or (too large for memory) in a file in `workDir`. */
+  readonly pixels: Pixels;
   /** Displayed dimensions (EXIF orientation applied). */
   readonly width: number;
   readonly height: number;
@@ -42,7 +32,7 @@ export interface DecodedSource {
  *
  * @param expectedFormat the format the file name promises (for messages)
  * @param tileSize the pyramid's tile size (the layout of large pixel files follows it)
- * @param limits which sizes stay in memory, in a mapped file or in a tiled TIFF
+ * @param limits which sizes stay in memory (larger ones go to a tiled TIFF)
  * @throws {ImageFailure} when the source is not a decodable image (with the reason)
  */
 export async function decodeSource(
@@ -53,11 +43,17 @@ export async function decodeSource(
   limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
   options: DecodeOptions = {},
 ): Promise<DecodedSource> {
+  // sharp counts pages from 0.
+  const readOptions = { ...SOURCE_READ_OPTIONS, page: (options.page ?? 1) - 1 };
   let metadata: Metadata;
   try {
     // The header only, without the pixel limit: a too-large image gets its own reason below.
-    metadata = await sharp(sourcePath, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata();
+    metadata = await sharp(sourcePath, { ...readOptions, limitInputPixels: false }).metadata();
   } catch (error) {
+    const pages = options.page === undefined ? undefined : await pageCount(sourcePath);
+    if (pages !== undefined && (options.page ?? 1) > pages) {
+      throw new ImageFailure(`page ${options.page} not found: the file has ${pages} pages`, { cause: error });
+    }
     throw new ImageFailure(decodeFailureReason(error, expectedFormat), { cause: error });
   }
   const format = metadata.format ?? expectedFormat ?? 'unknown';
@@ -72,30 +68,17 @@ export async function decodeSource(
   if (expectedFormat !== undefined && formatName(format) !== formatName(expectedFormat)) {
     notes.push(`content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`);
   }
-  const pageNote = await describePages(sourcePath, metadata, format);
+  // A planned page is one of the file's pages by design; otherwise say what else the file holds.
+  const pageNote = options.page === undefined ? await describePages(sourcePath, metadata, format) : undefined;
   if (pageNote !== undefined) notes.push(pageNote);
 
   const grey = metadata.space === 'b-w' || metadata.space === 'grey16';
   const channels = grey ? 1 : 3;
-  // The same conversions for a whole decode and for a band.
-  const convert = (image: Sharp): Sharp => {
-    const flat = metadata.hasAlpha ? image.flatten({ background: '#ffffff' }) : image;
-    return flat.toColourspace(grey ? 'b-w' : 'srgb');
-  };
+  const source = sharp(sourcePath, readOptions).autoOrient();
+  const flat = metadata.hasAlpha ? source.flatten({ background: '#ffffff' }) : source;
+  const pipeline = flat.toColourspace(grey ? 'b-w' : 'srgb');
   const shown = metadata.autoOrient ?? { width: metadata.width ?? 0, height: metadata.height ?? 0 };
   const size = { width: shown.width, height: shown.height, channels } as const;
-  if (bandable(metadata, size, limits, options)) {
-    const banded: BandedSource = {
-      kind: 'bands',
-      ...size,
-      decode: async (path) => {
-        await convert(sharp(sourcePath, SOURCE_READ_OPTIONS)).toFile(path);
-      },
-      failure: (error) => new ImageFailure(decodeFailureReason(error, format), { cause: error }),
-    };
-    return { pixels: banded, width: size.width, height: size.height, format, notes };
-  }
-  const pipeline = convert(sharp(sourcePath, SOURCE_READ_OPTIONS).autoOrient());
   try {
     const pixels = await storePixels(pipeline, size, { dir: workDir, name: 'base', tileSize, limits });
     return { pixels, width: pixels.width, height: pixels.height, format, notes };
@@ -105,31 +88,8 @@ export async function decodeSource(
 }
 
 export interface DecodeOptions {
-  /**
-   * Whether the whole image at full resolution will be encoded as one file (`full/max` not capped),
-   * for given displayed dimensions. A banded render must then keep the full resolution in memory.
-   * Default: assumed.
-   */
-  readonly fullResolutionWanted?: (width: number, height: number) => boolean;
-}
-
-/**
- * Whether to render while decoding, band by band: a source without rotation (which would need the
- * whole image first), larger than `limits.bandedAboveBytes`, whose retained levels fit
- * `MAX_BANDED_RETAINED_BYTES`.
- */
-function bandable(
-  metadata: Metadata,
-  size: { readonly width: number; readonly height: number; readonly channels: number },
-  limits: PixelLimits,
-  options: DecodeOptions,
-): boolean {
-  if ((metadata.orientation ?? 1) !== 1) return false;
-  const baseBytes = size.width * size.height * size.channels;
-  if (baseBytes <= (limits.bandedAboveBytes ?? BANDED_ABOVE_BYTES)) return false;
-  const reducedBytes = Math.ceil(size.width / 2) * Math.ceil(size.height / 2) * size.channels;
-  const full = options.fullResolutionWanted?.(size.width, size.height) ?? true;
-  return reducedBytes + (full ? baseBytes : 0) <= MAX_BANDED_RETAINED_BYTES;
+  /** Which page of a multi-page source to decode (1-based). Default: the first. */
+  readonly page?: number;
 }
 
 /**
@@ -142,6 +102,14 @@ async function describePages(path: string, metadata: Metadata, format: string): 
   if (format === 'tiff' && (await isPyramid(path, metadata, pages))) return undefined;
   const what = format === 'tiff' ? 'page' : 'frame';
   return `multi-${what} ${formatName(format)}: ${what} 1 of ${pages} used`;
+}
+
+async function pageCount(path: string): Promise<number | undefined> {
+  try {
+    return (await sharp(path, { ...SOURCE_READ_OPTIONS, limitInputPixels: false }).metadata()).pages;
+  } catch {
+    return undefined;
+  }
 }
 
 async function isPyramid(path: string, metadata: Metadata, pages: number): Promise<boolean> {

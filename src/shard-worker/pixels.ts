@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 
 /**
- * Decoded 8-bit pixels of one pyramid level, kept where reading them back is cheapest for their size:
- * - in memory as raw bytes, up to `inMemoryBytes`;
- * - in libvips' own `.v` file format, which libvips maps into memory, up to `mappedBytes`;
- * - larger, in a tiled, uncompressed TIFF read tile by tile. (A mapped file counts towards the
- *   process's memory as it is read: a 400-megapixel `.v` file would pass 1 GiB.)
+ * Decoded 8-bit pixels of one pyramid level: in memory as raw bytes up to `inMemoryBytes` (every
+ * tile, whole-level file and reduction then reads the same buffer, with no file in between), or
+ * larger, in a tiled, uncompressed TIFF read tile by tile, so memory stays bounded whatever the
+ * image size (a 400-megapixel RGB image is 1.2 GB of pixels).
  */
 export type Pixels = {
   readonly width: number;
@@ -17,22 +16,15 @@ export type Pixels = {
 } & ({ readonly kind: 'raw'; readonly data: Buffer } | { readonly kind: 'file'; readonly path: string });
 
 export interface PixelLimits {
+  /** The largest level kept in memory, in bytes; larger levels go to a file. */
   readonly inMemoryBytes: number;
-  readonly mappedBytes: number;
-  /**
-   * Decoded sizes above which a source (that needs no rotation) is rendered while it decodes,
-   * band by band, instead of decoded whole first (see `BandedSource`). Default `BANDED_ABOVE_BYTES`.
-   */
-  readonly bandedAboveBytes?: number;
 }
 
 /**
- * Sources from about 11 megapixels up render while they decode (the decode then overlaps encoding);
- * smaller ones decode into memory first, which measured as fast or faster for them.
+ * 384 MiB: every image up to about 130 megapixels RGB (400 grey) is decoded into memory; with the
+ * next level (a quarter of that) and the JPEGs in flight, a worker stays well under 1 GiB.
  */
-export const BANDED_ABOVE_BYTES = 32 * 1024 * 1024;
-
-export const DEFAULT_PIXEL_LIMITS: PixelLimits = { inMemoryBytes: 128 * 1024 * 1024, mappedBytes: 256 * 1024 * 1024 };
+export const DEFAULT_PIXEL_LIMITS: PixelLimits = { inMemoryBytes: 384 * 1024 * 1024 };
 
 export interface PixelPlace {
   /** Folder for pixel files. */
@@ -54,18 +46,9 @@ export async function storePixels(
   size: { readonly width: number; readonly height: number; readonly channels: 1 | 3 },
   place: PixelPlace,
 ): Promise<Pixels> {
-  const bytes = size.width * size.height * size.channels;
-  if (bytes <= place.limits.inMemoryBytes) {
+  if (size.width * size.height * size.channels <= place.limits.inMemoryBytes) {
     const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
     return checked({ kind: 'raw', data, width: info.width, height: info.height, channels: bands(info.channels) }, size);
-  }
-  if (bytes <= place.limits.mappedBytes) {
-    const path = join(place.dir, `${place.name}.v`);
-    const info = await image.toFile(path);
-    return checked(
-      { kind: 'file', path, width: info.width, height: info.height, channels: bands(info.channels) },
-      size,
-    );
   }
   const path = join(place.dir, `${place.name}.tif`);
   const tile = place.tileSize % 16 === 0 ? place.tileSize : 256;

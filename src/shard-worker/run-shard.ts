@@ -135,6 +135,7 @@ function unexpectedFailure(image: PlannedImage, error: unknown): ImageResult {
     item: image.item,
     sourceKey: image.sourceKey,
     name: image.name,
+    ...(image.page === undefined ? {} : { page: image.page }),
     status: 'failed',
     reason,
     sourceEtag: image.etag,

@@ -59,8 +59,7 @@ export interface TileImageInput {
  * level, `full/max` (2.1 `full/full`), a file per `sizes` entry, and info.json, written last.
  *
  * Steps: stream the source to a temporary file (unless the storage holds it as a local file, read in
- * place); decode it once into 8-bit sRGB pixels (a large source is rendered band by band while it
- * decodes); render all levels from those pixels (each reduced from the one above) while uploading
+ * place); decode it once into 8-bit sRGB pixels (in memory, or a file when too large); render all levels from those pixels (each reduced from the one above) while uploading
  * (bounded concurrency, retries); info.json; the resume marker. It is `fetchImage` then `publishImage`.
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
@@ -103,7 +102,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
   const settings = task.settings;
   const serviceKey = joinKey(collectionKey(task), image.item, image.name);
   const serviceId = publicUrl(task, serviceKey);
-  const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+  const outcome = resultIdentity(image);
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const notFound = `source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`;
 
@@ -219,7 +218,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   const { storage, logger } = deps;
   const { task, image, state } = fetched.input;
   const retry = deps.retry ?? DEFAULT_RETRY_POLICY;
-  const outcome = { item: image.item, sourceKey: image.sourceKey, name: image.name };
+  const outcome = resultIdentity(image);
   const sourceFields = { sourceEtag: fetched.sourceEtag, sourceBytes: fetched.sourceBytes };
   const seconds = (): number => Math.round(performance.now() - fetched.started) / 1000;
   try {
@@ -274,6 +273,16 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   }
 }
 
+/** The fields that say which image a result is about. */
+function resultIdentity(image: PlannedImage): Pick<ImageResult, 'item' | 'sourceKey' | 'name' | 'page'> {
+  return {
+    item: image.item,
+    sourceKey: image.sourceKey,
+    name: image.name,
+    ...(image.page === undefined ? {} : { page: image.page }),
+  };
+}
+
 /** Remove a fetched image's working folder (when it will not be published). */
 export async function discardFetchedImage(fetched: FetchedImage): Promise<void> {
   await rm(fetched.workDir, { recursive: true, force: true });
@@ -314,13 +323,16 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
-  const decoded = await decodeSource(sourcePath, workDir, image.format, settings.tileSize, undefined, {
-    fullResolutionWanted: (width, height) =>
-      computePyramid({ width, height, tileSize: settings.tileSize, fullMaxSize: settings.fullMaxSize }).fullLevel
-        .index === 0,
-  });
-  // A copy of the source is removed once decoded; a banded source is read while rendering.
-  if (sourceIsCopy && decoded.pixels.kind !== 'bands') await rm(sourcePath, { force: true });
+  const decoded = await decodeSource(
+    sourcePath,
+    workDir,
+    image.format,
+    settings.tileSize,
+    undefined,
+    image.page === undefined ? {} : { page: image.page },
+  );
+  // A copy of the source is removed once decoded.
+  if (sourceIsCopy) await rm(sourcePath, { force: true });
   phase('decodeMs');
 
   const pyramid = computePyramid({
@@ -372,8 +384,6 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
       (failure: unknown) => failure,
     );
     if (uploadError !== undefined) throw uploadError;
-    // A source that fails to decode while it is read band by band.
-    if (error instanceof ImageFailure) throw error;
     throw new ImageFailure(`tiling failed: ${errorMessage(error)}`, { cause: error });
   }
   phase('renderMs');

@@ -95,6 +95,30 @@ export class FsStorage implements Storage {
     }
   }
 
+  public async getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {
+    let handle: import('node:fs/promises').FileHandle;
+    try {
+      handle = await open(this.pathOf(bucket, key), 'r');
+    } catch (error) {
+      if (isNotFound(error) || isDirectory(error)) throw new NotFoundError(bucket, key, { cause: error });
+      throw wrap(error, bucket, key, 'open');
+    }
+    try {
+      const buffer = Buffer.alloc(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    } catch (error) {
+      throw wrap(error, bucket, key, 'read');
+    } finally {
+      await handle.close();
+    }
+  }
+
   public async put(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
     const path = this.pathOf(bucket, key);
     const temp = await this.writeTemp(path, body, bucket, key);

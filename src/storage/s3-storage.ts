@@ -161,6 +161,26 @@ export class S3Storage implements Storage {
     return Buffer.concat(chunks);
   }
 
+  public async getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {
+    if (length <= 0) return Buffer.alloc(0);
+    const range = `bytes=${start}-${start + length - 1}`;
+    const answer = await this.send(
+      () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range })),
+      bucket,
+      key,
+      'read',
+    );
+    const body = answer.Body;
+    if (body === undefined) {
+      throw new StorageError(`Reading s3://${bucket}/${key} returned no body`, { bucket, key, transient: true });
+    }
+    try {
+      return Buffer.from(await body.transformToByteArray());
+    } catch (error) {
+      throw toStorageError(error, bucket, key, 'read');
+    }
+  }
+
   public async put(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<void> {
     if (!(body instanceof Readable)) {
       await this.putObject(bucket, key, body, options);

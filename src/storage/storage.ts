@@ -42,6 +42,11 @@ export interface Storage {
   getStream(bucket: string, key: string): Promise<Readable>;
   /** The whole object (for small objects: JSON, CSV). Throws `NotFoundError` when absent. */
   getBytes(bucket: string, key: string): Promise<Buffer>;
+  /**
+   * Up to `length` bytes of the object from byte `start` (fewer at its end; empty past it): header
+   * reads (page counts) without fetching whole files. Throws `NotFoundError` when absent.
+   */
+  getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer>;
   /** Create or replace an object atomically: a reader sees the old or the whole new object. */
   put(bucket: string, key: string, body: Body, options?: PutOptions): Promise<void>;
   /**

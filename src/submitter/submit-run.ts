@@ -1,6 +1,7 @@
 import { PlanError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
+import { countPages } from '../plan/count-pages.js';
 import { groupItems } from '../plan/group-items.js';
 import { planShards } from '../plan/plan-shards.js';
 import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
@@ -42,7 +43,8 @@ export type SubmitOutcome =
 const WRITE_CONCURRENCY = 16;
 
 /**
- * The submitter's core, the same locally and in the cloud: list `ACCESS_DIR`, group items, check the
+ * The submitter's core, the same locally and in the cloud: list `ACCESS_DIR`, count the pages of
+ * multi-page files, group items, check the
  * CSV, plan balanced shards, record the run (a conditional create: a task already submitted is a
  * `duplicate` and nothing more happens), write each shard's description, then launch the shard jobs
  * and the assembler that depends on them.
@@ -60,7 +62,9 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const objects: ObjectInfo[] = [];
   for await (const object of storage.list(task.srcBucket, listing)) objects.push(object);
   const where = storage.describe(task.srcBucket, listing);
-  const grouping = groupItems(objects, task.accessDir, where);
+  // Multi-page files (TIFF) become one image per page: their headers say how many.
+  const pages = await countPages(storage, task.srcBucket, objects);
+  const grouping = groupItems(objects, task.accessDir, where, pages);
   if (grouping.images.length === 0) {
     throw new PlanError(
       `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension`,

@@ -3,7 +3,16 @@ import type { Body, ObjectInfo, PutOptions, Storage } from '../../src/storage/st
 
 /** One call to the wrapped storage. */
 export interface StorageCall {
-  readonly op: 'list' | 'listFolders' | 'head' | 'getStream' | 'getBytes' | 'put' | 'putIfAbsent' | 'delete';
+  readonly op:
+    | 'list'
+    | 'listFolders'
+    | 'head'
+    | 'getStream'
+    | 'getBytes'
+    | 'getRange'
+    | 'put'
+    | 'putIfAbsent'
+    | 'delete';
   readonly bucket: string;
   readonly key: string;
   readonly options?: PutOptions;
@@ -46,6 +55,11 @@ export class RecordingStorage implements Storage {
   public async getBytes(bucket: string, key: string): Promise<Buffer> {
     this.record({ op: 'getBytes', bucket, key });
     return this.inner.getBytes(bucket, key);
+  }
+
+  public async getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {
+    this.record({ op: 'getRange', bucket, key });
+    return this.inner.getRange(bucket, key, start, length);
   }
 
   public async put(bucket: string, key: string, body: Body, options?: PutOptions): Promise<void> {

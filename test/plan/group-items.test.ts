@@ -8,6 +8,36 @@ function objects(...keys: string[]): ObjectInfo[] {
 }
 
 describe('Function: groupItems', () => {
+  it("makes every page of a multi-page file an image of its own, in page order at the file's place", () => {
+    // Prepare
+    const listing = objects('Box2/Letters/b.png', 'Box2/Letters/a.tif', 'Box2/Letters/c.tiff');
+    const pages = new Map([
+      ['Box2/Letters/a.tif', 3],
+      ['Box2/Letters/c.tiff', 2],
+    ]);
+
+    // Act
+    const grouping = groupItems(listing, 'Box2', 's3://src/Box2/', pages);
+
+    // Assess
+    expect(grouping.items[0]?.images).toEqual([
+      { name: 'a_p1', sourceKey: 'Box2/Letters/a.tif', page: 1 },
+      { name: 'a_p2', sourceKey: 'Box2/Letters/a.tif', page: 2 },
+      { name: 'a_p3', sourceKey: 'Box2/Letters/a.tif', page: 3 },
+      { name: 'b', sourceKey: 'Box2/Letters/b.png' },
+      { name: 'c_p1', sourceKey: 'Box2/Letters/c.tiff', page: 1 },
+      { name: 'c_p2', sourceKey: 'Box2/Letters/c.tiff', page: 2 },
+    ]);
+    expect(grouping.images.map((image) => [image.name, image.page, image.pages, image.bytes])).toEqual([
+      ['a_p1', 1, 3, 1000],
+      ['a_p2', 2, 3, 1000],
+      ['a_p3', 3, 3, 1000],
+      ['b', undefined, undefined, 1000],
+      ['c_p1', 1, 2, 1000],
+      ['c_p2', 2, 2, 1000],
+    ]);
+  });
+
   it('makes one item per folder that directly holds images, named after the folder', () => {
     // Prepare
     const listing = objects('Box2/Folder1/a.tif', 'Box2/Folder1/b.TIF', 'Box2/Folder2/x.jpg');

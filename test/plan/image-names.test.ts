@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageNames } from '../../src/plan/image-names.js';
+import { imageNames, pageNames } from '../../src/plan/image-names.js';
 
 describe('Function: imageNames', () => {
   it('uses the file name without extension when it is URL-safe', () => {
@@ -36,5 +36,45 @@ describe('Function: imageNames', () => {
 
   it('never starts a name with a dot and never returns an empty name', () => {
     expect([...imageNames(['..jpg', '.hidden.png']).values()].every((name) => /^[A-Za-z0-9_-]/.test(name))).toBe(true);
+  });
+});
+
+describe('Function: pageNames', () => {
+  it('numbers the pages of multi-page files after their image name', () => {
+    // Prepare
+    const names = imageNames(['letter.tif', 'photo.jpg', 'report 2.pdf']);
+
+    // Act
+    const pages = pageNames(
+      names,
+      new Map([
+        ['letter.tif', 3],
+        ['photo.jpg', 1],
+        ['report 2.pdf', 2],
+      ]),
+    );
+
+    // Assess
+    expect(Object.fromEntries(pages)).toEqual({
+      'letter.tif': ['letter_p1', 'letter_p2', 'letter_p3'],
+      'report 2.pdf': ['report_2_p1', 'report_2_p2'],
+    });
+  });
+
+  it("adds a hash of the file name when a page name is another file's name, the same on every call", () => {
+    // Prepare
+    const names = imageNames(['letter.tif', 'letter_p2.jpg']);
+    const counts = new Map([['letter.tif', 2]]);
+
+    // Act
+    const pages = pageNames(names, counts);
+
+    // Assess
+    const letter = pages.get('letter.tif') ?? [];
+    expect(letter).toHaveLength(2);
+    expect(letter[0]).toMatch(/^letter_[0-9a-f]{8}_p1$/);
+    expect(letter[1]).toMatch(/^letter_[0-9a-f]{8}_p2$/);
+    expect(letter).not.toContain('letter_p2');
+    expect(pageNames(names, counts)).toEqual(pages);
   });
 });
