@@ -121,7 +121,6 @@ export class IiifBatchStack extends Stack {
     });
     this.grantJobs();
 
-    const allowedBuckets = [...settings.sourceBuckets, this.buckets.destination.bucketName];
     this.submitter = new Submitter(this, 'Submitter', {
       projectRoot,
       queue: this.intake.queue,
@@ -133,7 +132,10 @@ export class IiifBatchStack extends Stack {
       environment: {
         [SUBMITTER_ENV.stateBucket]: this.intake.bucket.bucketName,
         ...(statePrefix === '' ? {} : { [SUBMITTER_ENV.statePrefix]: statePrefix }),
-        [SUBMITTER_ENV.allowedBuckets]: allowedBuckets.join(','),
+        ...(settings.sourceBuckets.length === 0
+          ? {}
+          : { [SUBMITTER_ENV.sourceBuckets]: settings.sourceBuckets.join(',') }),
+        [SUBMITTER_ENV.destinationBuckets]: this.buckets.destination.bucketName,
         [SUBMITTER_ENV.jobQueue]: this.compute.jobQueue.jobQueueArn,
         [SUBMITTER_ENV.workerJobDefinition]: this.compute.workerJobDefinition.jobDefinitionArn,
         [SUBMITTER_ENV.assemblerJobDefinition]: this.compute.assemblerJobDefinition.jobDefinitionArn,

@@ -173,8 +173,10 @@ export const SUBMITTER_ENV = {
   stateBucket: 'IIIF_BATCH_STATE_BUCKET',
   /** Key prefix of the pipeline's records in the state bucket (default: none; records go to `runs/`, `published/`). */
   statePrefix: 'IIIF_BATCH_STATE_PREFIX',
-  /** Comma-separated buckets a task file may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
-  allowedBuckets: 'IIIF_BATCH_ALLOWED_BUCKETS',
+  /** Comma-separated buckets a task file may name as AWS_SRC_BUCKET (may be empty: then none). */
+  sourceBuckets: 'IIIF_BATCH_SOURCE_BUCKETS',
+  /** Comma-separated buckets a task file may name as AWS_DEST_BUCKET (at least one). */
+  destinationBuckets: 'IIIF_BATCH_DESTINATION_BUCKETS',
   /** Default Batch job queue (name or ARN). */
   jobQueue: 'IIIF_BATCH_JOB_QUEUE',
   /** Batch job definition of the shard worker (name, name:revision or ARN). */
@@ -207,11 +209,6 @@ export function readAwsClientConfig(env: Env): AwsClientConfig {
  * Optional environment of the submitter Lambda (defaults apply when unset; the stack may set them).
  */
 export const SUBMITTER_OPTIONAL_ENV = {
-  /**
-   * Comma-separated Batch job queues (names or ARNs) a task file's `jobQueue` may pick. A task
-   * naming any other queue runs on the default queue (`IIIF_BATCH_JOB_QUEUE`).
-   */
-  allowedJobQueues: 'IIIF_BATCH_ALLOWED_JOB_QUEUES',
   /** Timeout of one shard-worker attempt in seconds (default: 4 × SHARD_TARGET_MINUTES, at least 1 hour). */
   workerTimeoutSeconds: 'IIIF_BATCH_WORKER_TIMEOUT_SECONDS',
   /** Timeout of one assembler attempt in seconds (default 3600). */
@@ -223,17 +220,17 @@ export const SUBMITTER_OPTIONAL_ENV = {
 /** What the submitter Lambda needs: where run records go, what tasks may touch, how to submit. */
 export interface SubmitterConfig {
   readonly state: StateLocation;
-  /** Buckets a task file may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
-  readonly allowedBuckets: readonly string[];
+  /** Buckets a task file may name as AWS_SRC_BUCKET. */
+  readonly sourceBuckets: readonly string[];
+  /** Buckets a task file may name as AWS_DEST_BUCKET. */
+  readonly destinationBuckets: readonly string[];
   readonly batch: BatchSubmitConfig;
 }
 
 /** How shard and assembler jobs are submitted to AWS Batch. */
 export interface BatchSubmitConfig {
-  /** Default job queue (name or ARN). */
+  /** The job queue (name or ARN) of every job; a task file's `jobQueue` is recorded, not used. */
   readonly jobQueue: string;
-  /** Further queues a task file may choose with `jobQueue` (names or ARNs). */
-  readonly allowedJobQueues: readonly string[];
   readonly workerJobDefinition: string;
   readonly assemblerJobDefinition: string;
   /** `undefined`: derived from the task's SHARD_TARGET_MINUTES. */
@@ -242,16 +239,14 @@ export interface BatchSubmitConfig {
   readonly attempts: number;
 }
 
-/** Queue allow-list, timeouts and attempts of submitted jobs: shared by the submitter and the CLI. */
+/** Timeouts and attempts of submitted jobs: shared by the submitter and the CLI. */
 function readBatchJobLimits(env: Env) {
   const values = readEnv(env, {
-    [SUBMITTER_OPTIONAL_ENV.allowedJobQueues]: commaList(z.string(), 'a comma-separated list of job queues'),
     [SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds]: integerVar(60, 1_209_600).optional(),
     [SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds]: integerVar(60, 1_209_600).default(3600),
     [SUBMITTER_OPTIONAL_ENV.jobAttempts]: fromText(jobAttempts, asNumber).default(3),
   });
   return {
-    allowedJobQueues: values[SUBMITTER_OPTIONAL_ENV.allowedJobQueues],
     workerTimeoutSeconds: values[SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds],
     assemblerTimeoutSeconds: values[SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds],
     attempts: values[SUBMITTER_OPTIONAL_ENV.jobAttempts],
@@ -259,20 +254,22 @@ function readBatchJobLimits(env: Env) {
 }
 
 export function readSubmitterConfig(env: Env): SubmitterConfig {
+  const buckets = commaList(bucketName, 'a comma-separated list of bucket names');
   const values = readEnv(env, {
     [SUBMITTER_ENV.stateBucket]: bucketName,
     [SUBMITTER_ENV.statePrefix]: statePrefix,
-    [SUBMITTER_ENV.allowedBuckets]: commaList(bucketName, 'a comma-separated list of bucket names').refine(
-      (buckets) => buckets.length > 0,
-      { error: 'a comma-separated list of bucket names' },
-    ),
+    [SUBMITTER_ENV.sourceBuckets]: buckets,
+    [SUBMITTER_ENV.destinationBuckets]: buckets.refine((names) => names.length > 0, {
+      error: 'a comma-separated list of bucket names',
+    }),
     [SUBMITTER_ENV.jobQueue]: z.string(),
     [SUBMITTER_ENV.workerJobDefinition]: z.string(),
     [SUBMITTER_ENV.assemblerJobDefinition]: z.string(),
   });
   return {
     state: { bucket: values[SUBMITTER_ENV.stateBucket], prefix: values[SUBMITTER_ENV.statePrefix] },
-    allowedBuckets: values[SUBMITTER_ENV.allowedBuckets],
+    sourceBuckets: values[SUBMITTER_ENV.sourceBuckets],
+    destinationBuckets: values[SUBMITTER_ENV.destinationBuckets],
     batch: {
       jobQueue: values[SUBMITTER_ENV.jobQueue],
       workerJobDefinition: values[SUBMITTER_ENV.workerJobDefinition],

@@ -85,6 +85,33 @@ export class NotFoundError extends StorageError {
   }
 }
 
+/**
+ * A read that named a version of an object the store no longer holds as asked: the ETag given as
+ * a condition (S3 `If-Match`) is no longer the object's, i.e. the object was overwritten since.
+ */
+export class VersionMismatchError extends StorageError {
+  /** The version the caller asked for (ETag or version id). */
+  public readonly expected: string;
+
+  public constructor(bucket: string, key: string, expected: string, options?: ErrorOptions) {
+    super(
+      `s3://${bucket}/${key} changed: it no longer has version ${expected} (overwritten since)`,
+      { bucket, key, transient: false },
+      options,
+    );
+    this.name = 'VersionMismatchError';
+    this.expected = expected;
+  }
+}
+
+/** The store refused access to a bucket or key (S3 AccessDenied, HTTP 403). Never transient. */
+export class AccessDeniedError extends StorageError {
+  public constructor(message: string, details: { bucket: string; key: string }, options?: ErrorOptions) {
+    super(message, { ...details, transient: false }, options);
+    this.name = 'AccessDeniedError';
+  }
+}
+
 /** A run's records are missing or inconsistent (unknown run id, absent plan). */
 export class RunRecordError extends IiifBatchError {
   public readonly runId: string;

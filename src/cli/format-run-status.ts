@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { RunStatus } from '../operations/read-run-status.js';
+import { formatWarnings } from '../run/run-warning.js';
 
 /** Exit status of `status`: 1 when the run failed or was rejected, 0 while it runs or when it succeeded. */
 export function statusExitCode(status: RunStatus): 0 | 1 {
@@ -77,6 +78,8 @@ export function formatRunStatus(status: RunStatus, cwd = process.cwd()): string 
     if (status.failures.length > MAX_LISTED)
       lines.push(`  … and ${status.failures.length - MAX_LISTED} more (see --json)`);
   }
+
+  if (status.warnings.length > 0) lines.push('', ...formatWarnings(status.warnings));
 
   const { assembler } = status;
   const job = assembler.jobId === undefined ? '' : `  job ${assembler.jobId}`;

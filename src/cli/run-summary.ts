@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { RunCounts, RunReport } from '../run/run-records.js';
+import { formatWarnings, type RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 
@@ -19,6 +20,8 @@ export interface RunSummary {
   };
   readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
   readonly itemsWithoutManifest: readonly string[];
+  /** What a person must look at although it did not fail the run (see `RunWarning`). */
+  readonly warnings: readonly RunWarning[];
   /** Where the run report is (a path locally, `s3://…` in the cloud). */
   readonly report: string;
   readonly collection: { readonly location: string; readonly url: string } | undefined;
@@ -51,6 +54,7 @@ export function summariseRun(input: {
     },
     failures: report?.failures ?? [],
     itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
+    warnings: report?.warnings ?? [],
     report: input.reportLocation,
     collection:
       report?.collection === undefined
@@ -90,6 +94,7 @@ export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): stri
   if (summary.itemsWithoutManifest.length > 0) {
     lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);
   }
+  if (summary.warnings.length > 0) lines.push('', ...formatWarnings(summary.warnings));
   if (summary.problem !== undefined) lines.push('', `Problem: ${summary.problem}`);
   lines.push('');
   if (summary.collection !== undefined) {

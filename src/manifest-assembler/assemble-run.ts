@@ -15,6 +15,7 @@ import { csvKey, type Task } from '../task/task.js';
 import { mapLimit } from '../util/for-each-limited.js';
 import { buildCollectionModel, buildManifestModel, referenceOf } from './build-models.js';
 import { collectOutcomes, type RunOutcomes } from './collect-outcomes.js';
+import { matchCsvRows } from './match-csv-rows.js';
 import type { MetadataTable } from './metadata-table.js';
 import { readMetadataCsv } from './read-metadata-csv.js';
 import { readPublishedManifests } from './read-published-manifests.js';
@@ -81,11 +82,11 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
       itemsWithoutManifest: outcomes.items.map((item) => item.id),
       collection: undefined,
       csv: { key: csvKey(task), unmatchedRows: [], itemsWithoutRow: [], error: error.message },
+      warnings: [...(run.warnings ?? []), ...outcomes.warnings],
     });
     await runStore.putReport(report);
     throw error;
   }
-  for (const warning of table.warnings) logger.warn(warning);
 
   const strategy = presentationStrategy(task.settings.presentationVersion);
   const publishable = outcomes.items.filter((item) => item.pages.length > 0);
@@ -113,11 +114,15 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     collection = { key, url: model.id, items: ordered.length };
   }
 
-  const runItems = new Set(outcomes.items.map((item) => item.id));
-  const unmatchedRows = [...table.rows.keys()].filter(
-    (id) => id !== task.collectionId && !runItems.has(id) && !earlierItems.has(id),
-  );
-  const itemsWithoutRow = outcomes.items.map((item) => item.id).filter((id) => !table.rows.has(id));
+  const match = matchCsvRows({
+    rows: table.rows,
+    runItems: outcomes.items.map((item) => item.id),
+    earlierItems,
+    collectionId: task.collectionId,
+    csv: table.source,
+  });
+  const warnings = [...(run.warnings ?? []), ...outcomes.warnings, ...table.warnings, ...match.warnings];
+  for (const warning of warnings) logger.warn(warning.message, { code: warning.code });
   const report = buildReport({
     runId,
     task,
@@ -127,7 +132,8 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     manifests: written.map(({ item, key, url, canvases }) => ({ item, key, url, canvases })),
     itemsWithoutManifest: outcomes.items.filter((item) => item.pages.length === 0).map((item) => item.id),
     collection,
-    csv: { key: csvKey(task), unmatchedRows, itemsWithoutRow },
+    csv: { key: csvKey(task), unmatchedRows: match.unmatchedRows, itemsWithoutRow: match.itemsWithoutRow },
+    warnings,
   });
   await runStore.putReport(report);
   logger.info('run assembled', {
@@ -163,6 +169,7 @@ function buildReport(parts: {
   itemsWithoutManifest: readonly string[];
   collection: RunReport['collection'];
   csv: RunReport['csv'];
+  warnings: RunReport['warnings'];
 }): RunReport {
   const { outcomes } = parts;
   const complete =
@@ -183,6 +190,7 @@ function buildReport(parts: {
     missingShards: outcomes.missingShards,
     manifests: parts.manifests,
     itemsWithoutManifest: [...parts.itemsWithoutManifest].sort(naturalCompare),
+    warnings: parts.warnings,
     collection: parts.collection,
     csv: parts.csv,
   };

@@ -4,6 +4,7 @@ import { naturalCompare } from '../plan/natural-compare.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
+import type { RunWarning } from '../run/run-warning.js';
 import { mapLimit } from '../util/for-each-limited.js';
 
 /** One image that is published and goes into its item's manifest. */
@@ -30,6 +31,8 @@ export interface RunOutcomes {
   readonly failures: readonly ImageFailure[];
   /** Shards with no result record. */
   readonly missingShards: readonly number[];
+  /** The warnings of published images, item by item in plan order. */
+  readonly warnings: readonly RunWarning[];
   readonly images: number;
   readonly tiled: number;
   readonly skipped: number;
@@ -77,6 +80,7 @@ export async function collectOutcomes(
   let skipped = 0;
   let images = 0;
   const failures: ImageFailure[] = [];
+  const warnings: RunWarning[] = [];
   const outcomes = items.map((item): ItemOutcome => {
     const pages: PublishedPage[] = [];
     const itemFailures: ImageFailure[] = [];
@@ -98,6 +102,7 @@ export async function collectOutcomes(
       } else {
         if (result.status === 'tiled') tiled++;
         else skipped++;
+        if (result.warnings !== undefined) warnings.push(...result.warnings);
         const page = planned.page === undefined ? {} : { page: planned.page };
         pages.push({ name: planned.name, sourceKey: planned.sourceKey, ...page, image: result.image });
       }
@@ -111,7 +116,7 @@ export async function collectOutcomes(
     failures.push(...itemFailures);
     return { id: item.id, pages, failures: itemFailures };
   });
-  return { items: outcomes, failures, missingShards, images, tiled, skipped };
+  return { items: outcomes, failures, missingShards, warnings, images, tiled, skipped };
 }
 
 function imageKey(item: string, name: string): string {

@@ -1,3 +1,5 @@
+import type { RunWarning } from '../run/run-warning.js';
+
 /** A label and a value as the CSV gives them: the column's header (as written) and the cell's text. */
 export interface LabelledValue {
   readonly label: string;
@@ -41,5 +43,5 @@ export interface MetadataTable {
   /** Rows by identifier, in file order. */
   readonly rows: ReadonlyMap<string, MetadataRow>;
   /** Things a person may want to fix that do not stop the run (e.g. an unparseable navDate). */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly RunWarning[];
 }

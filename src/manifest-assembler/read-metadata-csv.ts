@@ -1,8 +1,9 @@
-import { isUtf8 } from 'node:buffer';
 import { CsvError as CsvParseError, parse } from 'csv-parse/sync';
 import { CsvError, NotFoundError } from '../errors.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { csvKey, type Task } from '../task/task.js';
+import { decodeUtf8 } from '../util/decode-utf8.js';
 import type { LabelledValue, MetadataRow, MetadataTable } from './metadata-table.js';
 import { parseNavDate } from './parse-nav-date.js';
 
@@ -30,7 +31,7 @@ export async function readMetadataCsv(storage: Storage, task: Task): Promise<Met
     }
     throw error;
   }
-  return parseMetadataCsv(decodeUtf8(bytes, source), source);
+  return parseMetadataCsv(decodeCsv(bytes, source), source);
 }
 
 /** Column roles, by header name lower-cased without spaces, `_`, `-` or `.` (`Nav Date` = `navdate`). */
@@ -108,7 +109,7 @@ export function parseMetadataCsv(text: string, source: string): MetadataTable {
     );
   }
 
-  const warnings: string[] = [];
+  const warnings: RunWarning[] = [];
   // The first column of a role takes it; later ones of the same role are plain metadata.
   const roleColumns = new Map<Role, Column[]>();
   const effective = columns.map((column): Column => {
@@ -116,9 +117,12 @@ export function parseMetadataCsv(text: string, source: string): MetadataTable {
     const list = roleColumns.get(column.role) ?? [];
     const single = column.role !== 'requiredStatement' && column.role !== 'date';
     if (single && list.length > 0) {
-      warnings.push(
-        `${source}: column ${column.index + 1} "${column.label}" repeats "${list[0]?.label}"; it is used as plain metadata`,
-      );
+      warnings.push({
+        code: 'csv-value-unused',
+        message: `${source}: column ${column.index + 1} "${column.label}" repeats "${list[0]?.label}"; it is used as plain metadata`,
+        file: source,
+        line: header.line,
+      });
       return { ...column, role: undefined };
     }
     list.push(column);
@@ -137,9 +141,12 @@ export function parseMetadataCsv(text: string, source: string): MetadataTable {
     const unlabelled = effective.find((column) => column.label === '' && cell(column) !== '');
     if (unlabelled !== undefined && !unlabelledWarned.has(unlabelled)) {
       unlabelledWarned.add(unlabelled);
-      warnings.push(
-        `${source}: line ${record.line}: column ${unlabelled.index + 1} has a value but no header; it is ignored`,
-      );
+      warnings.push({
+        code: 'csv-value-unused',
+        message: `${source}: line ${record.line}: column ${unlabelled.index + 1} has a value but no header; it is ignored`,
+        file: source,
+        line: record.line,
+      });
     }
     const identifier = cell(identifierColumn);
     if (identifier === '') {
@@ -166,7 +173,7 @@ function buildRow(
   columns: readonly Column[],
   roleColumns: ReadonlyMap<Role, Column[]>,
   cell: (column: Column) => string,
-  warnings: string[],
+  warnings: RunWarning[],
   source: string,
 ): MetadataRow {
   const used = new Set<Column>();
@@ -198,9 +205,13 @@ function buildRow(
   if (navDateCell !== undefined) {
     navDate = parseNavDate(navDateCell.value);
     if (navDate === undefined) {
-      warnings.push(
-        `${source}: line ${line}, column "${navDateCell.column.label}": "${navDateCell.value}" is not a date (expected e.g. 1920, 1920-05-02 or 1920-05-02T10:30:00Z); kept as metadata`,
-      );
+      warnings.push({
+        code: 'csv-value-unused',
+        message: `${source}: line ${line}, column "${navDateCell.column.label}": "${navDateCell.value}" is not a date (expected e.g. 1920, 1920-05-02 or 1920-05-02T10:30:00Z); kept as metadata but not as navDate`,
+        file: source,
+        line,
+        item: identifier,
+      });
     } else {
       used.add(navDateCell.column);
     }
@@ -334,19 +345,18 @@ function isHttpUri(value: string): boolean {
   }
 }
 
-function decodeUtf8(bytes: Buffer, source: string): string {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+function decodeCsv(bytes: Buffer, source: string): string {
+  const decoded = decodeUtf8(bytes);
+  if (decoded.ok) return decoded.text;
+  const { problem } = decoded;
+  if (problem.kind === 'utf-16') {
     throw new CsvError(`${source}: the CSV is UTF-16; save it as UTF-8 ("CSV UTF-8" in spreadsheet programs)`, {
       source,
       row: 1,
     });
   }
-  if (isUtf8(bytes)) return bytes.toString('utf8');
-  const lossy = bytes.toString('utf8');
-  const bad = lossy.indexOf('\uFFFD');
-  const line = bad < 0 ? 1 : countLineBreaks(lossy.slice(0, bad).replace(/\r\n?/g, '\n')) + 1;
   throw new CsvError(
-    `${source}: line ${line}: the CSV is not UTF-8 text; save it as UTF-8 ("CSV UTF-8" in spreadsheet programs)`,
-    { source, row: line },
+    `${source}: line ${problem.line}, column ${problem.column} (byte ${problem.offset}, 0x${problem.byte}): the CSV is not UTF-8 text; save it as UTF-8 ("CSV UTF-8" in spreadsheet programs)`,
+    { source, row: problem.line },
   );
 }

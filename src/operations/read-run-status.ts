@@ -1,6 +1,7 @@
 import { RunRecordError } from '../errors.js';
 import type { AttemptRecord, ImageFailure, RunCounts, RunReport, ShardResult } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
+import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists } from '../storage/storage.js';
 import { collectionKey } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
@@ -72,6 +73,11 @@ export interface RunStatus {
   };
   /** Every image that failed, from the shards' result records. */
   readonly failures: readonly ImageFailure[];
+  /**
+   * What a person must look at: the report's warnings when the report is current, else those known
+   * so far (planning, and the images of the shards that reported).
+   */
+  readonly warnings: readonly RunWarning[];
   readonly assembler: {
     readonly state: AssemblerState;
     /** The attempt whose assembler this is (0 when no attempt was recorded). */
@@ -146,6 +152,7 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
       shards: { total: 0, succeeded: 0, failed: 0, running: 0, pending: 0, list: [] },
       images: { total: 0, tiled: 0, skipped: 0, failed: 0, unreported: 0 },
       failures: [],
+      warnings: [],
       assembler: { state: 'unknown', attempt: 0 },
       rejection,
     };
@@ -176,9 +183,11 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
 
   const images = { total: run.counts.images, tiled: 0, skipped: 0, failed: 0, unreported: 0 };
   const failures: ImageFailure[] = [];
-  for (const result of results.values()) {
+  const imageWarnings: RunWarning[] = [];
+  for (const result of [...results.entries()].sort(([a], [b]) => a - b).map(([, value]) => value)) {
     for (const image of result.images) {
       images[image.status] += 1;
+      if (image.status !== 'failed' && image.warnings !== undefined) imageWarnings.push(...image.warnings);
       if (image.status === 'failed') {
         failures.push({ item: image.item, sourceKey: image.sourceKey, reason: image.reason ?? 'no reason given' });
       }
@@ -237,6 +246,8 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
     shards,
     images,
     failures,
+    // Reports written before warnings existed have none.
+    warnings: reportCurrent ? (report?.warnings ?? []) : [...(run.warnings ?? []), ...imageWarnings],
     assembler,
     ...(report === undefined
       ? {}

@@ -1,3 +1,5 @@
+import type { RunWarning } from './run-warning.js';
+
 /** Outcome of one image in a shard. */
 export type ImageStatus = 'tiled' | 'skipped' | 'failed';
 
@@ -49,8 +51,8 @@ export interface ImageResult {
   readonly status: ImageStatus;
   /** Why it failed (or was skipped), in words a person can act on. */
   readonly reason?: string;
-  /** Remarks on a success, e.g. "multi-page TIFF: page 1 of 3 used". */
-  readonly notes?: readonly string[];
+  /** What the person running it must know about a success, e.g. only page 1 of 3 was used. */
+  readonly warnings?: readonly RunWarning[];
   readonly image?: PublishedImage;
   /** Files written (0 when skipped). */
   readonly tileCount?: number;

@@ -1,5 +1,6 @@
 import type { Task } from '../task/task.js';
 import type { ImageResult } from './image-result.js';
+import type { RunWarning } from './run-warning.js';
 
 /**
  * Where the pipeline keeps its own records: a bucket and a key prefix (may be empty). Run records
@@ -58,8 +59,12 @@ export interface TaskSource {
   readonly location: string;
   readonly bucket?: string;
   readonly key?: string;
-  /** S3 version id or ETag of the task file that was submitted. */
+  /** S3 version id or ETag of the task file that was submitted (what the run id hashes). */
   readonly version?: string;
+  /** The S3 version id that was read, when the bucket keeps versions. */
+  readonly versionId?: string;
+  /** The ETag of the version that was read (read with `If-Match` when there is no version id). */
+  readonly etag?: string;
 }
 
 export interface RunCounts {
@@ -79,6 +84,8 @@ export interface RunRecord {
   readonly counts: RunCounts;
   /** Up to 50 ignored keys, as examples for the report. */
   readonly ignoredSample: readonly string[];
+  /** Warnings found while planning (files of ACCESS_DIR that were not read); the report repeats them. */
+  readonly warnings?: readonly RunWarning[];
 }
 
 /** `runs/{runId}/attempts/{n}.json`: one submission of shards (1 = the first, all shards). */
@@ -141,6 +148,11 @@ export interface RunReport {
   }[];
   /** Items that got no manifest because every image failed or was missing. */
   readonly itemsWithoutManifest: readonly string[];
+  /**
+   * Everything a person must look at although it did not fail the run: planning (unread files),
+   * images (pages not published), the CSV (rows and folders that do not match). In that order.
+   */
+  readonly warnings: readonly RunWarning[];
   readonly collection: { readonly key: string; readonly url: string; readonly items: number } | undefined;
   readonly csv: {
     readonly key: string;

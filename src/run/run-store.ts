@@ -75,6 +75,22 @@ export class RunStore {
     }
   }
 
+  /**
+   * The recorded run whose id ends with `suffix` (a run id's version digest, see `taskRunId`), if
+   * any. Lists one level of run folders, never the records below them.
+   */
+  public async findRunEndingWith(suffix: string): Promise<RunRecord | undefined> {
+    const prefix = `${[this.state.prefix, 'runs'].filter((part) => part !== '').join('/')}/`;
+    for await (const folder of this.storage.listFolders(this.state.bucket, prefix)) {
+      const runId = folder.slice(prefix.length).replace(/\/$/, '');
+      if (runId.endsWith(suffix)) {
+        const run = await this.findRun(runId);
+        if (run !== undefined) return run;
+      }
+    }
+    return undefined;
+  }
+
   public async putItems(runId: string, items: readonly PlannedItem[]): Promise<void> {
     await putJson(this.storage, this.state.bucket, this.runKey(runId, 'items.json'), { runId, items });
   }

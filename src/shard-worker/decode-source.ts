@@ -1,4 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
+import type { RunWarning } from '../run/run-warning.js';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
 import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
@@ -12,6 +13,9 @@ export const MAX_INPUT_PIXELS = 1_000_000_000;
 /** Options every read of a source uses: truncated data is an error, never grey tiles. */
 export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
 
+/** A warning about one source; the shard worker adds the item and the file. */
+export type SourceWarning = Pick<RunWarning, 'code' | 'message'>;
+
 export interface DecodedSource {
   /** The decoded pixels, in memory or (too large for memory) in a file in `workDir`. */
   readonly pixels: Pixels;
@@ -20,8 +24,8 @@ export interface DecodedSource {
   readonly height: number;
   /** sharp's name of the source format, e.g. `jpeg`, `tiff`. */
   readonly format: string;
-  /** Remarks for the result, e.g. "multi-page TIFF: page 1 of 3 used". */
-  readonly notes: readonly string[];
+  /** What the run's warnings must say about this source, e.g. "multi-page TIFF: page 1 of 3 used". */
+  readonly warnings: readonly SourceWarning[];
 }
 
 /**
@@ -64,13 +68,16 @@ export async function decodeSource(
         `more than the ${MAX_INPUT_PIXELS / 1e6} megapixels a worker accepts`,
     );
   }
-  const notes: string[] = [];
+  const warnings: SourceWarning[] = [];
   if (expectedFormat !== undefined && formatName(format) !== formatName(expectedFormat)) {
-    notes.push(`content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`);
+    warnings.push({
+      code: 'source-format-mismatch',
+      message: `content is ${formatName(format)} although the file name says ${formatName(expectedFormat)}`,
+    });
   }
   // A planned page is one of the file's pages by design; otherwise say what else the file holds.
   const pageNote = options.page === undefined ? await describePages(sourcePath, metadata, format) : undefined;
-  if (pageNote !== undefined) notes.push(pageNote);
+  if (pageNote !== undefined) warnings.push({ code: 'source-pages-ignored', message: pageNote });
 
   const grey = metadata.space === 'b-w' || metadata.space === 'grey16';
   const channels = grey ? 1 : 3;
@@ -81,7 +88,7 @@ export async function decodeSource(
   const size = { width: shown.width, height: shown.height, channels } as const;
   try {
     const pixels = await storePixels(pipeline, size, { dir: workDir, name: 'base', tileSize, limits });
-    return { pixels, width: pixels.width, height: pixels.height, format, notes };
+    return { pixels, width: pixels.width, height: pixels.height, format, warnings };
   } catch (error) {
     throw new ImageFailure(decodeFailureReason(error, format), { cause: error });
   }
@@ -93,15 +100,15 @@ export interface DecodeOptions {
 }
 
 /**
- * A note when only the first page of a multi-page file is used. A TIFF whose later pages are each
- * smaller than the one before is a resolution pyramid, not several pages: no note.
+ * What to say when only the first page of a multi-page file is used. A TIFF whose later pages are each
+ * smaller than the one before is a resolution pyramid, not several pages: nothing to say.
  */
 async function describePages(path: string, metadata: Metadata, format: string): Promise<string | undefined> {
   const pages = metadata.pages ?? 1;
   if (pages <= 1) return undefined;
   if (format === 'tiff' && (await isPyramid(path, metadata, pages))) return undefined;
   const what = format === 'tiff' ? 'page' : 'frame';
-  return `multi-${what} ${formatName(format)}: ${what} 1 of ${pages} used`;
+  return `multi-${what} ${formatName(format)}: ${what} 1 of ${pages} used, the other ${pages - 1} not published`;
 }
 
 async function pageCount(path: string): Promise<number | undefined> {

@@ -1,5 +1,6 @@
 import type { PublishedImage } from '../run/image-result.js';
 import type { StateLocation } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
 import { joinKey } from '../task/task.js';
 
@@ -29,6 +30,8 @@ export interface PublishFingerprint {
 export interface PublishedMarker {
   readonly fingerprint: PublishFingerprint;
   readonly image: PublishedImage;
+  /** The warnings publishing it gave (repeated in the results of runs that skip it). */
+  readonly warnings?: readonly RunWarning[];
   readonly sourceKey: string;
   readonly publishedAt: string;
   readonly tileCount: number;

@@ -9,10 +9,11 @@ import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/lis
 import type { Logger } from '../log.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
-import { decodeSource } from './decode-source.js';
+import { decodeSource, type SourceWarning } from './decode-source.js';
 import { fetchSource } from './fetch-source.js';
 import { ImageFailure } from './image-failure.js';
 import {
@@ -137,6 +138,8 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
         status: 'skipped',
         reason: 'already published from the same source version with the same settings',
         image: marker.image,
+        // What was true of the source when it was published still is: it has not changed.
+        ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
         tileCount: 0,
         bytes: 0,
         seconds: seconds(),
@@ -231,6 +234,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       sourceIsCopy: fetched.sourceIsCopy,
       service: fetched.service,
     });
+    const warnings = published.warnings.map((warning) => sourceWarning(image, warning));
     if (state !== undefined) {
       try {
         await withRetries(
@@ -238,6 +242,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
             writePublishedMarker(storage, state, task.destBucket, {
               fingerprint: fetched.fingerprint,
               image: published.image,
+              ...(warnings.length > 0 ? { warnings } : {}),
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
               tileCount: published.files,
@@ -256,7 +261,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
     return {
       ...outcome,
       status: 'tiled',
-      ...(published.notes.length > 0 ? { notes: published.notes } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       image: published.image,
       tileCount: published.files,
       bytes: published.bytes,
@@ -271,6 +276,11 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   } finally {
     await discardFetchedImage(fetched);
   }
+}
+
+/** A source's warning as the run reports it: naming the item and the file. */
+function sourceWarning(image: PlannedImage, warning: SourceWarning): RunWarning {
+  return { ...warning, message: `${image.sourceKey}: ${warning.message}`, item: image.item, file: image.sourceKey };
 }
 
 /** The fields that say which image a result is about. */
@@ -300,7 +310,7 @@ interface PublishOptions {
 
 interface PublishOutcome {
   readonly image: PublishedImage;
-  readonly notes: readonly string[];
+  readonly warnings: readonly SourceWarning[];
   readonly files: number;
   readonly bytes: number;
 }
@@ -410,7 +420,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
 
   return {
     image: describePublishedImage(pyramid, api, service),
-    notes: decoded.notes,
+    warnings: decoded.warnings,
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };

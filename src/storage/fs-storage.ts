@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, StorageError } from '../errors.js';
-import type { Body, ObjectInfo, PutOptions, Storage } from './storage.js';
+import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
+import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
 
 const TEMP_MARK = '.iiif-batch-tmp-';
 
@@ -63,15 +64,44 @@ export class FsStorage implements Storage {
     }
   }
 
-  public async getStream(bucket: string, key: string): Promise<Readable> {
-    const path = this.pathOf(bucket, key);
+  public async getStream(bucket: string, key: string, version?: ReadVersion): Promise<Readable> {
+    // Opening first turns a missing file into NotFoundError here rather than on the first read.
+    const handle = await this.openVersion(bucket, key, version);
+    return handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  /**
+   * Open the object's file, checking `version` on the open file: writes replace a file by renaming
+   * a new one into place, so an open handle keeps reading the version it was checked against. Files
+   * have no version ids; their ETag is the fingerprint of size and modification time.
+   */
+  private async openVersion(bucket: string, key: string, version: ReadVersion = {}): Promise<FileHandle> {
+    if (version.versionId !== undefined) {
+      throw new StorageError(
+        `Cannot read version ${version.versionId} of ${bucket}/${key}: the filesystem store keeps no object versions (name an ETag instead)`,
+        { bucket, key },
+      );
+    }
+    let handle: FileHandle;
     try {
-      // Opening first turns a missing file into NotFoundError here rather than on the first read.
-      const handle = await open(path, 'r');
-      return handle.createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+      handle = await open(this.pathOf(bucket, key), 'r');
     } catch (error) {
-      if (isNotFound(error)) throw new NotFoundError(bucket, key, { cause: error });
+      if (isNotFound(error) || isDirectory(error)) throw new NotFoundError(bucket, key, { cause: error });
       throw wrap(error, bucket, key, 'open');
+    }
+    if (version.etag === undefined) return handle;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new NotFoundError(bucket, key);
+      const expected = version.etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+      if (toObjectInfo(key, info.size, info.mtimeMs).etag !== expected) {
+        throw new VersionMismatchError(bucket, key, expected);
+      }
+      return handle;
+    } catch (error) {
+      await handle.close();
+      if (error instanceof StorageError) throw error;
+      throw wrap(error, bucket, key, 'stat');
     }
   }
 
@@ -86,7 +116,17 @@ export class FsStorage implements Storage {
     }
   }
 
-  public async getBytes(bucket: string, key: string): Promise<Buffer> {
+  public async getBytes(bucket: string, key: string, version?: ReadVersion): Promise<Buffer> {
+    if (version !== undefined && (version.versionId !== undefined || version.etag !== undefined)) {
+      const handle = await this.openVersion(bucket, key, version);
+      try {
+        return await handle.readFile();
+      } catch (error) {
+        throw wrap(error, bucket, key, 'read');
+      } finally {
+        await handle.close();
+      }
+    }
     try {
       return await readFile(this.pathOf(bucket, key));
     } catch (error) {

@@ -7,6 +7,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -16,8 +17,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/s3-client.js';
 import type { AwsClientConfig } from '../config.js';
-import { errorMessage, NotFoundError, StorageError } from '../errors.js';
-import type { Body, ObjectInfo, PutOptions, Storage } from './storage.js';
+import { AccessDeniedError, errorMessage, NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
+import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
 
 /** S3's smallest part size (except the last part). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -134,13 +135,26 @@ export class S3Storage implements Storage {
     }
   }
 
-  public async getStream(bucket: string, key: string): Promise<Readable> {
-    const answer = await this.send(
-      () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
-      bucket,
-      key,
-      'read',
-    );
+  /**
+   * GetObject, of `version.versionId` (`VersionId`) or conditional on `version.etag` (`If-Match`,
+   * which S3 answers with 412 PreconditionFailed once the key was overwritten: `VersionMismatchError`).
+   */
+  public async getStream(bucket: string, key: string, version: ReadVersion = {}): Promise<Readable> {
+    const condition =
+      version.versionId !== undefined
+        ? { VersionId: version.versionId }
+        : version.etag !== undefined
+          ? { IfMatch: `"${cleanEtag(version.etag)}"` }
+          : {};
+    let answer: GetObjectCommandOutput;
+    try {
+      answer = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...condition }));
+    } catch (error) {
+      if (version.versionId === undefined && version.etag !== undefined && isPreconditionFailed(error)) {
+        throw new VersionMismatchError(bucket, key, cleanEtag(version.etag), { cause: error });
+      }
+      throw toStorageError(error, bucket, key, 'read');
+    }
     const body = answer.Body;
     if (body instanceof Readable) return body;
     if (body !== undefined && typeof (body as { transformToWebStream?: unknown }).transformToWebStream === 'function') {
@@ -150,8 +164,8 @@ export class S3Storage implements Storage {
     throw new StorageError(`Reading s3://${bucket}/${key} returned no body`, { bucket, key, transient: true });
   }
 
-  public async getBytes(bucket: string, key: string): Promise<Buffer> {
-    const stream = await this.getStream(bucket, key);
+  public async getBytes(bucket: string, key: string, version?: ReadVersion): Promise<Buffer> {
+    const stream = await this.getStream(bucket, key, version);
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
@@ -441,7 +455,12 @@ function statusOf(error: unknown): number | undefined {
 
 function isNotFound(error: unknown): boolean {
   const name = shape(error).name;
-  return name === 'NoSuchKey' || name === 'NotFound' || (statusOf(error) === 404 && name !== 'NoSuchBucket');
+  return (
+    name === 'NoSuchKey' ||
+    name === 'NoSuchVersion' ||
+    name === 'NotFound' ||
+    (statusOf(error) === 404 && name !== 'NoSuchBucket')
+  );
 }
 
 function isPreconditionFailed(error: unknown): boolean {
@@ -498,12 +517,14 @@ function toStorageError(error: unknown, bucket: string, key: string, operation: 
   const status = statusOf(error);
   const where = `s3://${bucket}/${key}`;
   const what = `${name ?? 'Error'}${status === undefined ? '' : ` (HTTP ${status})`}: ${errorMessage(error)}`;
-  const hint =
-    name === 'NoSuchBucket'
-      ? ` (no bucket named ${bucket})`
-      : name === 'AccessDenied' || status === 403
-        ? ' (the role lacks permission for this bucket or key)'
-        : '';
+  if (name === 'AccessDenied' || status === 403) {
+    return new AccessDeniedError(
+      `S3 ${operation} of ${where} failed: ${what} (the role lacks permission for this bucket or key)`,
+      { bucket, key },
+      { cause: error },
+    );
+  }
+  const hint = name === 'NoSuchBucket' ? ` (no bucket named ${bucket})` : '';
   return new StorageError(
     `S3 ${operation} of ${where} failed: ${what}${hint}`,
     {

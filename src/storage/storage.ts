@@ -19,6 +19,20 @@ export interface PutOptions {
   readonly cacheControl?: string;
 }
 
+/**
+ * Which version of an object a read must return. Without one, a read returns the current object.
+ * When both are given, `versionId` decides.
+ */
+export interface ReadVersion {
+  /** S3 version id (versioned buckets): exactly that version, even after the key was overwritten. */
+  readonly versionId?: string;
+  /**
+   * The ETag (quoted or not) the object must still have (S3 `If-Match`). When the object was
+   * overwritten since, the read throws `VersionMismatchError` instead of returning other bytes.
+   */
+  readonly etag?: string;
+}
+
 export type Body = Buffer | Uint8Array | string | Readable;
 
 /**
@@ -38,10 +52,13 @@ export interface Storage {
   listFolders(bucket: string, prefix: string): AsyncIterable<string>;
   /** Metadata of one object, or `undefined` when there is none. */
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
-  /** A stream of the object's bytes. Throws `NotFoundError` when absent. */
-  getStream(bucket: string, key: string): Promise<Readable>;
-  /** The whole object (for small objects: JSON, CSV). Throws `NotFoundError` when absent. */
-  getBytes(bucket: string, key: string): Promise<Buffer>;
+  /**
+   * A stream of the object's bytes (of `version` when given). Throws `NotFoundError` when absent
+   * (or that version is), `VersionMismatchError` when `version.etag` is no longer the object's.
+   */
+  getStream(bucket: string, key: string, version?: ReadVersion): Promise<Readable>;
+  /** The whole object (for small objects: JSON, CSV); `version` and errors as for `getStream`. */
+  getBytes(bucket: string, key: string, version?: ReadVersion): Promise<Buffer>;
   /**
    * Up to `length` bytes of the object from byte `start` (fewer at its end; empty past it): header
    * reads (page counts) without fetching whole files. Throws `NotFoundError` when absent.

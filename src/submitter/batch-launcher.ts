@@ -17,11 +17,9 @@ export const MAX_ARRAY_SIZE = 10_000;
 const MAX_JOB_NAME = 128;
 const MAX_TAG_VALUE = 256;
 
-/** Which queue a launch used, and why (recorded with the attempt). */
+/** Which queue a launch used. */
 export interface BatchLaunchResult extends LaunchResult {
   readonly jobQueue: string;
-  /** `task`: the task file's `jobQueue`, which the deployment allows; `default`: the stack's queue. */
-  readonly jobQueueSource: 'task' | 'default';
 }
 
 /** A Batch call that failed; `transient` when throttling, a 5xx or the network is to blame. */
@@ -56,8 +54,9 @@ export const RETRY_CONDITIONS: readonly EvaluateOnExit[] = [
 
 /**
  * Submits a run to AWS Batch: one array job of shard workers (a plain job for one shard; child
- * `i` tiles `shards[i]` of the attempt) and one assembler job that depends on it. The jobs run
- * later: `completed` is `false`.
+ * `i` tiles `shards[i]` of the attempt) and one assembler job that depends on it, both to the
+ * deployment's queue and job definitions. A task file's `jobQueue` and `jobDefinition` (legacy
+ * fields) are recorded with the run and never used. The jobs run later: `completed` is `false`.
  */
 export class BatchJobLauncher implements JobLauncher {
   public readonly kind = 'batch' as const;
@@ -75,15 +74,8 @@ export class BatchJobLauncher implements JobLauncher {
         `Expected between 1 and ${MAX_ARRAY_SIZE} shards for run ${request.runId} but received ${size}`,
       );
     }
-    const queue = chooseQueue(request.task.jobQueue, this.config);
-    if (request.task.jobQueue !== undefined && queue.source === 'default') {
-      this.logger.info('Task file names a job queue this deployment does not allow; using the default queue', {
-        runId: request.runId,
-        requestedQueue: request.task.jobQueue,
-        jobQueue: queue.jobQueue,
-      });
-    }
-    const inputs = submitJobInputs(request, this.config, queue.jobQueue);
+    const jobQueue = this.config.jobQueue;
+    const inputs = submitJobInputs(request, this.config, jobQueue);
 
     const shardJobId = await this.submit(inputs.shards, request.runId);
     let assemblerJobId: string;
@@ -114,10 +106,9 @@ export class BatchJobLauncher implements JobLauncher {
       shards: size,
       shardJobId,
       assemblerJobId,
-      jobQueue: queue.jobQueue,
-      jobQueueSource: queue.source,
+      jobQueue,
     });
-    return { shardJobId, assemblerJobId, completed: false, jobQueue: queue.jobQueue, jobQueueSource: queue.source };
+    return { shardJobId, assemblerJobId, completed: false, jobQueue };
   }
 
   /**
@@ -125,16 +116,16 @@ export class BatchJobLauncher implements JobLauncher {
    * the manifests and collection from the stored per-image results. `shards` is ignored.
    */
   public async launchAssembler(request: LaunchRequest): Promise<{ assemblerJobId: string; jobQueue: string }> {
-    const queue = chooseQueue(request.task.jobQueue, this.config);
-    const { dependsOn: _none, ...input } = submitJobInputs(request, this.config, queue.jobQueue).assembler('');
+    const jobQueue = this.config.jobQueue;
+    const { dependsOn: _none, ...input } = submitJobInputs(request, this.config, jobQueue).assembler('');
     const assemblerJobId = await this.submit(input, request.runId);
     this.logger.info('Submitted the assembler job alone', {
       runId: request.runId,
       attempt: request.attempt,
       assemblerJobId,
-      jobQueue: queue.jobQueue,
+      jobQueue,
     });
-    return { assemblerJobId, jobQueue: queue.jobQueue };
+    return { assemblerJobId, jobQueue };
   }
 
   private async submit(input: SubmitJobCommandInput, runId: string): Promise<string> {
@@ -231,28 +222,6 @@ export function baseJobName(jobName: string, attempt: number): string {
 /** Tag values allow letters, digits, spaces and `+ - = . _ : / @`, up to 256 characters. */
 function tagValue(value: string): string {
   return value.replace(/[^\p{L}\p{N} +\-=._:/@]/gu, '_').slice(0, MAX_TAG_VALUE);
-}
-
-/**
- * The queue for a task: its `jobQueue` when the deployment allows it (the default queue or one of
- * `allowedJobQueues`, compared by name so a name matches an ARN), else the default queue.
- */
-export function chooseQueue(
-  requested: string | undefined,
-  config: Pick<BatchSubmitConfig, 'jobQueue' | 'allowedJobQueues'>,
-): { jobQueue: string; source: 'task' | 'default' } {
-  if (requested === undefined) return { jobQueue: config.jobQueue, source: 'default' };
-  const wanted = queueName(requested);
-  const allowed = [config.jobQueue, ...config.allowedJobQueues].find((queue) => queueName(queue) === wanted);
-  return allowed === undefined
-    ? { jobQueue: config.jobQueue, source: 'default' }
-    : { jobQueue: allowed, source: 'task' };
-}
-
-/** `arn:aws:batch:us-east-1:123:job-queue/name` → `name`; a plain name stays as it is. */
-function queueName(queue: string): string {
-  const slash = queue.lastIndexOf('/');
-  return queue.startsWith('arn:') && slash >= 0 ? queue.slice(slash + 1) : queue;
 }
 
 /** Whether a failed Batch call may succeed later (throttling, 5xx, network trouble). */

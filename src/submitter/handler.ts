@@ -21,7 +21,8 @@ function buildDependencies(): TaskRecordDependencies {
     runStore: new RunStore(storage, config.state),
     launcher: new BatchJobLauncher(createBatchClient(), config.batch, logger),
     logger,
-    allowedBuckets: config.allowedBuckets,
+    sourceBuckets: config.sourceBuckets,
+    destinationBuckets: config.destinationBuckets,
   };
 }
 

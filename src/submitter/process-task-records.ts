@@ -1,13 +1,20 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { errorMessage, InvalidInputError, NotFoundError, TaskFileError } from '../errors.js';
+import {
+  AccessDeniedError,
+  errorMessage,
+  InvalidInputError,
+  NotFoundError,
+  TaskFileError,
+  VersionMismatchError,
+} from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunStore } from '../run/run-store.js';
-import type { Storage } from '../storage/storage.js';
+import type { ReadVersion, Storage } from '../storage/storage.js';
 import { parseTaskFile } from '../task/parse-task-file.js';
 import type { Task } from '../task/task.js';
 import type { JobLauncher } from './job-launcher.js';
-import { taskFileBaseName, taskRunId } from './run-id.js';
+import { taskFileBaseName, taskRunId, taskVersionDigest } from './run-id.js';
 import { parseS3Events, type S3ObjectEvent } from './s3-event.js';
 import { submitRun } from './submit-run.js';
 
@@ -19,8 +26,10 @@ export interface TaskRecordDependencies {
   readonly runStore: RunStore;
   readonly launcher: JobLauncher;
   readonly logger: Logger;
-  /** Buckets a task may name as AWS_SRC_BUCKET or AWS_DEST_BUCKET. */
-  readonly allowedBuckets: readonly string[];
+  /** Buckets a task may name as AWS_SRC_BUCKET (read by the jobs, listed by the submitter). */
+  readonly sourceBuckets: readonly string[];
+  /** Buckets a task may name as AWS_DEST_BUCKET (written by the jobs). */
+  readonly destinationBuckets: readonly string[];
   readonly now?: () => Date;
 }
 
@@ -42,8 +51,9 @@ export type TaskOutcome =
  * response: a record is listed in `batchItemFailures` only when it may succeed later (throttling,
  * 5xx, network, unknown errors), so SQS redelivers it and, after the queue's maximum receives,
  * moves it to the dead-letter queue. A task that can never succeed (invalid task file or CSV, a
- * bucket outside the allow-list, no images) gets an `error.json` beside the run records, is logged,
- * and its message is let go.
+ * source or destination bucket outside its allow-list or denied to the deployment, no images, a
+ * task file overwritten in an unversioned bucket) gets an `error.json` beside the run records, is
+ * logged, and its message is let go.
  */
 export async function processTaskRecords(deps: TaskRecordDependencies, event: SQSEvent): Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS, { logger: powertoolsLogger(deps.logger) });
@@ -91,7 +101,11 @@ export async function processTaskRecord(deps: TaskRecordDependencies, record: SQ
   return outcomes;
 }
 
-/** Read, check and submit one uploaded task file. Throws only for failures worth retrying. */
+/**
+ * Read, check and submit one uploaded task file: exactly the version the event names (its S3
+ * version id; in a bucket without versions, the object only while it still has the event's ETag).
+ * Throws only for failures worth retrying.
+ */
 export async function submitTaskObject(
   deps: TaskRecordDependencies,
   event: S3ObjectEvent,
@@ -100,20 +114,33 @@ export async function submitTaskObject(
   const location = deps.storage.describe(event.bucket, event.key);
   const log = logger.child({ task: location });
   let runId = taskRunId(taskFileBaseName(event.key), event.bucket, event.key, event.versionId ?? event.etag ?? '');
+  let task: Task | undefined;
   try {
-    const version = event.versionId ?? event.etag ?? (await currentEtag(deps.storage, event));
+    const read = await taskVersion(deps.storage, event);
+    const version = read.versionId ?? read.etag;
     runId = taskRunId(taskFileBaseName(event.key), event.bucket, event.key, version);
-    const text = await readTaskText(deps.storage, event, location);
+    const text = await readTaskText(deps.storage, event, location, read);
     // Name the run (and so an error report) after the jobName even when the file is invalid.
     const jobName = jobNameOf(text);
     if (jobName !== undefined) runId = taskRunId(jobName, event.bucket, event.key, version);
-    const task = parseTaskFile(text, location);
+    task = parseTaskFile(text, location);
     runId = taskRunId(task.jobName, event.bucket, event.key, version);
-    checkBuckets(task, deps.allowedBuckets, location);
+    checkBuckets(task, deps, location);
 
     const outcome = await submitRun(
       { storage: deps.storage, runStore: deps.runStore, launcher: deps.launcher, logger: log, now: deps.now },
-      { task, runId, source: { location, bucket: event.bucket, key: event.key, version } },
+      {
+        task,
+        runId,
+        source: {
+          location,
+          bucket: event.bucket,
+          key: event.key,
+          version,
+          ...(read.versionId === undefined ? {} : { versionId: read.versionId }),
+          ...(read.etag === '' ? {} : { etag: read.etag }),
+        },
+      },
     );
     if (outcome.status === 'duplicate') {
       log.info('task file version already submitted', { event: 'duplicate', runId });
@@ -124,6 +151,7 @@ export async function submitTaskObject(
     log.info('run submitted', {
       event: 'submitted',
       runId,
+      version,
       ...outcome.counts,
       shardJobId: outcome.launch.shardJobId,
       assemblerJobId: outcome.launch.assemblerJobId,
@@ -135,7 +163,16 @@ export async function submitTaskObject(
       assemblerJobId: outcome.launch.assemblerJobId,
     };
   } catch (error) {
-    if (!isPermanent(error)) {
+    if (error instanceof VersionMismatchError) {
+      // A late redelivery of a notification whose upload already ran (and was overwritten since).
+      const digest = taskVersionDigest(event.bucket, event.key, event.versionId ?? event.etag ?? '');
+      const earlier = await deps.runStore.findRunEndingWith(`-${digest}`);
+      if (earlier !== undefined) {
+        log.info('task file version already submitted', { event: 'duplicate', runId: earlier.runId });
+        return { status: 'duplicate', runId: earlier.runId };
+      }
+    }
+    if (!isPermanent(error, task)) {
       log.warn('task submission failed; the message will be retried', {
         event: 'retry',
         runId,
@@ -145,7 +182,11 @@ export async function submitTaskObject(
       throw error;
     }
     const field = error instanceof InvalidInputError ? error.field : undefined;
-    const report = { message: errorMessage(error), source: location, ...(field === undefined ? {} : { field }) };
+    const report = {
+      message: rejectionMessage(error, location),
+      source: location,
+      ...(field === undefined ? {} : { field }),
+    };
     await deps.runStore.putError(runId, report);
     log.error('task rejected', {
       event: 'rejected',
@@ -158,25 +199,58 @@ export async function submitTaskObject(
   }
 }
 
-/** Errors no retry can fix: invalid input, or an object (task file, CSV) that is not there. */
-export function isPermanent(error: unknown): boolean {
-  return error instanceof InvalidInputError || error instanceof NotFoundError;
+/**
+ * Errors no retry can fix: invalid input, an object (task file, CSV) that is not there, a task file
+ * overwritten since its notification, and access denied to the task's own source or destination
+ * bucket (the deployment does not grant it: a retry would be denied again).
+ */
+export function isPermanent(error: unknown, task?: Task): boolean {
+  if (error instanceof InvalidInputError || error instanceof NotFoundError) return true;
+  if (error instanceof VersionMismatchError) return true;
+  return (
+    error instanceof AccessDeniedError &&
+    task !== undefined &&
+    (error.bucket === task.srcBucket || error.bucket === task.destBucket)
+  );
 }
 
-async function currentEtag(storage: Storage, event: S3ObjectEvent): Promise<string> {
+function rejectionMessage(error: unknown, location: string): string {
+  if (error instanceof VersionMismatchError) {
+    return (
+      `${location} was overwritten after this upload was notified (it no longer has ETag ${error.expected}), ` +
+      'and the bucket keeps no versions: this upload is not run. The newer upload is notified and run on its own.'
+    );
+  }
+  return errorMessage(error);
+}
+
+/**
+ * Which version of the task file to read: the event's version id (versioned bucket), else its
+ * ETag as a condition; an event with neither (not sent by S3) reads the current object's ETag.
+ */
+async function taskVersion(storage: Storage, event: S3ObjectEvent): Promise<{ versionId?: string; etag: string }> {
+  if (event.versionId !== undefined) return { versionId: event.versionId, etag: event.etag ?? '' };
+  if (event.etag !== undefined) return { etag: event.etag };
   const info = await storage.head(event.bucket, event.key);
   if (info === undefined) throw new NotFoundError(event.bucket, event.key);
-  return info.etag;
+  return { etag: info.etag };
 }
 
-async function readTaskText(storage: Storage, event: S3ObjectEvent, location: string): Promise<string> {
+async function readTaskText(
+  storage: Storage,
+  event: S3ObjectEvent,
+  location: string,
+  version: { versionId?: string; etag: string },
+): Promise<string> {
   if (event.size !== undefined && event.size > MAX_TASK_FILE_BYTES) {
     throw new TaskFileError(
       `${location}: expected a task file of at most ${MAX_TASK_FILE_BYTES} bytes but received ${event.size} bytes`,
       { source: location },
     );
   }
-  const bytes = await storage.getBytes(event.bucket, event.key);
+  const condition: ReadVersion =
+    version.versionId !== undefined ? { versionId: version.versionId } : { etag: version.etag };
+  const bytes = await storage.getBytes(event.bucket, event.key, condition);
   if (bytes.length > MAX_TASK_FILE_BYTES) {
     throw new TaskFileError(
       `${location}: expected a task file of at most ${MAX_TASK_FILE_BYTES} bytes but received ${bytes.length} bytes`,
@@ -197,19 +271,28 @@ function jobNameOf(text: string): string | undefined {
   }
 }
 
-/** A task may only read from and write to the buckets the deployment allows. */
-export function checkBuckets(task: Task, allowedBuckets: readonly string[], location: string): void {
+/**
+ * A task may only read from the deployment's source buckets and publish to its destination
+ * buckets: each bucket is checked against its own role's list, before anything is listed or
+ * submitted.
+ */
+export function checkBuckets(
+  task: Task,
+  allowed: Pick<TaskRecordDependencies, 'sourceBuckets' | 'destinationBuckets'>,
+  location: string,
+): void {
   const checks = [
-    ['AWS_SRC_BUCKET', task.srcBucket],
-    ['AWS_DEST_BUCKET', task.destBucket],
+    ['AWS_SRC_BUCKET', task.srcBucket, 'source', allowed.sourceBuckets, allowed.destinationBuckets, 'destination'],
+    ['AWS_DEST_BUCKET', task.destBucket, 'destination', allowed.destinationBuckets, allowed.sourceBuckets, 'source'],
   ] as const;
-  for (const [field, bucket] of checks) {
-    if (!allowedBuckets.includes(bucket)) {
-      throw new TaskFileError(
-        `${location}: ${field} "${bucket}" is not a bucket this deployment may use; expected one of ${allowedBuckets.join(', ')}`,
-        { source: location, field },
-      );
-    }
+  for (const [field, bucket, role, list, otherList, otherRole] of checks) {
+    if (list.includes(bucket)) continue;
+    const note = otherList.includes(bucket) ? ` ("${bucket}" is a ${otherRole} bucket of this deployment)` : '';
+    const expected = list.length === 0 ? `no ${role} bucket is configured` : `expected one of ${list.join(', ')}`;
+    throw new TaskFileError(
+      `${location}: ${field} "${bucket}" is not a ${role} bucket this deployment may use${note}; ${expected}`,
+      { source: location, field },
+    );
   }
 }
 

@@ -9,15 +9,20 @@ import { createHash } from 'node:crypto';
  *   characters outside `A-Za-z0-9_-` are replaced by `-`
  */
 export function taskRunId(name: string, bucket: string, key: string, version: string): string {
-  const digest = createHash('sha256')
-    .update(`${bucket}\n${key}\n${cleanVersion(version)}`, 'utf8')
-    .digest('hex')
-    .slice(0, 12);
+  const digest = taskVersionDigest(bucket, key, version);
   const safe = name
     .replace(/[^A-Za-z0-9_-]/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, 100);
   return `${safe === '' ? 'task' : safe}-${digest}`;
+}
+
+/** The 12 hex digits that end the run id of every upload of `bucket/key` at `version`. */
+export function taskVersionDigest(bucket: string, key: string, version: string): string {
+  return createHash('sha256')
+    .update(`${bucket}\n${key}\n${cleanVersion(version)}`, 'utf8')
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** ETags arrive quoted from S3 APIs and unquoted in event notifications: one form for hashing. */

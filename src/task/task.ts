@@ -7,9 +7,9 @@ import type { Settings } from './settings.js';
 export interface Task {
   /** `jobName`: names the run and the Batch jobs. */
   readonly jobName: string;
-  /** `jobQueue`: Batch job queue in the cloud; recorded only locally. */
+  /** `jobQueue` (legacy): recorded with the run, never used; jobs go to the deployment's queue. */
   readonly jobQueue: string | undefined;
-  /** `jobDefinition`: Batch job definition in the cloud; recorded only locally. */
+  /** `jobDefinition` (legacy): recorded with the run, never used; the deployment's definitions run. */
   readonly jobDefinition: string | undefined;
   /** `AWS_REGION`: recorded; the deployment's region is what is used. */
   readonly region: string | undefined;

@@ -113,7 +113,10 @@ describe('Stack: IiifBatch on EC2 Spot (Graviton) in an existing VPC, publishing
     expect(writes.flatMap(resourcesOf)).toContainEqual(objects);
     const fn = resourceNamed(template, 'AWS::Lambda::Function', 'SubmitterFunction');
     expect((fn.properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual(
-      expect.objectContaining({ [SUBMITTER_ENV.allowedBuckets]: 'img-src,img-pub' }),
+      expect.objectContaining({
+        [SUBMITTER_ENV.sourceBuckets]: 'img-src',
+        [SUBMITTER_ENV.destinationBuckets]: 'img-pub',
+      }),
     );
   });
 

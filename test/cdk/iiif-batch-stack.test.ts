@@ -167,9 +167,9 @@ describe('Stack: IiifBatch (defaults)', () => {
 
       // Assess
       expect(variables[SUBMITTER_ENV.stateBucket]).toEqual(ref(taskBucket.id));
-      expect(variables[SUBMITTER_ENV.allowedBuckets]).toEqual({
-        'Fn::Join': ['', ['img-src,img-archive,', ref(destination.id)]],
-      });
+      // Each role its own list: a source named as destination (or the reverse) is refused.
+      expect(variables[SUBMITTER_ENV.sourceBuckets]).toBe('img-src,img-archive');
+      expect(variables[SUBMITTER_ENV.destinationBuckets]).toEqual(ref(destination.id));
       expect(variables[SUBMITTER_ENV.jobQueue]).toEqual({ 'Fn::GetAtt': [jobQueue.id, 'JobQueueArn'] });
       expect(variables[SUBMITTER_ENV.workerJobDefinition]).toEqual(ref(worker.id));
       expect(variables[SUBMITTER_ENV.assemblerJobDefinition]).toEqual(ref(assembler.id));

@@ -37,6 +37,7 @@ function report(runId: string): RunReport {
     missingShards: [],
     manifests: [],
     itemsWithoutManifest: [],
+    warnings: [],
     collection: { key: 'pub/Box2/collection.json', url: 'https://example.org/pub/Box2/collection.json', items: 1 },
     csv: { key: 'metadata/box2.csv', unmatchedRows: [], itemsWithoutRow: [] },
   };

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Body, ObjectInfo, PutOptions, Storage } from '../../src/storage/storage.js';
+import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from '../../src/storage/storage.js';
 
 /** One call to the wrapped storage. */
 export interface StorageCall {
@@ -47,14 +47,14 @@ export class RecordingStorage implements Storage {
     return this.inner.head(bucket, key);
   }
 
-  public async getStream(bucket: string, key: string): Promise<Readable> {
+  public async getStream(bucket: string, key: string, version?: ReadVersion): Promise<Readable> {
     this.record({ op: 'getStream', bucket, key });
-    return this.inner.getStream(bucket, key);
+    return this.inner.getStream(bucket, key, version);
   }
 
-  public async getBytes(bucket: string, key: string): Promise<Buffer> {
+  public async getBytes(bucket: string, key: string, version?: ReadVersion): Promise<Buffer> {
     this.record({ op: 'getBytes', bucket, key });
-    return this.inner.getBytes(bucket, key);
+    return this.inner.getBytes(bucket, key, version);
   }
 
   public async getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {

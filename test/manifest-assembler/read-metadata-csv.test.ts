@@ -194,8 +194,18 @@ describe('parseMetadataCsv', () => {
     expect(table.rows.get('B')?.navDate).toBeUndefined();
     expect(table.rows.get('B')?.metadata).toEqual([{ label: 'navDate', value: '1960-02-30' }]);
     expect(table.warnings).toEqual([
-      expect.stringContaining(`${SOURCE}: line 2, column "navDate": "sometime" is not a date`),
-      expect.stringContaining(`${SOURCE}: line 3, column "navDate": "1960-02-30" is not a date`),
+      expect.objectContaining({
+        code: 'csv-value-unused',
+        file: SOURCE,
+        line: 2,
+        item: 'A',
+        message: expect.stringContaining(`${SOURCE}: line 2, column "navDate": "sometime" is not a date`),
+      }),
+      expect.objectContaining({
+        line: 3,
+        item: 'B',
+        message: expect.stringContaining(`${SOURCE}: line 3, column "navDate": "1960-02-30" is not a date`),
+      }),
     ]);
   });
 
@@ -233,7 +243,12 @@ describe('parseMetadataCsv', () => {
 
     // Assess
     expect(table.rows.get('A')).toMatchObject({ title: 'First', metadata: [{ label: 'title', value: 'Second' }] });
-    expect(table.warnings).toEqual([expect.stringContaining('column 3 "title" repeats "title"')]);
+    expect(table.warnings).toEqual([
+      expect.objectContaining({
+        code: 'csv-value-unused',
+        message: expect.stringContaining('column 3 "title" repeats "title"'),
+      }),
+    ]);
   });
 
   it('rejects a CSV without an identifier column, listing the headers it found', () => {
@@ -346,7 +361,7 @@ describe('readMetadataCsv', () => {
     );
   });
 
-  it('rejects a file that is not UTF-8, naming the line', async () => {
+  it('rejects a file that is not UTF-8, naming the line, column and byte', async () => {
     // Prepare
     await storage.put('img-src', 'metadata/box 2.csv', Buffer.from('identifier,title\nA,Caf\xe9\n', 'latin1'));
 
@@ -355,7 +370,7 @@ describe('readMetadataCsv', () => {
 
     // Assess
     expect(error).toBeInstanceOf(CsvError);
-    expect((error as CsvError).message).toContain('line 2: the CSV is not UTF-8 text');
+    expect((error as CsvError).message).toContain('line 2, column 6 (byte 22, 0xE9): the CSV is not UTF-8 text');
     expect((error as CsvError).row).toBe(2);
   });
 

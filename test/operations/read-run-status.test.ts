@@ -25,6 +25,7 @@ function report(runId: string, status: 'succeeded' | 'failed', finishedAt: strin
     missingShards: [],
     manifests: [],
     itemsWithoutManifest: [],
+    warnings: [],
     collection: { key: 'pub/Box2/collection.json', url: 'https://example.org/pub/Box2/collection.json', items: 4 },
     csv: { key: 'metadata/box2.csv', unmatchedRows: [], itemsWithoutRow: [] },
   };

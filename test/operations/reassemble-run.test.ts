@@ -22,7 +22,6 @@ import { emulatorS3, jobDetail, shardResult, writePlannedRun } from './helpers/r
 const STATE_BUCKET = 'iiif-tasks';
 const config: BatchSubmitConfig = {
   jobQueue: 'iiif-queue',
-  allowedJobQueues: [],
   workerJobDefinition: 'iiif-shard-worker:1',
   assemblerJobDefinition: 'iiif-manifest-assembler:1',
   workerTimeoutSeconds: undefined,

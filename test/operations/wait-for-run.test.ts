@@ -21,6 +21,7 @@ function report(): RunReport {
     missingShards: [],
     manifests: [],
     itemsWithoutManifest: [],
+    warnings: [],
     collection: undefined,
     csv: { key: 'metadata/box2.csv', unmatchedRows: [], itemsWithoutRow: [] },
   };

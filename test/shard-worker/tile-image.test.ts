@@ -284,9 +284,15 @@ describe('Function: tileImage, inputs a library holds', () => {
           fixture.expected.width,
           fixture.expected.height,
         ]);
-        const notes = result?.notes ?? [];
-        expect(notes.length, `${fixture.file}: ${notes.join('; ')}`).toBe(fixture.expected.notes?.length ?? 0);
-        for (const [index, note] of (fixture.expected.notes ?? []).entries()) expect(notes[index]).toMatch(note);
+        const warnings = result?.warnings ?? [];
+        const said = warnings.map((warning) => `[${warning.code}] ${warning.message}`);
+        expect(said.length, `${fixture.file}: ${said.join('; ')}`).toBe(fixture.expected.warnings?.length ?? 0);
+        for (const [index, warning] of (fixture.expected.warnings ?? []).entries()) {
+          expect(said[index]).toMatch(warning);
+          // Each names the item and the file it is about.
+          expect(warnings[index]?.file).toBe(result?.sourceKey);
+          expect(warnings[index]?.item).toBe(result?.item);
+        }
       }
     }
   });

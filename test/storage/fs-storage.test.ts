@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, StorageError } from '../../src/errors.js';
+import { NotFoundError, StorageError, VersionMismatchError } from '../../src/errors.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { getJsonIfExists, putJson } from '../../src/storage/storage.js';
 
@@ -27,6 +27,32 @@ describe('Class: FsStorage', () => {
     // Assess
     expect(storage.describe('img-pub', 'a/b/c.txt')).toBe(join(root, 'img-pub', 'a', 'b', 'c.txt'));
     expect((await storage.getBytes('img-pub', 'a/b/c.txt')).toString()).toBe('hello');
+  });
+
+  it('reads an object only while it still has the ETag asked for', async () => {
+    // Prepare
+    await storage.put('tasks', 't.json', 'version A');
+    const etagA = (await storage.head('tasks', 't.json'))?.etag ?? '';
+    const heldOpen = await storage.getStream('tasks', 't.json', { etag: `"${etagA}"` });
+    await storage.put('tasks', 't.json', 'version B, longer');
+    const etagB = (await storage.head('tasks', 't.json'))?.etag ?? '';
+
+    // Act
+    const stale = await storage.getBytes('tasks', 't.json', { etag: etagA }).catch((caught: unknown) => caught);
+    const staleStream = await storage.getStream('tasks', 't.json', { etag: etagA }).catch((caught: unknown) => caught);
+    const current = await storage.getBytes('tasks', 't.json', { etag: etagB });
+    const chunks: Buffer[] = [];
+    for await (const chunk of heldOpen) chunks.push(chunk as Buffer);
+
+    // Assess: a stream opened on A reads A to the end, even though B replaced it meanwhile.
+    expect(stale).toBeInstanceOf(VersionMismatchError);
+    expect(staleStream).toBeInstanceOf(VersionMismatchError);
+    expect(current.toString()).toBe('version B, longer');
+    expect(Buffer.concat(chunks).toString()).toBe('version A');
+    await expect(storage.getBytes('tasks', 'absent.json', { etag: etagA })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(storage.getBytes('tasks', 't.json', { versionId: 'v1' })).rejects.toThrow(
+      'the filesystem store keeps no object versions',
+    );
   });
 
   it('writes streams and reads them back as streams', async () => {

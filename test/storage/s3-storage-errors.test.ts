@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, StorageError } from '../../src/errors.js';
+import { AccessDeniedError, NotFoundError, StorageError, VersionMismatchError } from '../../src/errors.js';
 import { isTransientAwsError, S3Storage } from '../../src/storage/s3-storage.js';
 
 /** An error shaped as the SDK throws it after its own retries. */
@@ -156,7 +156,58 @@ describe('S3Storage error handling', () => {
     );
     expect((broken as StorageError).transient).toBe(true);
     expect((secret as StorageError).transient).toBe(false);
+    expect(secret).toBeInstanceOf(AccessDeniedError);
     expect((secret as Error).message).toContain('the role lacks permission for this bucket or key');
+  });
+
+  describe('reading one version', () => {
+    it('asks for exactly the version id, which S3 keeps after the key was overwritten', async () => {
+      // Prepare: version v1 holds A; the key now holds B.
+      s3.on(GetObjectCommand).resolves({ Body: Readable.from([Buffer.from('B')]) as never });
+      s3.on(GetObjectCommand, { Bucket: 'tasks', Key: 't.json', VersionId: 'v1' }).resolves({
+        Body: Readable.from([Buffer.from('A')]) as never,
+      });
+
+      // Act
+      const old = await storage.getBytes('tasks', 't.json', { versionId: 'v1', etag: 'ignored' });
+      const current = await storage.getBytes('tasks', 't.json');
+
+      // Assess: the version id decides; no If-Match is sent with it.
+      expect(old.toString()).toBe('A');
+      expect(current.toString()).toBe('B');
+      const inputs = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+      expect(inputs[0]).toEqual({ Bucket: 'tasks', Key: 't.json', VersionId: 'v1' });
+      expect(inputs[1]).toEqual({ Bucket: 'tasks', Key: 't.json' });
+    });
+
+    it('reads on an ETag with If-Match, and turns 412 into VersionMismatchError', async () => {
+      // Prepare
+      s3.on(GetObjectCommand, { IfMatch: '"abc"' }).resolves({ Body: Readable.from([Buffer.from('A')]) as never });
+      s3.on(GetObjectCommand, { IfMatch: '"old"' }).rejects(
+        awsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
+      );
+
+      // Act
+      const same = await storage.getBytes('tasks', 't.json', { etag: 'abc' });
+      const changed = await storage.getBytes('tasks', 't.json', { etag: '"old"' }).catch((caught: unknown) => caught);
+
+      // Assess: the ETag is sent quoted, whether given quoted or not.
+      expect(same.toString()).toBe('A');
+      expect(changed).toBeInstanceOf(VersionMismatchError);
+      expect((changed as VersionMismatchError).expected).toBe('old');
+      expect((changed as StorageError).transient).toBe(false);
+      expect((changed as Error).message).toBe(
+        's3://tasks/t.json changed: it no longer has version old (overwritten since)',
+      );
+    });
+
+    it('reports a version S3 no longer has (expired, deleted) as not found', async () => {
+      // Prepare
+      s3.on(GetObjectCommand).rejects(awsError('NoSuchVersion', 404, 'The specified version does not exist.'));
+
+      // Act / Assess
+      await expect(storage.getBytes('tasks', 't.json', { versionId: 'gone' })).rejects.toBeInstanceOf(NotFoundError);
+    });
   });
 
   it('recognises network failures as transient', () => {

@@ -6,7 +6,6 @@ import {
   BatchJobLauncher,
   BatchSubmitError,
   baseJobName,
-  chooseQueue,
   RETRY_CONDITIONS,
 } from '../../src/submitter/batch-launcher.js';
 import type { LaunchRequest } from '../../src/submitter/job-launcher.js';
@@ -14,7 +13,6 @@ import { parseTaskFile } from '../../src/task/parse-task-file.js';
 
 const config: BatchSubmitConfig = {
   jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif-default',
-  allowedJobQueues: ['iiif-large'],
   workerJobDefinition: 'iiif-shard-worker:4',
   assemblerJobDefinition: 'iiif-manifest-assembler:2',
   workerTimeoutSeconds: undefined,
@@ -131,7 +129,6 @@ describe('BatchJobLauncher', () => {
       assemblerJobId: 'assemble-1',
       completed: false,
       jobQueue: config.jobQueue,
-      jobQueueSource: 'default',
     });
     expect(launcher.kind).toBe('batch');
   });
@@ -177,20 +174,22 @@ describe('BatchJobLauncher', () => {
     expect(shards?.tags?.['iiif-batch:attempt']).toBe('2');
   });
 
-  it('uses the task file queue only when the deployment allows it', async () => {
+  it("never uses a task file's jobQueue or jobDefinition (iiif-job)", async () => {
     // Prepare
     batch.on(SubmitJobCommand).resolves({ jobId: 'job' });
     const launcher = new BatchJobLauncher(new BatchClient({ region: 'us-east-1' }), config);
 
     // Act
-    const allowed = await launcher.launch(request([0, 1], { task: task({ jobQueue: 'iiif-large' }) }));
-    const refused = await launcher.launch(request([0, 1], { task: task({ jobQueue: 'someone-elses-queue' }) }));
+    const result = await launcher.launch(request([0, 1], { task: task({ jobQueue: 'iiif-large' }) }));
 
     // Assess
-    const queues = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input.jobQueue);
-    expect(queues).toEqual(['iiif-large', 'iiif-large', config.jobQueue, config.jobQueue]);
-    expect(allowed.jobQueueSource).toBe('task');
-    expect(refused.jobQueueSource).toBe('default');
+    const inputs = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input);
+    expect(inputs.map((input) => input.jobQueue)).toEqual([config.jobQueue, config.jobQueue]);
+    expect(inputs.map((input) => input.jobDefinition)).toEqual([
+      config.workerJobDefinition,
+      config.assemblerJobDefinition,
+    ]);
+    expect(result.jobQueue).toBe(config.jobQueue);
   });
 
   it('derives the worker timeout from the shard target unless configured', async () => {
@@ -322,18 +321,5 @@ describe('baseJobName', () => {
     expect(first.length).toBe(128);
     expect(later.length).toBe(128);
     expect(later.endsWith('-r12-manifests')).toBe(true);
-  });
-});
-
-describe('chooseQueue', () => {
-  it('matches a queue name against an allowed ARN and falls back to the default', () => {
-    // Act / Assess
-    expect(chooseQueue('iiif-default', config)).toEqual({ jobQueue: config.jobQueue, source: 'task' });
-    expect(chooseQueue(undefined, config)).toEqual({ jobQueue: config.jobQueue, source: 'default' });
-    expect(chooseQueue('arn:aws:batch:us-east-1:123456789012:job-queue/iiif-large', config)).toEqual({
-      jobQueue: 'iiif-large',
-      source: 'task',
-    });
-    expect(chooseQueue('other', config)).toEqual({ jobQueue: config.jobQueue, source: 'default' });
   });
 });

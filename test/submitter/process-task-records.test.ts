@@ -7,7 +7,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchSubmitConfig } from '../../src/config.js';
-import { StorageError } from '../../src/errors.js';
+import { AccessDeniedError, StorageError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { RunRecord } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
@@ -21,10 +21,10 @@ import { RecordingStorage } from '../helpers/recording-storage.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 const STATE = { bucket: 'iiif-tasks', prefix: '' };
-const ALLOWED = ['img-src', 'img-pub'];
+const SOURCES = ['img-src', 'img-archive'];
+const DESTINATIONS = ['img-pub'];
 const BATCH: BatchSubmitConfig = {
   jobQueue: 'iiif-default',
-  allowedJobQueues: [],
   workerJobDefinition: 'iiif-shard-worker',
   assemblerJobDefinition: 'iiif-manifest-assembler',
   workerTimeoutSeconds: undefined,
@@ -120,14 +120,17 @@ describe('processTaskRecords', () => {
       runStore: new RunStore(store, STATE),
       launcher: new BatchJobLauncher(new BatchClient({ region: 'us-east-1' }), BATCH),
       logger: silentLogger,
-      allowedBuckets: ALLOWED,
+      sourceBuckets: SOURCES,
+      destinationBuckets: DESTINATIONS,
       now: () => new Date('2025-03-01T12:00:01.000Z'),
       ...overrides,
     };
   }
 
-  async function putTask(key: string, document: Record<string, unknown>): Promise<void> {
-    await storage.put('iiif-tasks', key, JSON.stringify(document));
+  /** Store a task file; its ETag (what an S3 event names in a bucket without versions). */
+  async function putTask(key: string, document: Record<string, unknown> | string): Promise<string> {
+    await storage.put('iiif-tasks', key, typeof document === 'string' ? document : JSON.stringify(document));
+    return (await storage.head('iiif-tasks', key))?.etag ?? '';
   }
 
   async function errorReport(runId: string): Promise<Record<string, unknown>> {
@@ -136,9 +139,9 @@ describe('processTaskRecords', () => {
 
   it('submits a task once when its notification is delivered again', async () => {
     // Prepare
-    await putTask('tasks/box2.json', legacyTaskFile());
-    const message = s3Notification('iiif-tasks', 'tasks/box2.json', 'etag-1');
-    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', 'etag-1');
+    const etag = await putTask('tasks/box2.json', legacyTaskFile());
+    const message = s3Notification('iiif-tasks', 'tasks/box2.json', etag);
+    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', etag);
 
     // Act
     const first = await processTaskRecords(deps(), sqsEvent(sqsRecord('m1', message)));
@@ -160,37 +163,59 @@ describe('processTaskRecords', () => {
       location: storage.describe('iiif-tasks', 'tasks/box2.json'),
       bucket: 'iiif-tasks',
       key: 'tasks/box2.json',
-      version: 'etag-1',
+      version: etag,
+      etag,
     });
     expect(run.counts).toMatchObject({ items: 2, images: 4 });
   });
 
-  it('submits a new run for a new version of the same task file', async () => {
-    // Prepare
-    await putTask('tasks/box2.json', legacyTaskFile());
+  it('runs what each upload held, and rejects the notification of an upload overwritten since', async () => {
+    // Prepare: version A (quality 81) is uploaded; before its notification is handled, version B
+    // (quality 100) replaces it. The filesystem, like an unversioned bucket, keeps only B.
+    const etagA = await putTask('tasks/box2.json', legacyTaskFile({ JPEG_QUALITY: '81' }));
+    const messageA = s3Notification('iiif-tasks', 'tasks/box2.json', etagA);
+    const first = await processTaskRecords(deps(), sqsEvent(sqsRecord('m1', messageA)));
+    const etagB = await putTask('tasks/box2.json', legacyTaskFile({ JPEG_QUALITY: '100' }));
+    const messageB = s3Notification('iiif-tasks', 'tasks/box2.json', etagB);
 
-    // Act
-    await processTaskRecords(deps(), sqsEvent(sqsRecord('m1', s3Notification('iiif-tasks', 'tasks/box2.json', 'e1'))));
-    await processTaskRecords(
-      deps(),
-      sqsEvent(sqsRecord('m2', s3Notification('iiif-tasks', 'tasks/box2.json', 'e1', { versionId: 'v2' }))),
+    // Act: A's notification comes again (redelivery) after B was written; then, with A's records
+    // gone (as if A's first delivery had failed before recording it), again; then B's.
+    const lateA = await processTaskRecords(deps(), sqsEvent(sqsRecord('m1', messageA)));
+    const lateAError = await storage.head(
+      'iiif-tasks',
+      `runs/${taskRunId('box2', 'iiif-tasks', 'tasks/box2.json', etagA)}/error.json`,
     );
+    await rm(join(root, 'iiif-tasks', 'runs'), { recursive: true });
+    const againA = await processTaskRecords(deps(), sqsEvent(sqsRecord('m1', messageA)));
+    const b = await processTaskRecords(deps(), sqsEvent(sqsRecord('m2', messageB)));
 
-    // Assess
+    // Assess: A's run (recorded before) ran A; without it, A is refused rather than run as B.
+    expect(etagB).not.toBe(etagA);
+    for (const response of [first, lateA, againA, b]) expect(response.batchItemFailures).toEqual([]);
+    const runB = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', etagB);
+    // A's content is gone, so its jobName is unknown: the report is named after the file.
+    const rejection = await errorReport(taskRunId('box2', 'iiif-tasks', 'tasks/box2.json', etagA));
+    expect(rejection.message).toContain('was overwritten after this upload was notified');
+    expect(rejection.message).toContain(etagA);
+    const recordB = JSON.parse(await readFile(join(root, 'iiif-tasks', 'runs', runB, 'run.json'), 'utf8')) as RunRecord;
+    expect(recordB.task.settings.jpegQuality).toBe(100);
+    expect(lateAError).toBeUndefined();
+    expect(recordB.source).toMatchObject({ version: etagB, etag: etagB });
+    // A once (before B was written), B once; the refused notification submitted nothing.
     expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(4);
   });
 
   it('fails only the record whose task is bad, and reports why beside the run records', async () => {
     // Prepare
-    await putTask('tasks/good-1.json', legacyTaskFile({}, { jobName: 'Good-1' }));
-    await putTask('tasks/bad.json', legacyTaskFile({ DEST_URL: 'ftp://example.org' }, { jobName: 'Bad' }));
-    await storage.put('iiif-tasks', 'tasks/broken.json', '{"jobName": "Broken", ');
-    await putTask('tasks/good-2.json', legacyTaskFile({}, { jobName: 'Good-2' }));
+    const eA = await putTask('tasks/good-1.json', legacyTaskFile({}, { jobName: 'Good-1' }));
+    const eB = await putTask('tasks/bad.json', legacyTaskFile({ DEST_URL: 'ftp://example.org' }, { jobName: 'Bad' }));
+    const eC = await putTask('tasks/broken.json', '{"jobName": "Broken", ');
+    const eD = await putTask('tasks/good-2.json', legacyTaskFile({}, { jobName: 'Good-2' }));
     const event = sqsEvent(
-      sqsRecord('a', s3Notification('iiif-tasks', 'tasks/good-1.json', 'e-a')),
-      sqsRecord('b', s3Notification('iiif-tasks', 'tasks/bad.json', 'e-b')),
-      sqsRecord('c', s3Notification('iiif-tasks', 'tasks/broken.json', 'e-c')),
-      sqsRecord('d', s3Notification('iiif-tasks', 'tasks/good-2.json', 'e-d')),
+      sqsRecord('a', s3Notification('iiif-tasks', 'tasks/good-1.json', eA)),
+      sqsRecord('b', s3Notification('iiif-tasks', 'tasks/bad.json', eB)),
+      sqsRecord('c', s3Notification('iiif-tasks', 'tasks/broken.json', eC)),
+      sqsRecord('d', s3Notification('iiif-tasks', 'tasks/good-2.json', eD)),
     );
 
     // Act
@@ -200,68 +225,129 @@ describe('processTaskRecords', () => {
     expect(response.batchItemFailures).toEqual([]);
     const names = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input.jobName);
     expect(names).toEqual(['Good-1-tiles', 'Good-1-manifests', 'Good-2-tiles', 'Good-2-manifests']);
-    const bad = await errorReport(taskRunId('Bad', 'iiif-tasks', 'tasks/bad.json', 'e-b'));
+    const bad = await errorReport(taskRunId('Bad', 'iiif-tasks', 'tasks/bad.json', eB));
     expect(bad.field).toMatch(/DEST_URL/);
     expect(String(bad.message)).toContain('DEST_URL');
     expect(bad.source).toBe(storage.describe('iiif-tasks', 'tasks/bad.json'));
     // A file that is not even JSON has no jobName: its report is named after the file.
-    const broken = await errorReport(taskRunId('broken', 'iiif-tasks', 'tasks/broken.json', 'e-c'));
+    const broken = await errorReport(taskRunId('broken', 'iiif-tasks', 'tasks/broken.json', eC));
     expect(String(broken.message)).toContain('not valid JSON');
   });
 
   it('reads task files whose keys hold spaces, plus signs and unicode', async () => {
     // Prepare
     const key = 'tasks/Box 2 — Ünïcode+plus/書庫.json';
-    await putTask(key, legacyTaskFile());
+    const etag = await putTask(key, legacyTaskFile());
     const encoded = 'tasks/Box+2+%E2%80%94+%C3%9Cn%C3%AFcode%2Bplus/%E6%9B%B8%E5%BA%AB.json';
 
     // Act
     const response = await processTaskRecords(
       deps(),
-      sqsEvent(sqsRecord('u', s3Notification('iiif-tasks', encoded, 'e-u'))),
+      sqsEvent(sqsRecord('u', s3Notification('iiif-tasks', encoded, etag))),
     );
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(2);
-    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', key, 'e-u');
+    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', key, etag);
     const run = JSON.parse(await readFile(join(root, 'iiif-tasks', 'runs', runId, 'run.json'), 'utf8')) as RunRecord;
     expect(run.source.key).toBe(key);
   });
 
   it('refuses a task naming a bucket outside the allow-list, naming the bucket', async () => {
     // Prepare
-    await putTask('tasks/elsewhere.json', legacyTaskFile({ AWS_DEST_BUCKET: 'someone-elses-bucket' }));
+    const etag = await putTask('tasks/elsewhere.json', legacyTaskFile({ AWS_DEST_BUCKET: 'someone-elses-bucket' }));
 
     // Act
     const response = await processTaskRecords(
       deps(),
-      sqsEvent(sqsRecord('x', s3Notification('iiif-tasks', 'tasks/elsewhere.json', 'e-x'))),
+      sqsEvent(sqsRecord('x', s3Notification('iiif-tasks', 'tasks/elsewhere.json', etag))),
     );
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(0);
-    const report = await errorReport(taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/elsewhere.json', 'e-x'));
+    const report = await errorReport(taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/elsewhere.json', etag));
     expect(report.field).toBe('AWS_DEST_BUCKET');
-    expect(report.message).toContain('AWS_DEST_BUCKET "someone-elses-bucket" is not a bucket this deployment may use');
-    expect(report.message).toContain('img-src, img-pub');
+    expect(report.message).toContain(
+      'AWS_DEST_BUCKET "someone-elses-bucket" is not a destination bucket this deployment may use; expected one of img-pub',
+    );
+  });
+
+  it('checks each bucket against its own role: the destination as source, a source as destination', async () => {
+    // Prepare
+    const eSwapped = await putTask(
+      'tasks/swapped.json',
+      legacyTaskFile({ AWS_SRC_BUCKET: 'img-pub', AWS_DEST_BUCKET: 'img-src' }, { jobName: 'Swapped' }),
+    );
+    const eIntoSource = await putTask(
+      'tasks/into-source.json',
+      legacyTaskFile({ AWS_DEST_BUCKET: 'img-archive' }, { jobName: 'IntoSource' }),
+    );
+
+    // Act
+    const response = await processTaskRecords(
+      deps(),
+      sqsEvent(
+        sqsRecord('s', s3Notification('iiif-tasks', 'tasks/swapped.json', eSwapped)),
+        sqsRecord('i', s3Notification('iiif-tasks', 'tasks/into-source.json', eIntoSource)),
+      ),
+    );
+
+    // Assess: neither is retried, nothing is submitted, each report names the field and the role.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(0);
+    const swapped = await errorReport(taskRunId('Swapped', 'iiif-tasks', 'tasks/swapped.json', eSwapped));
+    expect(swapped.field).toBe('AWS_SRC_BUCKET');
+    expect(swapped.message).toContain(
+      'AWS_SRC_BUCKET "img-pub" is not a source bucket this deployment may use ("img-pub" is a destination bucket of this deployment); expected one of img-src, img-archive',
+    );
+    const intoSource = await errorReport(taskRunId('IntoSource', 'iiif-tasks', 'tasks/into-source.json', eIntoSource));
+    expect(intoSource.field).toBe('AWS_DEST_BUCKET');
+    expect(intoSource.message).toContain('"img-archive" is a source bucket of this deployment');
+    // Nothing was listed in any bucket for them.
+    expect(await storage.head('iiif-tasks', 'runs')).toBeUndefined();
+  });
+
+  it('rejects, without retrying, a task whose source bucket denies the deployment access', async () => {
+    // Prepare: the source is allowed by the settings, but S3 refuses the listing (IAM lacks it).
+    const etag = await putTask('tasks/denied.json', legacyTaskFile({}, { jobName: 'Denied' }));
+    const denied = new RecordingStorage(storage);
+    denied.failWith = (call) =>
+      call.bucket === 'img-src'
+        ? new AccessDeniedError(`S3 list of s3://img-src/${call.key} failed: AccessDenied (HTTP 403)`, {
+            bucket: 'img-src',
+            key: call.key,
+          })
+        : undefined;
+
+    // Act
+    const response = await processTaskRecords(
+      deps({ storage: denied }),
+      sqsEvent(sqsRecord('d', s3Notification('iiif-tasks', 'tasks/denied.json', etag))),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(0);
+    const report = await errorReport(taskRunId('Denied', 'iiif-tasks', 'tasks/denied.json', etag));
+    expect(report.message).toContain('AccessDenied');
   });
 
   it('rejects a task whose CSV is missing without submitting anything', async () => {
     // Prepare
-    await putTask('tasks/nocsv.json', legacyTaskFile({ CSV_NAME: 'missing.csv' }));
+    const etag = await putTask('tasks/nocsv.json', legacyTaskFile({ CSV_NAME: 'missing.csv' }));
 
     // Act
     const response = await processTaskRecords(
       deps(),
-      sqsEvent(sqsRecord('n', s3Notification('iiif-tasks', 'tasks/nocsv.json', 'e-n'))),
+      sqsEvent(sqsRecord('n', s3Notification('iiif-tasks', 'tasks/nocsv.json', etag))),
     );
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(0);
-    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/nocsv.json', 'e-n');
+    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/nocsv.json', etag);
     expect(String((await errorReport(runId)).message)).toContain('metadata CSV not found');
   });
 
@@ -293,16 +379,16 @@ describe('processTaskRecords', () => {
 
   it('reports a record for retry when S3 fails transiently, and only that record', async () => {
     // Prepare
-    await putTask('tasks/good.json', legacyTaskFile({}, { jobName: 'Good' }));
-    await putTask('tasks/flaky.json', legacyTaskFile({}, { jobName: 'Flaky' }));
+    const eG = await putTask('tasks/good.json', legacyTaskFile({}, { jobName: 'Good' }));
+    const eF = await putTask('tasks/flaky.json', legacyTaskFile({}, { jobName: 'Flaky' }));
     const flaky = failingReads(storage, 'tasks/flaky.json');
 
     // Act
     const response = await processTaskRecords(
       deps({ storage: flaky }),
       sqsEvent(
-        sqsRecord('flaky', s3Notification('iiif-tasks', 'tasks/flaky.json', 'e-f')),
-        sqsRecord('good', s3Notification('iiif-tasks', 'tasks/good.json', 'e-g')),
+        sqsRecord('flaky', s3Notification('iiif-tasks', 'tasks/flaky.json', eF)),
+        sqsRecord('good', s3Notification('iiif-tasks', 'tasks/good.json', eG)),
       ),
     );
 
@@ -339,9 +425,9 @@ describe('processTaskRecords', () => {
 
   it('retries when Batch throttles, releasing the claim so the redelivery submits', async () => {
     // Prepare
-    await putTask('tasks/box2.json', legacyTaskFile());
-    const message = s3Notification('iiif-tasks', 'tasks/box2.json', 'e-t');
-    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', 'e-t');
+    const etag = await putTask('tasks/box2.json', legacyTaskFile());
+    const message = s3Notification('iiif-tasks', 'tasks/box2.json', etag);
+    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', etag);
     batch.reset();
     const throttled = Object.assign(new Error('Too Many Requests'), {
       name: 'ClientException',
@@ -364,9 +450,9 @@ describe('processTaskRecords', () => {
 
   it('clears the error report of an earlier rejected upload once the same version submits', async () => {
     // Prepare
-    await putTask('tasks/box2.json', legacyTaskFile());
-    const message = s3Notification('iiif-tasks', 'tasks/box2.json', 'e-c');
-    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', 'e-c');
+    const etag = await putTask('tasks/box2.json', legacyTaskFile());
+    const message = s3Notification('iiif-tasks', 'tasks/box2.json', etag);
+    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', etag);
     await rm(join(root, 'img-src', 'metadata', 'Ms2016_012_Box2.csv'));
     await processTaskRecords(deps(), sqsEvent(sqsRecord('c1', message)));
     const rejected = await storage.head('iiif-tasks', `runs/${runId}/error.json`);

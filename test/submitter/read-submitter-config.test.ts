@@ -4,7 +4,8 @@ import { ConfigError } from '../../src/errors.js';
 
 const BASE = {
   IIIF_BATCH_STATE_BUCKET: 'iiif-tasks',
-  IIIF_BATCH_ALLOWED_BUCKETS: 'img-src, img-pub ,',
+  IIIF_BATCH_SOURCE_BUCKETS: 'img-src, img-archive ,',
+  IIIF_BATCH_DESTINATION_BUCKETS: 'img-pub',
   IIIF_BATCH_JOB_QUEUE: 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif',
   IIIF_BATCH_WORKER_JOB_DEFINITION: 'iiif-shard-worker',
   IIIF_BATCH_ASSEMBLER_JOB_DEFINITION: 'iiif-manifest-assembler',
@@ -18,10 +19,10 @@ describe('readSubmitterConfig', () => {
     // Assess
     expect(config).toEqual({
       state: { bucket: 'iiif-tasks', prefix: 'pipeline' },
-      allowedBuckets: ['img-src', 'img-pub'],
+      sourceBuckets: ['img-src', 'img-archive'],
+      destinationBuckets: ['img-pub'],
       batch: {
         jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif',
-        allowedJobQueues: [],
         workerJobDefinition: 'iiif-shard-worker',
         assemblerJobDefinition: 'iiif-manifest-assembler',
         workerTimeoutSeconds: undefined,
@@ -31,11 +32,10 @@ describe('readSubmitterConfig', () => {
     });
   });
 
-  it('reads the optional queue allow-list, timeouts and attempts', () => {
+  it('reads the optional timeouts and attempts', () => {
     // Act
     const config = readSubmitterConfig({
       ...BASE,
-      IIIF_BATCH_ALLOWED_JOB_QUEUES: 'iiif-large,iiif-ondemand',
       IIIF_BATCH_WORKER_TIMEOUT_SECONDS: '7200',
       IIIF_BATCH_ASSEMBLER_TIMEOUT_SECONDS: '900',
       IIIF_BATCH_JOB_ATTEMPTS: '5',
@@ -43,7 +43,6 @@ describe('readSubmitterConfig', () => {
 
     // Assess
     expect(config.batch).toMatchObject({
-      allowedJobQueues: ['iiif-large', 'iiif-ondemand'],
       workerTimeoutSeconds: 7200,
       assemblerTimeoutSeconds: 900,
       attempts: 5,
@@ -52,9 +51,9 @@ describe('readSubmitterConfig', () => {
 
   it('names the missing or malformed variable', () => {
     // Act / Assess
-    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_ALLOWED_BUCKETS: ' , ' })).toThrow(ConfigError);
-    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_ALLOWED_BUCKETS: '' })).toThrow(
-      'Expected a comma-separated list of bucket names for IIIF_BATCH_ALLOWED_BUCKETS but received nothing',
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_DESTINATION_BUCKETS: ' , ' })).toThrow(ConfigError);
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_DESTINATION_BUCKETS: '' })).toThrow(
+      'Expected a comma-separated list of bucket names for IIIF_BATCH_DESTINATION_BUCKETS but received nothing',
     );
     expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_JOB_QUEUE: undefined })).toThrow(
       'Missing environment variable IIIF_BATCH_JOB_QUEUE',
@@ -69,8 +68,8 @@ describe('readSubmitterConfig', () => {
 
   it('checks bucket names with the rule task files and stack settings use', () => {
     // Act / Assess
-    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_ALLOWED_BUCKETS: 'img-src,192.168.5.4' })).toThrow(
-      'Expected a comma-separated list of bucket names for IIIF_BATCH_ALLOWED_BUCKETS but received "192.168.5.4"',
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_SOURCE_BUCKETS: 'img-src,192.168.5.4' })).toThrow(
+      'Expected a comma-separated list of bucket names for IIIF_BATCH_SOURCE_BUCKETS but received "192.168.5.4"',
     );
     expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_STATE_BUCKET: 'Tasks' })).toThrow(
       'Expected an S3 bucket name for IIIF_BATCH_STATE_BUCKET but received "Tasks"',

@@ -51,7 +51,8 @@ const ASSEMBLER_DEFINITION = 'iiif-manifest-assembler:1';
 const HANDLER_ENV: Record<string, string> = {
   IIIF_BATCH_STATE_BUCKET: TASKS,
   IIIF_BATCH_STATE_PREFIX: '',
-  IIIF_BATCH_ALLOWED_BUCKETS: `${SRC},${PUB}`,
+  IIIF_BATCH_SOURCE_BUCKETS: SRC,
+  IIIF_BATCH_DESTINATION_BUCKETS: PUB,
   IIIF_BATCH_JOB_QUEUE: 'iiif-default-queue',
   IIIF_BATCH_WORKER_JOB_DEFINITION: WORKER_DEFINITION,
   IIIF_BATCH_ASSEMBLER_JOB_DEFINITION: ASSEMBLER_DEFINITION,
@@ -299,7 +300,13 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     const runId = taskRunId('Ms2016_012-Box2', TASKS, TASK_KEY, eTag);
     const run = JSON.parse(await getText(TASKS, `runs/${runId}/run.json`)) as RunRecord;
     expect(run.counts).toEqual({ items: 3, images: 5, ignored: 1, shards: 2 });
-    expect(run.source).toEqual({ location: `s3://${TASKS}/${TASK_KEY}`, bucket: TASKS, key: TASK_KEY, version: eTag });
+    expect(run.source).toEqual({
+      location: `s3://${TASKS}/${TASK_KEY}`,
+      bucket: TASKS,
+      key: TASK_KEY,
+      version: eTag,
+      etag: eTag,
+    });
     const calls = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input);
     expect(calls).toHaveLength(2);
     const environment = [
@@ -486,5 +493,117 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     expect(JSON.parse(dead.Messages?.[0]?.Body ?? '{}').Records[0].s3.object.key).toBe('tasks/throttled.json');
     const runId = taskRunId('Throttled', TASKS, 'tasks/throttled.json', eTag);
     expect(await exists(TASKS, `runs/${runId}/run.json`)).toBe(false);
+  }, 60_000);
+
+  it('runs exactly the upload each notification names: a task file overwritten since is refused, not run as the new one', async () => {
+    // Prepare: upload A (quality 81), then B (quality 100) to the same key before A's notification
+    // is handled. The emulator's bucket keeps no versions, so the events name ETags.
+    batch.reset();
+    batch.on(SubmitJobCommand).callsFake((input: SubmitJobCommandInput) => {
+      jobCounter += 1;
+      return { jobId: `job-${jobCounter}`, jobName: input.jobName };
+    });
+    const key = 'tasks/overwritten.json';
+    const body = (quality: string): string =>
+      JSON.stringify(
+        legacyTaskFile(
+          {
+            COLLECTION_IDENTIFIER: 'Box1',
+            ACCESS_DIR: 'Coll/Box1',
+            AWS_SRC_BUCKET: SRC,
+            AWS_DEST_BUCKET: PUB,
+            DEST_PREFIX: 'pub',
+            DEST_URL: 'https://iiif.example.org',
+            CSV_NAME: 'box1.csv',
+            JPEG_QUALITY: quality,
+          },
+          { jobName: 'Overwritten' },
+        ),
+      );
+    const uploadA = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: key, Body: body('81') }));
+    const uploadB = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: key, Body: body('100') }));
+    const etagA = (uploadA.ETag ?? '').replaceAll('"', '');
+    const etagB = (uploadB.ETag ?? '').replaceAll('"', '');
+    for (const [etag, size] of [
+      [etagA, Buffer.byteLength(body('81'))],
+      [etagB, Buffer.byteLength(body('100'))],
+    ] as const) {
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: s3Notification(TASKS, key, etag, size) }),
+      );
+    }
+
+    // Act
+    const first = await deliver();
+    const second = await deliver();
+
+    // Assess: nothing retried; A refused with its reason (named after the file: its content is
+    // gone); B ran with B's settings and its record names the version it read.
+    expect(etagA).not.toBe(etagB);
+    expect(first.received.length + second.received.length).toBe(2);
+    expect([...first.response.batchItemFailures, ...second.response.batchItemFailures]).toEqual([]);
+    const refused = JSON.parse(
+      await getText(TASKS, `runs/${taskRunId('overwritten', TASKS, key, etagA)}/error.json`),
+    ) as { message: string };
+    expect(refused.message).toContain('was overwritten after this upload was notified');
+    const runB = taskRunId('Overwritten', TASKS, key, etagB);
+    const record = JSON.parse(await getText(TASKS, `runs/${runB}/run.json`)) as RunRecord;
+    expect(record.task.settings.jpegQuality).toBe(100);
+    expect(record.source).toEqual({
+      location: `s3://${TASKS}/${key}`,
+      bucket: TASKS,
+      key,
+      version: etagB,
+      etag: etagB,
+    });
+    expect(await exists(TASKS, `runs/${taskRunId('Overwritten', TASKS, key, etagA)}/run.json`)).toBe(false);
+    const submitted = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input);
+    expect(submitted.map((input) => input.jobName)).toEqual(['Overwritten-tiles', 'Overwritten-manifests']);
+  }, 60_000);
+
+  it('refuses a task naming the destination as source and the source as destination, submitting nothing', async () => {
+    // Prepare
+    batch.reset();
+    batch.on(SubmitJobCommand).resolves({ jobId: 'never' });
+    const key = 'tasks/swapped.json';
+    const taskBody = JSON.stringify(
+      legacyTaskFile(
+        {
+          COLLECTION_IDENTIFIER: 'Box1',
+          ACCESS_DIR: 'Coll/Box1',
+          AWS_SRC_BUCKET: PUB,
+          AWS_DEST_BUCKET: SRC,
+          DEST_PREFIX: 'pub',
+          DEST_URL: 'https://iiif.example.org',
+          CSV_NAME: 'box1.csv',
+        },
+        { jobName: 'Swapped' },
+      ),
+    );
+    const upload = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: key, Body: taskBody }));
+    const eTag = (upload.ETag ?? '').replaceAll('"', '');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: s3Notification(TASKS, key, eTag, Buffer.byteLength(taskBody)),
+      }),
+    );
+
+    // Act
+    const { received, response } = await deliver();
+
+    // Assess: the message is done with (not retried into the dead-letter queue), error.json says why.
+    expect(received).toHaveLength(1);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(0);
+    const runId = taskRunId('Swapped', TASKS, key, eTag);
+    const report = JSON.parse(await getText(TASKS, `runs/${runId}/error.json`)) as { message: string; field: string };
+    expect(report.field).toBe('AWS_SRC_BUCKET');
+    expect(report.message).toContain(
+      `AWS_SRC_BUCKET "${PUB}" is not a source bucket this deployment may use ("${PUB}" is a destination bucket of this deployment); expected one of ${SRC}`,
+    );
+    expect(await exists(TASKS, `runs/${runId}/run.json`)).toBe(false);
+    const left = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    expect(left.Messages ?? []).toEqual([]);
   }, 60_000);
 });
