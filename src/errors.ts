@@ -77,6 +77,19 @@ export class StorageError extends IiifBatchError {
   }
 }
 
+/**
+ * The machine failed the work, not its input: a working disk is full (ENOSPC, a quota). The image is
+ * not to blame; a retry (later, or on another machine) may succeed.
+ */
+export class InfrastructureError extends IiifBatchError {
+  public readonly transient = true;
+
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InfrastructureError';
+  }
+}
+
 /** A read of an object that does not exist. */
 export class NotFoundError extends StorageError {
   public constructor(bucket: string, key: string, options?: ErrorOptions) {

@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { assembleCommand } from './commands/assemble.js';
 import { dlqCommand } from './commands/dlq.js';
@@ -30,9 +31,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     .alias('help', 'h')
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
+    // Usage errors: yargs' own (message only) and those thrown by the commands' option checks
+    // (`--workers 0`); the commands report their own run-time errors.
     .fail((message, error) => {
-      if (error !== undefined && error !== null) throw error;
-      process.stderr.write(`iiif-batch: ${message}\nRun "iiif-batch --help" for usage.\n`);
+      const reason = error === undefined || error === null ? message : errorMessage(error);
+      process.stderr.write(`iiif-batch: ${reason}\nRun "iiif-batch --help" for usage.\n`);
       process.exit(ExitCode.Invalid);
     })
     .parseAsync();

@@ -4,6 +4,7 @@ import type { Storage } from '../storage/storage.js';
 import { getJsonIfExists } from '../storage/storage.js';
 import { taskFileBaseName, taskRunId } from '../submitter/run-id.js';
 import { parseS3Events } from '../submitter/s3-event.js';
+import { decodeTaskFile } from '../task/decode-task-file.js';
 import { parseTaskFile } from '../task/parse-task-file.js';
 
 /** One message as a queue hands it out. */
@@ -164,7 +165,7 @@ async function explainTask(
   let parseProblem: string | undefined;
   if (head !== undefined) {
     try {
-      const task = parseTaskFile((await storage.getBytes(event.bucket, event.key)).toString('utf8'), location);
+      const task = parseTaskFile(decodeTaskFile(await storage.getBytes(event.bucket, event.key), location), location);
       candidates.unshift(taskRunId(task.jobName, event.bucket, event.key, version));
     } catch (error) {
       parseProblem = errorMessage(error);

@@ -51,6 +51,11 @@ export interface ImageResult {
   readonly status: ImageStatus;
   /** Why it failed (or was skipped), in words a person can act on. */
   readonly reason?: string;
+  /**
+   * `failed` because of the machine or the storage (a full working disk, storage that kept failing),
+   * not the image: running the shard again may succeed.
+   */
+  readonly retryable?: boolean;
   /** What the person running it must know about a success, e.g. only page 1 of 3 was used. */
   readonly warnings?: readonly RunWarning[];
   readonly image?: PublishedImage;

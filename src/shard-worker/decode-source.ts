@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import type { RunWarning } from '../run/run-warning.js';
+import { findTruncation } from './find-truncation.js';
 import { decodeFailureReason, formatName, ImageFailure } from './image-failure.js';
 import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from './pixels.js';
 
@@ -10,8 +11,13 @@ import { DEFAULT_PIXEL_LIMITS, type PixelLimits, type Pixels, storePixels } from
  */
 export const MAX_INPUT_PIXELS = 1_000_000_000;
 
-/** Options every read of a source uses: truncated data is an error, never grey tiles. */
-export const SOURCE_READ_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS } as const;
+/**
+ * Options every read of a source uses: truncated or unreadable pixel data is an error, never grey
+ * or black tiles. `error`, not sharp's `truncated`: libvips reports a TIFF strip that ends early
+ * ("Read error at scanline") as an error of the TIFF library, which `truncated` lets through.
+ * Not `warning` either: scanner TIFFs often carry private tags that libtiff warns about.
+ */
+export const SOURCE_READ_OPTIONS = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS } as const;
 
 /** A warning about one source; the shard worker adds the item and the file. */
 export type SourceWarning = Pick<RunWarning, 'code' | 'message'>;
@@ -47,6 +53,9 @@ export async function decodeSource(
   limits: PixelLimits = DEFAULT_PIXEL_LIMITS,
   options: DecodeOptions = {},
 ): Promise<DecodedSource> {
+  // Before anything is decoded: libvips would only warn about a TIFF's missing strips.
+  const truncation = await findTruncation(sourcePath);
+  if (truncation !== undefined) throw new ImageFailure(truncation);
   // sharp counts pages from 0.
   const readOptions = { ...SOURCE_READ_OPTIONS, page: (options.page ?? 1) - 1 };
   let metadata: Metadata;

@@ -30,7 +30,8 @@ export function formatName(format: string | undefined): string {
   return FORMAT_NAMES[format.toLowerCase()] ?? format.toUpperCase();
 }
 
-const TRUNCATION = /premature end|unexpected end|truncat|short read|end of (file|data|stream)|not enough data/i;
+const TRUNCATION =
+  /premature end|unexpected end|truncat|short read|end of (file|data|stream)|not enough data|read error at scanline/i;
 
 /**
  * The reason for a decoder error: `truncated JPEG: VipsJpeg: premature end of JPEG image`, or

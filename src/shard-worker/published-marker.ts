@@ -21,7 +21,17 @@ export interface PublishFingerprint {
   /** info.json `id`: changes with DEST_URL. */
   readonly serviceId: string;
   readonly renderer: number;
+  /**
+   * Image API 2.1 services only: which names their files are published under. 2 since `full/max`
+   * (and `max` for tiles as wide as the image) is published beside `full/full`; markers without it
+   * are of services that lack those names, and are retiled once. (Absent for 3.0, so 3.0 services
+   * are not retiled for it.)
+   */
+  readonly imageApi2Names?: number;
 }
+
+/** The current `imageApi2Names`. */
+export const IMAGE_API_2_NAMES = 2;
 
 /**
  * `{state.prefix}/published/{destBucket}/{serviceKey}.json` in the state bucket: written after an

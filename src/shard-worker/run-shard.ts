@@ -1,4 +1,4 @@
-import { errorMessage, StorageError } from '../errors.js';
+import { errorMessage, InfrastructureError, StorageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageResult } from '../run/image-result.js';
 import type { PlannedImage, ShardResult } from '../run/run-records.js';
@@ -128,9 +128,11 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 
 function unexpectedFailure(image: PlannedImage, error: unknown): ImageResult {
   const reason =
-    error instanceof StorageError
-      ? `storage error: ${errorMessage(error)}`
-      : `unexpected error: ${errorMessage(error)}`;
+    error instanceof InfrastructureError
+      ? errorMessage(error)
+      : error instanceof StorageError
+        ? `storage error: ${errorMessage(error)}`
+        : `unexpected error: ${errorMessage(error)}`;
   return {
     item: image.item,
     sourceKey: image.sourceKey,
@@ -138,6 +140,7 @@ function unexpectedFailure(image: PlannedImage, error: unknown): ImageResult {
     ...(image.page === undefined ? {} : { page: image.page }),
     status: 'failed',
     reason,
+    retryable: true,
     sourceEtag: image.etag,
     sourceBytes: image.bytes,
   };

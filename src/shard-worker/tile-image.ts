@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errorMessage, NotFoundError, StorageError } from '../errors.js';
 import { computePyramid } from '../iiif/image-api/compute-pyramid.js';
 import { describePublishedImage } from '../iiif/image-api/describe-published-image.js';
@@ -12,11 +12,13 @@ import type { PlannedImage, StateLocation } from '../run/run-records.js';
 import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
+import { noSpaceError } from '../util/no-space-error.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
 import { decodeSource, type SourceWarning } from './decode-source.js';
 import { fetchSource } from './fetch-source.js';
 import { ImageFailure } from './image-failure.js';
 import {
+  IMAGE_API_2_NAMES,
   type PublishFingerprint,
   RENDERER_VERSION,
   readPublishedMarker,
@@ -65,7 +67,8 @@ export interface TileImageInput {
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
  * with these settings) or `failed` (missing, empty, truncated or undecodable source, with the reason).
- * Rejects only when storage keeps failing after retries (a `StorageError`) or on a bug.
+ * Rejects only when storage keeps failing after retries (a `StorageError`), when the working disk
+ * is full (an `InfrastructureError`), or on a bug.
  */
 export async function tileImage(deps: TileImageDeps, input: TileImageInput): Promise<ImageResult> {
   const fetched = await fetchImage(deps, input);
@@ -128,6 +131,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     fullMaxSize: settings.fullMaxSize,
     serviceId,
     renderer: RENDERER_VERSION,
+    ...(settings.imageApiVersion === 2 ? { imageApi2Names: IMAGE_API_2_NAMES } : {}),
   };
 
   if (state !== undefined && !settings.forceRetile) {
@@ -183,6 +187,9 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
       } catch (error) {
         if (error instanceof NotFoundError) throw new ImageFailure(notFound, { cause: error });
         if (error instanceof StorageError) throw error;
+        // The working disk, not the source, when the copy cannot be written.
+        const full = noSpaceError(error, parent);
+        if (full !== undefined) throw full;
         // A stream that breaks off mid-transfer (connection reset) is worth another try.
         throw new StorageError(
           `Reading ${storage.describe(task.srcBucket, image.sourceKey)} failed: ${errorMessage(error)}`,
@@ -269,6 +276,10 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       ...sourceFields,
     };
   } catch (error) {
+    // Decoders report a full working disk as a failed decode: that is the machine's failure.
+    // (A storage error names its own location.)
+    const full = error instanceof StorageError ? undefined : noSpaceError(error, dirname(fetched.workDir));
+    if (full !== undefined) throw full;
     if (error instanceof ImageFailure) {
       return { ...outcome, status: 'failed', reason: error.reason, seconds: seconds(), ...sourceFields };
     }

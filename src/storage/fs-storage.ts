@@ -5,6 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
+import { noSpaceError } from '../util/no-space-error.js';
 import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
 
 const TEMP_MARK = '.iiif-batch-tmp-';
@@ -166,7 +167,7 @@ export class FsStorage implements Storage {
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw wrap(error, bucket, key, 'write');
+      throw wrap(error, bucket, key, 'write', this.root);
     }
   }
 
@@ -179,7 +180,7 @@ export class FsStorage implements Storage {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw wrap(error, bucket, key, 'create');
+      throw wrap(error, bucket, key, 'create', this.root);
     } finally {
       await unlink(temp).catch(() => undefined);
     }
@@ -220,7 +221,7 @@ export class FsStorage implements Storage {
       return temp;
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw wrap(error, bucket, key, 'write');
+      throw wrap(error, bucket, key, 'write', this.root);
     }
   }
 
@@ -279,7 +280,18 @@ function isDirectory(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'EISDIR';
 }
 
-function wrap(error: unknown, bucket: string, key: string, action: string): StorageError {
+function wrap(error: unknown, bucket: string, key: string, action: string, root?: string): StorageError {
   const message = error instanceof Error ? error.message : String(error);
+  // A full disk is the machine's failure, and may pass (a retry elsewhere or later).
+  const full = noSpaceError(error, root === undefined ? 'the local root' : join(root, bucket));
+  if (full !== undefined) {
+    return new StorageError(
+      `Cannot ${action} ${bucket}/${key}: ${full.message}`,
+      { bucket, key, transient: true },
+      {
+        cause: error,
+      },
+    );
+  }
   return new StorageError(`Cannot ${action} ${bucket}/${key}: ${message}`, { bucket, key }, { cause: error });
 }

@@ -11,6 +11,7 @@ import {
 import type { Logger } from '../log.js';
 import type { RunStore } from '../run/run-store.js';
 import type { ReadVersion, Storage } from '../storage/storage.js';
+import { decodeTaskFile } from '../task/decode-task-file.js';
 import { parseTaskFile } from '../task/parse-task-file.js';
 import type { Task } from '../task/task.js';
 import type { JobLauncher } from './job-launcher.js';
@@ -257,7 +258,7 @@ async function readTaskText(
       { source: location },
     );
   }
-  return bytes.toString('utf8');
+  return decodeTaskFile(bytes, location);
 }
 
 /** The `jobName` of an invalid task file, if it is JSON with a usable one (to name its error report). */

@@ -121,13 +121,19 @@ export const httpUrl = text('an absolute http(s) URL', isHttpUrl);
 
 /**
  * The public base URL of published files: absolute http(s), no query, fragment or credentials.
+ * "?" and "#" are refused as written: the URL parser drops an empty one, which every id would keep.
  * Trailing "/" are removed.
  */
 export const baseUrl = z
   .string({ error: 'an absolute http(s) URL' })
   .superRefine((value, context) => {
     const url = parseUrl(value);
-    if (url === undefined) {
+    if (value.includes('?') || value.includes('#')) {
+      context.addIssue({
+        code: 'custom',
+        message: 'a base URL without a query or fragment (no "?" or "#", not even an empty one)',
+      });
+    } else if (url === undefined) {
       context.addIssue({ code: 'custom', message: 'an absolute http(s) URL such as https://iiif.example.org' });
     } else if (!isHttpUrl(value)) {
       context.addIssue({

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,6 +55,16 @@ describe('Operator CLI: help and usage', () => {
       ['resubmit', 'r', '--local-root', 'DATA', '--workers', '0'],
       'Expected integer between 1 and 256 for --workers',
     ],
+    [
+      'a run with 0 workers',
+      ['run', 'TASK', '--local-root', 'DATA', '--workers', '0'],
+      'Expected integer between 1 and 256 for --workers but received 0',
+    ],
+    [
+      'a wait interval of 0',
+      ['submit', 'TASK', '--interval', '0'],
+      'Expected number between 0.1 and 3600 for --interval but received 0',
+    ],
     ['no folder to serve', ['serve'], 'Name the folder to serve'],
     ['a port out of range', ['serve', 'DATA', '--port', '70000'], 'Expected integer between 0 and 65535 for --port'],
     [
@@ -81,6 +91,32 @@ describe('Operator CLI: help and usage', () => {
     // Assess
     expect(result.code, result.stdout + result.stderr).toBe(2);
     expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain('npm run build');
+  });
+
+  it('says "npm run build" only when the CLI is not built (exit 2)', async () => {
+    // Prepare: the launcher in a package without dist/.
+    const unbuilt = join(root, 'unbuilt');
+    await mkdir(join(unbuilt, 'bin'), { recursive: true });
+    await copyFile(join(REPO_ROOT, 'bin', 'iiif-batch.js'), join(unbuilt, 'bin', 'iiif-batch.js'));
+
+    // Act
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(unbuilt, 'bin', 'iiif-batch.js'), 'status', 'r'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(join(unbuilt, 'dist', 'src', 'cli', 'main.js'));
+    expect(result.stderr).toContain('Run "npm run build" first');
   });
 
   it('reports errors as JSON with --json', async () => {

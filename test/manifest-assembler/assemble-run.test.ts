@@ -157,6 +157,14 @@ describe('assembleRun', () => {
         },
       ],
       itemsWithoutManifest: [],
+      warnings: [
+        {
+          code: 'csv-row-without-item',
+          file: storage.describe('img-src', 'metadata/box2.csv'),
+          line: 5,
+          message: `${storage.describe('img-src', 'metadata/box2.csv')}: line 5: the row "Ghost" matches no item folder; its metadata is not used`,
+        },
+      ],
       collection: { key: 'iawa/Box2/collection.json', url: `${URL_BASE}/collection.json`, items: 2 },
       csv: { key: 'metadata/box2.csv', unmatchedRows: ['Ghost'], itemsWithoutRow: [] },
     });

@@ -10,15 +10,12 @@ import type { PlannedImage, StateLocation } from '../../src/run/run-records.js';
 import { publishedMarkerKey } from '../../src/shard-worker/published-marker.js';
 import { INFO_CACHE_CONTROL, TILE_CACHE_CONTROL, tileImage } from '../../src/shard-worker/tile-image.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
-import type { Settings } from '../../src/task/settings.js';
 import type { Task } from '../../src/task/task.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
-import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
 import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.js';
+import { itPublishesShapes, placeSource, SERVICE_PREFIX, uniqueTask } from './helpers/tile-shapes.js';
 
-const ITEM = 'Box2_Folder19';
-const SERVICE_PREFIX = 'iawa/Women_of_Design/Ms2016_012_Box2/Box2_Folder19';
 const STATE: StateLocation = { bucket: '_iiif-batch', prefix: '' };
 const NO_WAIT = { attempts: 4, baseDelayMs: 0, maxDelayMs: 0 };
 
@@ -35,69 +32,22 @@ afterAll(async () => {
 });
 
 /** Put a source into the source bucket and describe it as the planner would. */
-async function source(task: Task, file: string, bytes: Buffer | string, format: PlannedImage['format']) {
-  const key = `${task.accessDir}/${ITEM}/Access/${file}`;
-  await storage.put(task.srcBucket, key, bytes);
-  const info = await storage.head(task.srcBucket, key);
-  const name = file.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
-  const image: PlannedImage = {
-    item: ITEM,
-    sourceKey: key,
-    name,
-    format,
-    bytes: info?.size ?? 0,
-    etag: info?.etag ?? '',
-  };
-  return { image, serviceKey: `${SERVICE_PREFIX}/${name}` };
-}
-
-function uniqueTask(settings: Partial<Settings> = {}): Task {
-  const id = Math.random().toString(36).slice(2, 8);
-  return testTask({ srcBucket: `src-${id}`, destBucket: `pub-${id}`, settings });
+function source(task: Task, file: string, bytes: Buffer | string, format: PlannedImage['format']) {
+  return placeSource(storage, task, file, bytes, format);
 }
 
 describe('Function: tileImage, image shapes judged by OpenSeadragon', () => {
-  const shapes = [
-    { label: 'smaller than one tile', width: 300, height: 200 },
-    { label: 'exactly one tile', width: 512, height: 512 },
-    { label: 'narrow', width: 100, height: 3000 },
-    { label: 'tall', width: 700, height: 4100 },
-    { label: 'wide', width: 6000, height: 150 },
-    { label: 'odd', width: 3497, height: 2501 },
-    { label: 'large', width: 5000, height: 3000 },
-  ];
-  for (const version of [3, 2] as const) {
-    for (const shape of shapes) {
-      it(`publishes a complete level-0 service: v${version}, ${shape.label} ${shape.width}x${shape.height}`, async () => {
-        // Prepare
-        const task = uniqueTask({ imageApiVersion: version });
-        // Colour fields large enough to stay recognisable in the smallest level, for the pixel comparison.
-        const cell = Math.max(32, Math.ceil(Math.max(shape.width, shape.height) / 48));
-        const bytes = await (await photoRaw(shape.width, shape.height, cell)).jpeg({ quality: 90 }).toBuffer();
-        const { image, serviceKey } = await source(task, `${shape.label}.jpg`, bytes, 'jpeg');
-
-        // Act
-        const result = await tileImage({ storage, logger: silentLogger }, { task, image });
-
-        // Assess
-        expect(result).toMatchObject({ status: 'tiled', item: ITEM, sourceKey: image.sourceKey, name: image.name });
-        const published = await checkPublishedService(storage, task.destBucket, serviceKey, bytes);
-        expect(published.info).toMatchObject({ width: shape.width, height: shape.height });
-        expect(published.info[version === 3 ? 'id' : '@id']).toBe(`https://iiif.example.org/${serviceKey}`);
-        expect(result.image).toMatchObject({
-          serviceKey,
-          serviceId: `https://iiif.example.org/${serviceKey}`,
-          imageApiVersion: version,
-          width: shape.width,
-          height: shape.height,
-          sizes: published.info.sizes,
-          tiles: published.info.tiles,
-        });
-        expect(result.tileCount).toBe(published.files.length);
-        expect(result.bytes).toBeGreaterThan(0);
-      });
-    }
-  }
+  // The two largest shapes are in tile-image-shapes.slow.test.ts (the full tier).
+  itPublishesShapes(
+    () => storage,
+    [
+      { label: 'smaller than one tile', width: 300, height: 200 },
+      { label: 'exactly one tile', width: 512, height: 512 },
+      { label: 'narrow', width: 100, height: 3000 },
+      { label: 'tall', width: 700, height: 4100 },
+      { label: 'wide', width: 6000, height: 150 },
+    ],
+  );
 
   it('has a pixel check that notices a tile from the wrong place', async () => {
     // Prepare
@@ -376,6 +326,42 @@ describe('Function: tileImage, resuming', () => {
       `head ${task.srcBucket}/${image.sourceKey}`,
       `getBytes ${STATE.bucket}/${publishedMarkerKey(STATE, task.destBucket, serviceKey)}`,
     ]);
+  });
+
+  it('retiles a 2.1 service published before it had full/max names, once; 3.0 services are not retiled for it', async () => {
+    // Prepare: markers as an older iiif-batch wrote them (no imageApi2Names).
+    const forget = async (task: Task, serviceKey: string): Promise<void> => {
+      const key = publishedMarkerKey(STATE, task.destBucket, serviceKey);
+      const marker = JSON.parse((await storage.getBytes(STATE.bucket, key)).toString('utf8'));
+      delete marker.fingerprint.imageApi2Names;
+      await storage.put(STATE.bucket, key, JSON.stringify(marker));
+    };
+    const bytes = await (await photoRaw(90, 56)).jpeg().toBuffer();
+    const v2 = uniqueTask({ imageApiVersion: 2 });
+    const v3 = uniqueTask({ imageApiVersion: 3 });
+    const old2 = await source(v2, 'small.jpg', bytes, 'jpeg');
+    const old3 = await source(v3, 'small.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task: v2, image: old2.image, state: STATE });
+    await tileImage({ storage, logger: silentLogger }, { task: v3, image: old3.image, state: STATE });
+    await forget(v2, old2.serviceKey);
+    await forget(v3, old3.serviceKey);
+    await storage.delete(v2.destBucket, `${old2.serviceKey}/full/max/0/default.jpg`);
+
+    // Act
+    const again2 = await tileImage({ storage, logger: silentLogger }, { task: v2, image: old2.image, state: STATE });
+    const once2 = await tileImage({ storage, logger: silentLogger }, { task: v2, image: old2.image, state: STATE });
+    const again3 = await tileImage({ storage, logger: silentLogger }, { task: v3, image: old3.image, state: STATE });
+
+    // Assess
+    expect([again2.status, once2.status, again3.status]).toEqual(['tiled', 'skipped', 'skipped']);
+    for (const path of ['full/full/0/default.jpg', 'full/max/0/default.jpg']) {
+      expect(await sharp(await storage.getBytes(v2.destBucket, `${old2.serviceKey}/${path}`)).metadata()).toMatchObject(
+        {
+          width: 90,
+          height: 56,
+        },
+      );
+    }
   });
 
   it('tiles again with FORCE_RETILE, after a source change, or after a settings change (removing stale files)', async () => {

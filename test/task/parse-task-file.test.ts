@@ -148,7 +148,11 @@ describe('Function: parseTaskFile', () => {
   it.each([
     ['ftp://example.org', /absolute http\(s\) URL but received the scheme "ftp:"/],
     ['example.org/iiif', /absolute http\(s\) URL such as/],
-    ['https://example.org/?a=1', /without query, fragment or credentials/],
+    ['https://example.org/?a=1', /without a query or fragment \(no "\?" or "#", not even an empty one\)/],
+    // The URL parser drops an empty query or fragment; every id would keep it.
+    ['https://x.org/?', /without a query or fragment .* but received "https:\/\/x\.org\/\?"/],
+    ['https://x.org/iiif#', /without a query or fragment .* but received "https:\/\/x\.org\/iiif#"/],
+    ['https://user:secret@example.org', /without query, fragment or credentials/],
   ])('rejects DEST_URL %s', (url, message) => {
     // Act
     const error = failure(legacyTaskFile({ DEST_URL: url }));

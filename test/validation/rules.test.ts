@@ -135,8 +135,9 @@ describe('Shared rules', () => {
     it.each([
       ['iiif.example.org', 'an absolute http(s) URL such as https://iiif.example.org'],
       ['ftp://example.org', 'an absolute http(s) URL'],
-      ['https://example.org/?a=1', 'a base URL without query, fragment or credentials'],
-      ['https://example.org/#top', 'a base URL without query, fragment or credentials'],
+      ['https://example.org/?a=1', 'a base URL without a query or fragment (no "?" or "#", not even an empty one)'],
+      ['https://example.org/?', 'a base URL without a query or fragment (no "?" or "#", not even an empty one)'],
+      ['https://example.org/#', 'a base URL without a query or fragment (no "?" or "#", not even an empty one)'],
       ['https://user:secret@example.org', 'a base URL without query, fragment or credentials'],
     ])('invalid URL %s fails', (value, expected) => {
       // Act / Assess

@@ -6,10 +6,11 @@ import { type TileRef, tileRegion } from './tile-region.js';
 
 /**
  * Image API 2.1, level 0. Tile names use the `w,` size syntax; `full` size for a full-resolution
- * whole-image request. A partial-image tile whose delivered width equals the image width (every
- * full-resolution tile of an image no wider than one tile) is also published as
- * `x,y,w,h/full/0/default.jpg`,
- * because OpenSeadragon's 2.x tile source asks for `full` there.
+ * whole-image request, also published as `max` (2.1 allows both; OpenSeadragon 2.4, which Mirador 3
+ * and Universal Viewer 4 ship, asks for `full/max` when the image fits one tile). A partial-image
+ * tile whose delivered width equals the image width (every full-resolution tile of an image no
+ * wider than one tile) is also published as `x,y,w,h/full/0/default.jpg` and
+ * `x,y,w,h/max/0/default.jpg`: OpenSeadragon 6 asks for `full` there, 2.4 for `max`.
  */
 export const imageApi2: ImageApi = {
   version: 2,
@@ -19,15 +20,17 @@ export const imageApi2: ImageApi = {
     const tr = tileRegion(pyramid, tile);
     const region = tr.wholeImage ? 'full' : `${tr.x},${tr.y},${tr.w},${tr.h}`;
     const fullResolution = tr.wholeImage && tr.width === pyramid.width && tr.height === pyramid.height;
-    if (fullResolution) return [requestPath(region, 'full')];
+    if (fullResolution) return [requestPath(region, 'full'), requestPath(region, 'max')];
     const paths = [requestPath(region, `${tr.width},`)];
     // Not for the whole image at a reduced level: there `full/full` is the full-resolution image.
-    if (tr.width === pyramid.width && !tr.wholeImage) paths.push(requestPath(region, 'full'));
+    if (tr.width === pyramid.width && !tr.wholeImage) {
+      paths.push(requestPath(region, 'full'), requestPath(region, 'max'));
+    }
     return paths;
   },
 
-  fullPath(): string {
-    return fullImagePath(2);
+  fullPaths(): readonly string[] {
+    return [fullImagePath(2), requestPath('full', 'max')];
   },
 
   sizePath(size: Size): string {

@@ -19,8 +19,8 @@ export const imageApi3: ImageApi = {
     return [requestPath(region, size)];
   },
 
-  fullPath(): string {
-    return fullImagePath(3);
+  fullPaths(): readonly string[] {
+    return [fullImagePath(3)];
   },
 
   sizePath(size: Size): string {

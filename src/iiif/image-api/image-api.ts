@@ -56,12 +56,15 @@ export interface ImageApi {
   readonly infoContentType: string;
   /**
    * Every path, relative to the service, under which viewers request this tile: the canonical name
-   * and any other name a viewer builds for the same pixels (OpenSeadragon's 2.1 `full` size for
-   * tiles as wide as the image). The first is the canonical one.
+   * and any other name a viewer builds for the same pixels (OpenSeadragon's 2.1 `full` and `max`
+   * sizes for tiles as wide as the image). The first is the canonical one.
    */
   tilePaths(pyramid: Pyramid, tile: TileRef): readonly string[];
-  /** `full/max/0/default.jpg` (2.1: `full/full/0/default.jpg`). */
-  fullPath(): string;
+  /**
+   * Every name of the whole image at its largest published size, the canonical one first:
+   * `full/max/0/default.jpg` (2.1: `full/full/0/default.jpg` and `full/max/0/default.jpg`).
+   */
+  fullPaths(): readonly string[];
   /** The file of one `sizes` entry. */
   sizePath(size: Size): string;
   /** The info.json document of the service with this `id` (2.1: `@id`). */

@@ -19,7 +19,7 @@ export interface TileSetEntry {
 
 /**
  * Every file of a level-0 image service except info.json: each tile a viewer requests at every
- * level (under each name viewers use), `full/max` (2.1 `full/full`) and a file per `sizes` entry.
+ * level (under each name viewers use), `full/max` (2.1 also `full/full`) and a file per `sizes` entry.
  * Files with the same pixels are one entry with several paths, so each image is encoded once.
  * Tiles come first, level by level from full resolution; whole levels last.
  */
@@ -57,7 +57,7 @@ export function listTileSet(pyramid: Pyramid, api: ImageApi): TileSetEntry[] {
       }
     }
   }
-  add(wholeLevel(pyramid, pyramid.fullLevel.index), api.fullPath());
+  for (const path of api.fullPaths()) add(wholeLevel(pyramid, pyramid.fullLevel.index), path);
   const sizeLevels = pyramid.levels.slice(pyramid.fullLevel.index);
   for (const level of sizeLevels) {
     add(wholeLevel(pyramid, level.index), api.sizePath({ width: level.width, height: level.height }));

@@ -89,7 +89,7 @@ describe('Image API strategies: info.json', () => {
       const api = imageApiFor(version);
 
       // Act
-      const full = api.fullPath();
+      const [full] = api.fullPaths();
       const size = api.sizePath({ width: 875, height: 626 });
 
       // Assess
@@ -145,7 +145,7 @@ describe('Image API strategies: tile names', () => {
     expect(whole).toEqual(['full/max/0/default.jpg']);
   });
 
-  it('uses w, sizes in 2.1, and also the full size name OpenSeadragon asks for on narrow images', () => {
+  it('uses w, sizes in 2.1, and also the full and max size names OpenSeadragon asks for on narrow images', () => {
     // Prepare
     const api = imageApiFor(2);
     const narrow = computePyramid({ width: 100, height: 3000, tileSize: 512, fullMaxSize: 10000 });
@@ -155,7 +155,11 @@ describe('Image API strategies: tile names', () => {
     const reduced = api.tilePaths(narrow, { level: 1, column: 0, row: 1 });
 
     // Assess
-    expect(fullResolution).toEqual(['0,512,100,512/100,/0/default.jpg', '0,512,100,512/full/0/default.jpg']);
+    expect(fullResolution).toEqual([
+      '0,512,100,512/100,/0/default.jpg',
+      '0,512,100,512/full/0/default.jpg',
+      '0,512,100,512/max/0/default.jpg',
+    ]);
     expect(reduced).toEqual(['0,1024,100,1024/50,/0/default.jpg']);
   });
 });

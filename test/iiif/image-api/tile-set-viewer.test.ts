@@ -5,6 +5,7 @@ import { type FileContent, listTileSet } from '../../../src/iiif/image-api/list-
 import { IMAGE_SHAPES } from './helpers/image-shapes.js';
 import {
   allViewerRequests,
+  OPENSEADRAGON_RELEASES,
   openSeadragon,
   openSeadragonTileRequests,
   wholeImageRequests,
@@ -30,12 +31,28 @@ const SETTINGS = [
 ];
 
 describe('Function: listTileSet, judged by OpenSeadragon', () => {
-  it('loads the OpenSeadragon it judges by (>= 4.1, ceil rounding)', () => {
+  it('loads the OpenSeadragon releases it judges by: 2.4 (Mirador 3, Universal Viewer 4) and >= 6', () => {
     // Act
-    const osd = openSeadragon();
+    const old = openSeadragon('openseadragon-2.4');
+    const current = openSeadragon('openseadragon');
 
     // Assess
-    expect(osd.version.major * 100 + osd.version.minor).toBeGreaterThanOrEqual(401);
+    expect(old.version.versionStr).toBe('2.4.2');
+    expect(current.version.major).toBeGreaterThanOrEqual(6);
+  });
+
+  it('knows OpenSeadragon 2.4 asks a 2.1 service smaller than one tile for full/max', () => {
+    // Prepare
+    const pyramid = computePyramid({ width: 90, height: 56, tileSize: 512, fullMaxSize: 10000 });
+    const info = imageApiFor(2).infoJson(pyramid, SERVICE_ID);
+
+    // Act
+    const asked = openSeadragonTileRequests(info as never, 'openseadragon-2.4').map((request) => request.path);
+    const published = listTileSet(pyramid, imageApiFor(2)).flatMap((entry) => entry.paths);
+
+    // Assess
+    expect(asked).toContain('full/max/0/default.jpg');
+    expect(published).toEqual(expect.arrayContaining(['full/max/0/default.jpg', 'full/full/0/default.jpg']));
   });
 
   for (const version of [3, 2] as const) {
@@ -70,7 +87,10 @@ describe('Function: listTileSet, judged by OpenSeadragon', () => {
           }
           if (version === 3) {
             // 3.0 names are canonical: OpenSeadragon's requests and the whole-image files are all of it.
-            const asked = new Set([...openSeadragonTileRequests(info as never), ...wholeImageRequests(info as never)]);
+            const asked = new Set([
+              ...OPENSEADRAGON_RELEASES.flatMap((release) => openSeadragonTileRequests(info as never, release)),
+              ...wholeImageRequests(info as never),
+            ]);
             const paths = new Set([...asked].map((request) => request.path));
             expect([...published.keys()].filter((path) => !paths.has(path))).toEqual([]);
           }

@@ -6,6 +6,7 @@ import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/run-cli.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
+import { tiffDirectoryFirst } from '../../shard-worker/helpers/tiff-directory-first.js';
 
 /** A photo-like test image: a gradient with noise, so JPEG work and tiles are realistic. */
 async function photo(width: number, height: number): Promise<Sharp> {
@@ -42,6 +43,9 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     await write('img-src/Coll/Box1/Folder2/Access/a.jpg', good);
     await write('img-src/Coll/Box1/Folder2/Access/truncated.jpg', good.subarray(0, Math.floor(good.length / 2)));
     await write('img-src/Coll/Box1/Folder2/Access/empty.jpg', Buffer.alloc(0));
+    // An uncompressed master cut short by a failed copy, directory first: libvips alone only warns.
+    const master = tiffDirectoryFirst(await (await photo(800, 600)).tiff({ compression: 'none' }).toBuffer());
+    await write('img-src/Coll/Box1/Folder2/Access/cut.tif', master.subarray(0, Math.floor(master.length / 2)));
     await write('img-src/Coll/Box1/Folder2/Access/text.jpg', 'this is a text file, not a JPEG\n');
     await write(
       'img-src/metadata/box1.csv',
@@ -81,11 +85,12 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
       report: string;
     };
     expect(summary.status).toBe('failed');
-    expect(summary.counts).toMatchObject({ items: 2, images: 7, tiled: 4, failed: 3, ignored: 1, manifests: 2 });
+    expect(summary.counts).toMatchObject({ items: 2, images: 8, tiled: 4, failed: 4, ignored: 1, manifests: 2 });
     const reasons = Object.fromEntries(
       summary.failures.map((failure) => [failure.sourceKey.split('/').pop(), failure.reason]),
     );
-    expect(Object.keys(reasons).sort()).toEqual(['empty.jpg', 'text.jpg', 'truncated.jpg']);
+    expect(Object.keys(reasons).sort()).toEqual(['cut.tif', 'empty.jpg', 'text.jpg', 'truncated.jpg']);
+    expect(reasons['cut.tif']).toMatch(/^truncated TIFF: the file has [\d,]+ bytes but its image data runs to byte /);
     for (const reason of Object.values(reasons)) expect(String(reason).length).toBeGreaterThan(10);
     expect(existsSync(summary.report)).toBe(true);
 
@@ -105,7 +110,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
       expect(info.id).toBe(`https://iiif.example.org/pub/Box1/${image}`);
       expect(existsSync(join(pub, image, 'full', 'max', '0', 'default.jpg'))).toBe(true);
     }
-    for (const bad of ['truncated', 'empty', 'text']) expect(existsSync(join(pub, 'Folder2', bad))).toBe(false);
+    for (const bad of ['truncated', 'empty', 'text', 'cut']) expect(existsSync(join(pub, 'Folder2', bad))).toBe(false);
   });
 
   it('skips everything already published on a rerun, still exits 1 for the bad files', async () => {
@@ -115,7 +120,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     // Assess
     expect(result.code, result.stderr).toBe(1);
     const summary = JSON.parse(result.stdout) as { counts: Record<string, number> };
-    expect(summary.counts).toMatchObject({ tiled: 0, skipped: 4, failed: 3, manifests: 2 });
+    expect(summary.counts).toMatchObject({ tiled: 0, skipped: 4, failed: 4, manifests: 2 });
   });
 
   it('prints progress and a summary table for a person', async () => {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
+import { tiffDirectoryFirst } from './tiff-directory-first.js';
 
 /**
  * A photograph-like test image (random colour fields about `cell` pixels across, smoothly blended)
@@ -134,6 +135,30 @@ export async function writeInputFixtures(dir: string): Promise<Fixture[]> {
   await add(
     { file: 'truncated.jpg', format: 'jpeg', expected: { status: 'failed', reason: /^truncated JPEG: / } },
     good.subarray(0, Math.floor(good.length * 0.6)),
+  );
+  // Masters cut short by a failed copy. A TIFF laid out directory-first (as Pillow and scanner
+  // software write uncompressed masters) loses strips only: libvips would merely warn.
+  const whole = (compression: 'none' | 'lzw') => rgb(1000, 700).then((image) => image.tiff({ compression }).toBuffer());
+  const half = (bytes: Buffer): Buffer => bytes.subarray(0, Math.floor(bytes.length / 2));
+  const directoryFirst = tiffDirectoryFirst(await whole('none'));
+  await add({ file: 'directory-first.tif', format: 'tiff', expected: tiled(1000, 700) }, directoryFirst);
+  const truncatedTiff = { status: 'failed', reason: /^truncated TIFF: the file has [\d,]+ bytes but its / } as const;
+  await add({ file: 'truncated-uncompressed.tif', format: 'tiff', expected: truncatedTiff }, half(directoryFirst));
+  await add(
+    { file: 'truncated-lzw.tif', format: 'tiff', expected: truncatedTiff },
+    half(tiffDirectoryFirst(await whole('lzw'))),
+  );
+  await add(
+    { file: 'truncated-directory-last.tif', format: 'tiff', expected: truncatedTiff },
+    half(await whole('lzw')),
+  );
+  await add(
+    {
+      file: 'truncated.png',
+      format: 'png',
+      expected: { status: 'failed', reason: /^truncated PNG: the file has [\d,]+ bytes but its IDAT chunk/ },
+    },
+    half(await (await rgb()).png().toBuffer()),
   );
   await add(
     { file: 'empty.jpg', format: 'jpeg', expected: { status: 'failed', reason: /^empty file \(0 bytes\)$/ } },

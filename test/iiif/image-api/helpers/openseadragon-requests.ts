@@ -4,11 +4,12 @@ import vm from 'node:vm';
 
 /**
  * What a viewer asks a level-0 image service for, derived independently of the tiler:
- * - tile URLs come from OpenSeadragon's own `IIIFTileSource` (the installed npm package, run in a
- *   sandbox with a minimal DOM stub), for every tile of every level it knows from info.json;
+ * - tile URLs come from OpenSeadragon's own `IIIFTileSource` (the installed npm packages of 2.4 and
+ *   of the current release, run in a sandbox with a minimal DOM stub), for every tile of every level
+ *   it knows from info.json;
  * - the pixel size each request must have comes from the Image API 3.0 Appendix A tile formulas
  *   (ceil rounding of partial tiles);
- * - `full/max` (2.1 `full/full`) and every `sizes` entry come from the spec's URI syntax.
+ * - `full/max` (2.1: also `full/full`) and every `sizes` entry come from the spec's URI syntax.
  */
 export interface ViewerRequest {
   /** Path relative to the service id, e.g. `0,0,512,512/512,512/0/default.jpg`. */
@@ -34,13 +35,22 @@ interface OsdGlobal {
   };
 }
 
-let loaded: OsdGlobal | undefined;
+/**
+ * The OpenSeadragon releases requests are derived from (package names in node_modules): 2.4, the
+ * release Mirador 3 and Universal Viewer 4 ship (it asks 2.1 services for `full/max` where a level
+ * fits one tile), and the current one.
+ */
+export const OPENSEADRAGON_RELEASES = ['openseadragon-2.4', 'openseadragon'] as const;
+export type OpenSeadragonRelease = (typeof OPENSEADRAGON_RELEASES)[number];
 
-/** OpenSeadragon from node_modules, loaded once into a sandbox. */
-export function openSeadragon(): OsdGlobal {
-  if (loaded !== undefined) return loaded;
+const loaded = new Map<OpenSeadragonRelease, OsdGlobal>();
+
+/** One OpenSeadragon release from node_modules (default: the current one), loaded once into a sandbox. */
+export function openSeadragon(release: OpenSeadragonRelease = 'openseadragon'): OsdGlobal {
+  const cached = loaded.get(release);
+  if (cached !== undefined) return cached;
   const require = createRequire(import.meta.url);
-  const packageJson = require.resolve('openseadragon/package.json');
+  const packageJson = require.resolve(`${release}/package.json`);
   const path = packageJson.replace(/package\.json$/, 'build/openseadragon/openseadragon.js');
   const code = readFileSync(path, 'utf8');
   const noop = (): void => undefined;
@@ -76,8 +86,9 @@ export function openSeadragon(): OsdGlobal {
   window.self = window;
   const context = vm.createContext(window);
   vm.runInContext(code, context, { filename: path });
-  loaded = (context as unknown as { OpenSeadragon: OsdGlobal }).OpenSeadragon;
-  return loaded;
+  const osd = (context as unknown as { OpenSeadragon: OsdGlobal }).OpenSeadragon;
+  loaded.set(release, osd);
+  return osd;
 }
 
 interface InfoLike {
@@ -93,9 +104,15 @@ interface InfoLike {
   tiles?: { width: number; height?: number; scaleFactors: number[] }[];
 }
 
-/** Every tile request OpenSeadragon makes for an info.json (at every level), with its expected size. */
-export function openSeadragonTileRequests(info: InfoLike): ViewerRequest[] {
-  const osd = openSeadragon();
+/**
+ * Every tile request one OpenSeadragon release makes for an info.json (at every level), with its
+ * expected size.
+ */
+export function openSeadragonTileRequests(
+  info: InfoLike,
+  release: OpenSeadragonRelease = 'openseadragon',
+): ViewerRequest[] {
+  const osd = openSeadragon(release);
   const id = info.id ?? info['@id'];
   if (id === undefined) throw new Error('info.json has no id');
   // OpenSeadragon mutates what it is given: hand it a copy.
@@ -170,7 +187,10 @@ export function canonicalTileRequests(info: InfoLike): ViewerRequest[] {
   return requests;
 }
 
-/** `full/max` (2.1 `full/full`) and every `sizes` entry, as the spec names them. */
+/**
+ * `full/max` and every `sizes` entry, as the spec names them; for 2.1 also `full/full`, the 2.0 name
+ * of the whole image that 2.1 keeps (a 2.1 client may use either).
+ */
 export function wholeImageRequests(info: InfoLike): ViewerRequest[] {
   const v3 = info['@context'] === 'http://iiif.io/api/image/3/context.json';
   const profile = Array.isArray(info.profile) ? (info.profile[1] as { maxWidth?: number; maxHeight?: number }) : {};
@@ -180,9 +200,8 @@ export function wholeImageRequests(info: InfoLike): ViewerRequest[] {
     maxWidth === undefined
       ? { width: info.width, height: info.height }
       : { width: maxWidth, height: maxHeight ?? maxWidth };
-  const requests: ViewerRequest[] = [
-    { path: v3 ? 'full/max/0/default.jpg' : 'full/full/0/default.jpg', ...full, origin: 'full size' },
-  ];
+  const requests: ViewerRequest[] = [{ path: 'full/max/0/default.jpg', ...full, origin: 'full size (max)' }];
+  if (!v3) requests.push({ path: 'full/full/0/default.jpg', ...full, origin: 'full size (2.1 full)' });
   for (const size of info.sizes ?? []) {
     requests.push({
       path: v3 ? `full/${size.width},${size.height}/0/default.jpg` : `full/${size.width},/0/default.jpg`,
@@ -195,12 +214,16 @@ export function wholeImageRequests(info: InfoLike): ViewerRequest[] {
 }
 
 /**
- * Everything a viewer may ask for, by path: OpenSeadragon's tile requests, the canonical tile names
- * and the whole-image files. A path asked for twice must have one size.
+ * Everything a viewer may ask for, by path: the tile requests of every OpenSeadragon release, the
+ * canonical tile names and the whole-image files. A path asked for twice must have one size.
  */
 export function allViewerRequests(info: InfoLike): Map<string, ViewerRequest> {
   const byPath = new Map<string, ViewerRequest>();
-  const requests = [...openSeadragonTileRequests(info), ...canonicalTileRequests(info), ...wholeImageRequests(info)];
+  const requests = [
+    ...OPENSEADRAGON_RELEASES.flatMap((release) => openSeadragonTileRequests(info, release)),
+    ...canonicalTileRequests(info),
+    ...wholeImageRequests(info),
+  ];
   for (const request of requests) {
     const seen = byPath.get(request.path);
     if (seen !== undefined && (seen.width !== request.width || seen.height !== request.height)) {

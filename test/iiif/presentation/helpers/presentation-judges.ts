@@ -8,8 +8,8 @@ import * as manifesto from 'manifesto.js';
 /** The repository's root (this file is `test/iiif/presentation/helpers/…`). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-/** The official Presentation 3 JSON schema (draft-07), shared beside the repository. */
-export const SCHEMA_PATH = resolve(repoRoot, '../shared/iiif/presentation-3.schema.json');
+/** The official Presentation 3 JSON schema (draft-07); source and licence in test/fixtures/README.md. */
+export const SCHEMA_PATH = resolve(repoRoot, 'test/fixtures/presentation-3.schema.json');
 
 let validator: ValidateFunction | undefined;
 
