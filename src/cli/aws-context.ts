@@ -1,4 +1,5 @@
 import { createBatchClient } from '../aws/batch-client.js';
+import { BatchJobTracker } from '../aws/batch-job-tracker.js';
 import { BatchStatusReader } from '../aws/batch-status.js';
 import { SqsMessageQueue } from '../aws/dead-letter-queue.js';
 import { createS3Client } from '../aws/s3-client.js';
@@ -6,7 +7,6 @@ import { createSqsClient } from '../aws/sqs-client.js';
 import { S3TaskFileUploader } from '../aws/task-file-upload.js';
 import type { BatchSubmitConfig, CliCloudConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BatchJobReader } from '../operations/batch-jobs.js';
 import type { MessageQueue } from '../operations/dead-letters.js';
 import type { AssemblerLauncher } from '../operations/reassemble-run.js';
 import type { TaskFileUploader } from '../operations/submit-task-file.js';
@@ -22,7 +22,8 @@ import type { JobLauncher } from '../submitter/job-launcher.js';
 export interface AwsContext {
   readonly storage: Storage;
   readonly uploader: TaskFileUploader;
-  batchReader(): BatchJobReader;
+  /** Watches the jobs of runs launched on Batch. */
+  jobTracker(): BatchJobTracker;
   messageQueue(): MessageQueue;
   jobLauncher(config: BatchSubmitConfig, logger: Logger): JobLauncher;
   assemblerLauncher(config: BatchSubmitConfig, logger: Logger): AssemblerLauncher;
@@ -42,7 +43,7 @@ export function createAwsContext(config: CliCloudConfig): AwsContext {
   return {
     storage: new S3Storage(s3),
     uploader: new S3TaskFileUploader(s3),
-    batchReader: () => new BatchStatusReader(batchClient()),
+    jobTracker: () => new BatchJobTracker(new BatchStatusReader(batchClient())),
     messageQueue: () =>
       new SqsMessageQueue(
         createSqsClient({

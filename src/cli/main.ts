@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { assembleCommand } from './commands/assemble.js';
 import { dlqCommand } from './commands/dlq.js';
+import { reportCommand } from './commands/report.js';
 import { resubmitCommand } from './commands/resubmit.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .command(statusCommand)
     .command(resubmitCommand)
     .command(assembleCommand)
+    .command(reportCommand)
     .command(serveCommand)
     .command(dlqCommand)
     .demandCommand(1, 'Name a command; see --help')

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { BatchJobTracker } from '../aws/batch-job-tracker.js';
 import { type CliCloudConfig, type CliCloudFlags, type Env, readCliCloudConfig, SUBMITTER_ENV } from '../config.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
+import { LocalJobTracker } from '../local/local-job-tracker.js';
 import { LOCAL_STATE } from '../local/run-local.js';
 import { RunStore } from '../run/run-store.js';
 import { FsStorage } from '../storage/fs-storage.js';
@@ -14,6 +16,7 @@ export interface LocalTarget {
   readonly localRoot: string;
   readonly storage: FsStorage;
   readonly runStore: RunStore;
+  readonly tracker: LocalJobTracker;
 }
 
 /** AWS: S3, Batch, SQS, configured from flags and environment. */
@@ -21,6 +24,8 @@ export interface CloudTarget {
   readonly kind: 'cloud';
   readonly config: CliCloudConfig;
   readonly aws: AwsContext;
+  /** Batch's word on the jobs of runs; also knows the queue and job definitions of earlier jobs. */
+  readonly tracker: BatchJobTracker;
 }
 
 export type Target = LocalTarget | CloudTarget;
@@ -51,7 +56,8 @@ export async function openTarget(
   const config = readCliCloudConfig(flags, env);
   // The SDK is loaded only for cloud commands.
   const { createAwsContext } = await import('./aws-context.js');
-  return { kind: 'cloud', config, aws: createAwsContext(config) };
+  const aws = createAwsContext(config);
+  return { kind: 'cloud', config, aws, tracker: aws.jobTracker() };
 }
 
 /** @throws InvalidInputError when `dir` is not an existing folder */
@@ -64,7 +70,13 @@ export async function openLocal(dir: string): Promise<LocalTarget> {
     });
   }
   const storage = new FsStorage(localRoot);
-  return { kind: 'local', localRoot, storage, runStore: new RunStore(storage, LOCAL_STATE) };
+  return {
+    kind: 'local',
+    localRoot,
+    storage,
+    runStore: new RunStore(storage, LOCAL_STATE),
+    tracker: new LocalJobTracker(),
+  };
 }
 
 /** The run records of a target. @throws ConfigError when no state bucket is configured for AWS */

@@ -8,6 +8,9 @@ import {
 } from '../iiif/presentation/presentation-strategy.js';
 import type { Logger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
+import { qcSubjectsOf } from '../qc/qc-subjects.js';
+import { qcWarnings } from '../qc/qc-warnings.js';
+import { runFindings } from '../qc/run-findings.js';
 import type { RunReport } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
@@ -60,6 +63,8 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
   const { task } = run;
   const items = await runStore.getItems(runId);
   const outcomes = await collectOutcomes(runStore, runId, run.counts.shards, items, logger, concurrency);
+  // QC: run-wide checks over the measurements stored with the results (duplicates across shards too).
+  const qc = qcWarnings(runFindings(qcSubjectsOf(outcomes)));
   logger.info('results collected', {
     items: items.length,
     images: outcomes.images,
@@ -82,7 +87,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
       itemsWithoutManifest: outcomes.items.map((item) => item.id),
       collection: undefined,
       csv: { key: csvKey(task), unmatchedRows: [], itemsWithoutRow: [], error: error.message },
-      warnings: [...(run.warnings ?? []), ...outcomes.warnings],
+      warnings: [...(run.warnings ?? []), ...outcomes.warnings, ...qc],
     });
     await runStore.putReport(report);
     throw error;
@@ -121,7 +126,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     collectionId: task.collectionId,
     csv: table.source,
   });
-  const warnings = [...(run.warnings ?? []), ...outcomes.warnings, ...table.warnings, ...match.warnings];
+  const warnings = [...(run.warnings ?? []), ...outcomes.warnings, ...qc, ...table.warnings, ...match.warnings];
   for (const warning of warnings) logger.warn(warning.message, { code: warning.code });
   const report = buildReport({
     runId,

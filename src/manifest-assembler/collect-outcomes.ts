@@ -1,6 +1,7 @@
 import { RunRecordError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
+import type { ImageQc } from '../qc/image-qc.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { ImageFailure, PlannedItem } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
@@ -14,6 +15,8 @@ export interface PublishedPage {
   /** The page of a multi-page source (1-based). */
   readonly page?: number;
   readonly image: PublishedImage;
+  /** QC measurement made while tiling, when there is one. */
+  readonly qc?: ImageQc;
 }
 
 /** What the shards made of one item. */
@@ -36,6 +39,8 @@ export interface RunOutcomes {
   readonly images: number;
   readonly tiled: number;
   readonly skipped: number;
+  /** The recorded result of one image, when a shard recorded one. */
+  readonly resultOf: (item: string, name: string) => ImageResult | undefined;
 }
 
 /**
@@ -104,7 +109,13 @@ export async function collectOutcomes(
         else skipped++;
         if (result.warnings !== undefined) warnings.push(...result.warnings);
         const page = planned.page === undefined ? {} : { page: planned.page };
-        pages.push({ name: planned.name, sourceKey: planned.sourceKey, ...page, image: result.image });
+        pages.push({
+          name: planned.name,
+          sourceKey: planned.sourceKey,
+          ...page,
+          image: result.image,
+          ...(result.qc === undefined ? {} : { qc: result.qc }),
+        });
       }
     }
     pages.sort(
@@ -116,7 +127,16 @@ export async function collectOutcomes(
     failures.push(...itemFailures);
     return { id: item.id, pages, failures: itemFailures };
   });
-  return { items: outcomes, failures, missingShards, warnings, images, tiled, skipped };
+  return {
+    items: outcomes,
+    failures,
+    missingShards,
+    warnings,
+    images,
+    tiled,
+    skipped,
+    resultOf: (item, name) => byImage.get(imageKey(item, name)),
+  };
 }
 
 function imageKey(item: string, name: string): string {

@@ -5,16 +5,10 @@ import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists } from '../storage/storage.js';
 import { collectionKey } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
-import {
-  type BatchJobReader,
-  type BatchJobStatus,
-  type BatchJobView,
-  describeJobFailure,
-  isActive,
-} from './batch-jobs.js';
+import type { BatchJobStatus } from './batch-jobs.js';
+import type { AssemblerState, JobTracker, ShardState, UnreportedShard } from './job-tracker.js';
 
-export type ShardState = 'succeeded' | 'failed' | 'running' | 'pending';
-export type AssemblerState = 'succeeded' | 'failed' | 'running' | 'pending' | 'unknown';
+export type { AssemblerState, ShardState } from './job-tracker.js';
 /** `rejected`: the submitter refused the task file (`error.json`), nothing ran. */
 export type RunState = 'succeeded' | 'failed' | 'running' | 'rejected';
 
@@ -109,21 +103,19 @@ export interface RunStatus {
 
 export interface RunStatusDependencies {
   readonly runStore: RunStore;
-  /** Batch, for runs launched there; without it the records alone tell the state. */
-  readonly batch?: BatchJobReader;
+  /** Tells the state of the jobs of shards without a result, and of the assembler. */
+  readonly tracker: JobTracker;
   readonly now?: () => Date;
 }
 
-/** A cloud attempt recorded but not (yet) launched longer ago than this is taken as abandoned. */
-const LAUNCH_GRACE_MS = 5 * 60 * 1000;
 const READ_CONCURRENCY = 16;
 
 /**
- * The state of a run from its records and, for Batch attempts, from Batch: each shard is judged by
- * the latest attempt that covered it. A result record written by that attempt (or a later one)
- * decides (`failed` when any image failed); without one, the attempt's Batch job (child) decides
- * (FAILED, or SUCCEEDED without a result: failed; RUNNING: running; earlier states: pending); a
- * local attempt that finished without a result means the worker never reported.
+ * The state of a run from its records and from the job tracker: each shard is judged by the latest
+ * attempt that covered it. A result record written by that attempt (or a later one) decides
+ * (`failed` when any image failed); without one, the tracker's word on the attempt's job for it
+ * decides (on Batch: FAILED, or SUCCEEDED without a result: failed; RUNNING: running; earlier
+ * states: pending; locally: a finished attempt without a result means the worker never reported).
  *
  * @throws RunRecordError when there is neither a run nor an error report under that id
  */
@@ -171,15 +163,15 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
     for (const [child, shard] of attempt.shards.entries()) coverage.set(shard, { attempt, child });
   }
 
-  const batchChildren = await readBatchChildren(deps.batch, attempts, coverage, results);
+  const tracked = await trackUnreportedShards(deps.tracker, attempts, coverage, results, now);
 
   const list: ShardStatus[] = [];
   for (let shard = 0; shard < shardCount; shard++) {
-    list.push(judgeShard(shard, coverage.get(shard), results.get(shard), batchChildren, now));
+    list.push(judgeShard(shard, coverage.get(shard), results.get(shard), tracked));
   }
 
   const latest = attempts.at(-1);
-  const assembler = await judgeAssembler(deps.batch, latest, report, now);
+  const assembler = await judgeAssembler(deps.tracker, latest, report, now);
 
   const images = { total: run.counts.images, tiled: 0, skipped: 0, failed: 0, unreported: 0 };
   const failures: ImageFailure[] = [];
@@ -284,48 +276,41 @@ async function readResults(runStore: RunStore, runId: string, shardCount: number
   return results;
 }
 
+type TrackedShard = Awaited<ReturnType<JobTracker['shardJobs']>> extends ReadonlyMap<number, infer T> ? T : never;
+
 /**
- * Batch's view of each (attempt, child) whose shard still depends on it: only attempts launched on
- * Batch that cover a shard without a result of their own are asked about. When an array job's
- * children are not (yet) listed, the parent's own state is kept too (under the key of child -1).
+ * The tracker's word on each (attempt, child) whose shard still depends on it: the shards without a
+ * result from the latest attempt covering them, asked about once per attempt.
  */
-async function readBatchChildren(
-  batch: BatchJobReader | undefined,
+async function trackUnreportedShards(
+  tracker: JobTracker,
   attempts: readonly AttemptRecord[],
   coverage: ReadonlyMap<number, { attempt: AttemptRecord; child: number }>,
   results: ReadonlyMap<number, ShardResult>,
-): Promise<Map<string, BatchJobView>> {
-  const children = new Map<string, BatchJobView>();
-  if (batch === undefined) return children;
+  now: Date,
+): Promise<Map<string, TrackedShard>> {
+  const tracked = new Map<string, TrackedShard>();
   for (const attempt of attempts) {
-    if (attempt.launcher !== 'batch' || attempt.shardJobId === undefined || attempt.shards.length === 0) continue;
-    const waiting = [...attempt.shards.entries()].filter(([, shard]) => {
-      const covering = coverage.get(shard);
+    const unreported: UnreportedShard[] = [];
+    for (const [child, shard] of attempt.shards.entries()) {
       const result = results.get(shard);
-      return (
-        covering?.attempt.attempt === attempt.attempt && (result === undefined || result.attempt < attempt.attempt)
-      );
-    });
-    if (waiting.length === 0) continue;
-    if (attempt.shards.length === 1) {
-      // One shard is submitted as a plain job: it is child 0.
-      const [job] = await batch.describeJobs([attempt.shardJobId]);
-      if (job !== undefined) children.set(childKey(attempt.attempt, 0), job);
-      continue;
+      if (coverage.get(shard)?.attempt.attempt !== attempt.attempt) continue;
+      if (result !== undefined && result.attempt >= attempt.attempt) continue;
+      unreported.push({ child, missing: missingResult(attempt, result) });
     }
-    for (const child of await batch.listArrayChildren(attempt.shardJobId)) {
-      if (child.arrayIndex !== undefined) children.set(childKey(attempt.attempt, child.arrayIndex), child);
-    }
-    if (waiting.some(([child]) => !children.has(childKey(attempt.attempt, child)))) {
-      const [parent] = await batch.describeJobs([attempt.shardJobId]);
-      if (parent !== undefined) children.set(childKey(attempt.attempt, PARENT), parent);
+    if (unreported.length === 0) continue;
+    for (const [child, job] of await tracker.shardJobs(attempt, unreported, now)) {
+      tracked.set(childKey(attempt.attempt, child), job);
     }
   }
-  return children;
+  return tracked;
 }
 
-/** Key of an array job's parent among its children. */
-const PARENT = -1;
+function missingResult(attempt: AttemptRecord, result: ShardResult | undefined): string {
+  return result === undefined
+    ? 'no result record'
+    : `no result from attempt ${attempt.attempt} (latest from attempt ${result.attempt})`;
+}
 
 function childKey(attempt: number, child: number): string {
   return `${attempt}:${child}`;
@@ -335,8 +320,7 @@ function judgeShard(
   shard: number,
   covering: { attempt: AttemptRecord; child: number } | undefined,
   result: ShardResult | undefined,
-  batchChildren: ReadonlyMap<string, BatchJobView>,
-  now: Date,
+  tracked: ReadonlyMap<string, TrackedShard>,
 ): ShardStatus {
   if (covering === undefined) {
     return result === undefined
@@ -345,65 +329,15 @@ function judgeShard(
   }
   const { attempt, child } = covering;
   if (result !== undefined && result.attempt >= attempt.attempt) return fromResult(shard, attempt.attempt, result);
-
   const base = {
     shard,
     attempt: attempt.attempt,
     ...(result === undefined ? {} : { resultAttempt: result.attempt }),
   };
-  const noResult =
-    result === undefined
-      ? 'no result record'
-      : `no result from attempt ${attempt.attempt} (latest from attempt ${result.attempt})`;
-
-  if (attempt.launcher === 'local') {
-    return attempt.status === 'launched'
-      ? { ...base, state: 'failed', reason: `${noResult}: the worker exited without reporting` }
-      : {
-          ...base,
-          state: 'running',
-          reason: `${noResult} yet: attempt ${attempt.attempt} is running on this machine, or was interrupted`,
-        };
-  }
-
-  if (attempt.shardJobId === undefined) {
-    const age = now.getTime() - Date.parse(attempt.createdAt);
-    return age < LAUNCH_GRACE_MS
-      ? { ...base, state: 'pending', reason: `attempt ${attempt.attempt} is being submitted to Batch` }
-      : { ...base, state: 'failed', reason: `attempt ${attempt.attempt} was recorded but never submitted to Batch` };
-  }
-  const job = batchChildren.get(childKey(attempt.attempt, child));
-  const jobId = attempt.shards.length === 1 ? attempt.shardJobId : `${attempt.shardJobId}:${child}`;
-  const parent = batchChildren.get(childKey(attempt.attempt, PARENT));
-  if (job === undefined && parent !== undefined && isActive(parent.status)) {
-    // Children are listed a little after their array job is submitted.
-    return {
-      ...base,
-      state: 'pending',
-      jobId,
-      batchStatus: parent.status,
-      reason: `array job ${attempt.shardJobId} is ${parent.status}; child ${child} not listed yet`,
-    };
-  }
-  if (job === undefined) {
-    return {
-      ...base,
-      state: 'failed',
-      jobId,
-      reason: `${noResult}, and Batch does not know job ${jobId} (any more)`,
-    };
-  }
-  const withJob = { ...base, jobId: job.jobId, batchStatus: job.status };
-  switch (job.status) {
-    case 'FAILED':
-      return { ...withJob, state: 'failed', reason: `Batch job failed: ${describeJobFailure(job)}` };
-    case 'SUCCEEDED':
-      return { ...withJob, state: 'failed', reason: `${noResult}: the Batch job succeeded without writing one` };
-    case 'RUNNING':
-      return { ...withJob, state: 'running' };
-    default:
-      return { ...withJob, state: 'pending' };
-  }
+  const job = tracked.get(childKey(attempt.attempt, child));
+  return job === undefined
+    ? { ...base, state: 'failed', reason: `${missingResult(attempt, result)}: its job was not tracked` }
+    : { ...base, ...job };
 }
 
 function fromResult(shard: number, attempt: number, result: ShardResult): ShardStatus {
@@ -419,7 +353,7 @@ function fromResult(shard: number, attempt: number, result: ShardResult): ShardS
 }
 
 async function judgeAssembler(
-  batch: BatchJobReader | undefined,
+  tracker: JobTracker,
   latest: AttemptRecord | undefined,
   report: RunReport | undefined,
   now: Date,
@@ -429,39 +363,6 @@ async function judgeAssembler(
       ? { state: 'unknown', attempt: 0, reason: 'the run has no attempt' }
       : { state: 'succeeded', attempt: 0 };
   }
-  const attempt = latest.attempt;
   const reported = report !== undefined && report.finishedAt >= latest.createdAt;
-  if (latest.launcher === 'local') {
-    if (reported) return { state: 'succeeded', attempt };
-    return latest.status === 'launched'
-      ? { state: 'failed', attempt, reason: `the assembler of attempt ${attempt} wrote no report` }
-      : { state: 'pending', attempt, reason: `attempt ${attempt} is running on this machine, or was interrupted` };
-  }
-  if (latest.assemblerJobId === undefined) {
-    const age = now.getTime() - Date.parse(latest.createdAt);
-    return age < LAUNCH_GRACE_MS
-      ? { state: 'pending', attempt, reason: `attempt ${attempt} is being submitted to Batch` }
-      : { state: 'failed', attempt, reason: `attempt ${attempt} was recorded but its assembler never submitted` };
-  }
-  const jobId = latest.assemblerJobId;
-  const [job] = batch === undefined ? [] : await batch.describeJobs([jobId]);
-  if (job === undefined) {
-    // Batch forgets finished jobs after a while: the report is the evidence then.
-    return reported
-      ? { state: 'succeeded', attempt, jobId }
-      : { state: 'unknown', attempt, jobId, reason: `no report, and Batch does not know job ${jobId} (any more)` };
-  }
-  const base = { attempt, jobId, batchStatus: job.status };
-  switch (job.status) {
-    case 'SUCCEEDED':
-      return reported
-        ? { ...base, state: 'succeeded' }
-        : { ...base, state: 'failed', reason: 'the Batch job succeeded but no report was written' };
-    case 'FAILED':
-      return { ...base, state: 'failed', reason: describeJobFailure(job) };
-    case 'RUNNING':
-      return { ...base, state: 'running' };
-    default:
-      return { ...base, state: 'pending' };
-  }
+  return { ...(await tracker.assemblerJob(latest, reported, now)), attempt: latest.attempt };
 }

@@ -1,7 +1,18 @@
 import { type BatchSubmitConfig, type CliCloudConfig, SUBMITTER_ENV } from '../config.js';
 import { ConfigError } from '../errors.js';
-import type { BatchJobReader } from './batch-jobs.js';
 import type { RunStatus } from './read-run-status.js';
+
+/** Settings of a run's earlier Batch jobs; a field is absent when Batch no longer describes them. */
+export interface BatchJobSettings {
+  readonly jobQueue: string | undefined;
+  readonly workerJobDefinition: string | undefined;
+  readonly assemblerJobDefinition: string | undefined;
+}
+
+/** Where the settings of a run's earlier jobs are found (the Batch job tracker). */
+export interface EarlierBatchJobs {
+  launchSettings(attempts: RunStatus['attempts']): Promise<BatchJobSettings>;
+}
 
 /**
  * The Batch settings for launching more jobs of a run: what flags and environment give, and for
@@ -13,20 +24,14 @@ import type { RunStatus } from './read-run-status.js';
 export async function resolveBatchSubmitConfig(
   partial: CliCloudConfig['batch'],
   attempts: RunStatus['attempts'],
-  reader: BatchJobReader,
+  earlierJobs: EarlierBatchJobs,
 ): Promise<BatchSubmitConfig> {
   let { jobQueue, workerJobDefinition, assemblerJobDefinition } = partial;
   if (jobQueue === undefined || workerJobDefinition === undefined || assemblerJobDefinition === undefined) {
-    const batchAttempts = [...attempts].reverse().filter((attempt) => attempt.launcher === 'batch');
-    const shardJob = batchAttempts.find((attempt) => attempt.shardJobId !== undefined)?.shardJobId;
-    const assemblerJob = batchAttempts.find((attempt) => attempt.assemblerJobId !== undefined)?.assemblerJobId;
-    const ids = [shardJob, assemblerJob].filter((id): id is string => id !== undefined);
-    const jobs = ids.length === 0 ? [] : await reader.describeJobs(ids);
-    const shard = jobs.find((job) => job.jobId === shardJob);
-    const assembler = jobs.find((job) => job.jobId === assemblerJob);
-    jobQueue ??= shard?.jobQueue ?? assembler?.jobQueue;
-    workerJobDefinition ??= shard?.jobDefinition;
-    assemblerJobDefinition ??= assembler?.jobDefinition;
+    const earlier = await earlierJobs.launchSettings(attempts);
+    jobQueue ??= earlier.jobQueue;
+    workerJobDefinition ??= earlier.workerJobDefinition;
+    assemblerJobDefinition ??= earlier.assemblerJobDefinition;
   }
   return {
     ...partial,

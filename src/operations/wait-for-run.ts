@@ -1,7 +1,7 @@
 import type { RunRecord, RunReport, ShardResult } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import { getJson, getJsonIfExists } from '../storage/storage.js';
-import { type BatchJobReader, describeJobFailure } from './batch-jobs.js';
+import type { JobTracker } from './job-tracker.js';
 
 export type WaitProgress =
   /** No run record yet: the submitter has not picked the task up. */
@@ -22,14 +22,17 @@ export type WaitOutcome =
       readonly status: 'rejected';
       readonly rejection: { readonly message: string; readonly field?: string; readonly source?: string };
     }
-  /** The assembler's Batch job failed, so no report will come. */
+  /** The assembler's job failed, so no report will come. */
   | { readonly status: 'assembler-failed'; readonly run: RunRecord; readonly reason: string }
   | { readonly status: 'timed-out'; readonly run: RunRecord | undefined };
 
 export interface WaitDependencies {
   readonly runStore: RunStore;
-  /** When given, a FAILED assembler job ends the wait (otherwise only the report or a timeout do). */
-  readonly batch?: BatchJobReader;
+  /**
+   * When given, an assembler its tracker takes as failed ends the wait (otherwise only the report,
+   * a rejection or a timeout do).
+   */
+  readonly tracker?: JobTracker;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly onProgress?: (progress: WaitProgress) => void;
@@ -65,8 +68,8 @@ export async function waitForRun(
       if (report !== undefined) return { status: 'finished', run, report };
       const progress = await countReported(runStore, request.runId, counted);
       deps.onProgress?.({ phase: 'running', run, ...progress, total: run.counts.images, seconds });
-      if (deps.batch !== undefined) {
-        const failure = await assemblerFailure(deps.batch, runStore, request.runId);
+      if (deps.tracker !== undefined) {
+        const failure = await assemblerFailure(deps.tracker, runStore, request.runId, new Date());
         // The report may have landed between the two reads.
         if (failure !== undefined && (await runStore.getReport(request.runId)) === undefined) {
           return { status: 'assembler-failed', run, reason: failure };
@@ -102,10 +105,17 @@ async function countReported(
   return { done, failed };
 }
 
-/** Why the latest attempt's assembler job failed, or `undefined` when it has not. */
-async function assemblerFailure(batch: BatchJobReader, runStore: RunStore, runId: string): Promise<string | undefined> {
+/** Why the latest attempt's assembler failed, or `undefined` when it has not. */
+async function assemblerFailure(
+  tracker: JobTracker,
+  runStore: RunStore,
+  runId: string,
+  now: Date,
+): Promise<string | undefined> {
   const latest = (await runStore.listAttempts(runId)).at(-1);
-  if (latest?.assemblerJobId === undefined || latest.launcher !== 'batch') return undefined;
-  const [job] = await batch.describeJobs([latest.assemblerJobId]);
-  return job?.status === 'FAILED' ? `assembler job ${job.jobId} failed: ${describeJobFailure(job)}` : undefined;
+  if (latest === undefined) return undefined;
+  const job = await tracker.assemblerJob(latest, false, now);
+  if (job.state !== 'failed') return undefined;
+  const reason = job.reason ?? 'no reason given';
+  return job.jobId === undefined ? reason : `assembler job ${job.jobId} failed: ${reason}`;
 }

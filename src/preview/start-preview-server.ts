@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidInputError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
+import { escapeHtml } from '../util/escape-html.js';
 import { contentTypeFor } from './content-type.js';
 import { findPublishedDocuments } from './find-published-documents.js';
 import { DOCUMENTS_API_PATH, openSeadragonImagesDir, PREVIEW_PATH, previewAssets } from './preview-assets.js';
@@ -262,8 +263,4 @@ function sendText(response: ServerResponse, status: number, text: string, headOn
     'Cache-Control': 'no-store',
   });
   response.end(headOnly ? undefined : body);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

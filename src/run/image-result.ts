@@ -1,3 +1,4 @@
+import type { ImageQc } from '../qc/image-qc.js';
 import type { RunWarning } from './run-warning.js';
 
 /** Outcome of one image in a shard. */
@@ -59,6 +60,11 @@ export interface ImageResult {
   /** What the person running it must know about a success, e.g. only page 1 of 3 was used. */
   readonly warnings?: readonly RunWarning[];
   readonly image?: PublishedImage;
+  /**
+   * QC measurement of the smallest published level and the flags it raises alone (uniform, edge
+   * band): warnings, never failures. Absent for failures and images tiled before QC existed.
+   */
+  readonly qc?: ImageQc;
   /** Files written (0 when skipped). */
   readonly tileCount?: number;
   /** Bytes written (0 when skipped). */

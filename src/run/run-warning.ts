@@ -21,6 +21,18 @@ export const RUN_WARNING_CODES = {
   'source-format-mismatch': 'a source whose content is not the format its file name says',
   /** A file of ACCESS_DIR that was not read: a symbolic link that is broken, loops, or leaves the local root. */
   'source-link-ignored': 'a symbolic link under ACCESS_DIR that was not followed',
+  /** QC (measured on a small level while tiling): a nearly uniform image, a blank or black page. */
+  'qc-uniform': 'a nearly uniform image (blank or black page)',
+  /** QC: a constant band along the bottom or right edge, the signature of a master cut short. */
+  'qc-edge-band': 'a band of one colour along the bottom or right edge (a master cut short?)',
+  /** QC: the same decoded pixels as another image of the run. */
+  'qc-duplicate': 'an exact duplicate of another image of the run',
+  /** QC: landscape among portrait pages of its item (or the other way round). */
+  'qc-orientation': 'a page of another orientation than the rest of its item (rotated?)',
+  /** QC: a pixel area far from its item's median. */
+  'qc-size-outlier': 'a page of far another pixel size than the rest of its item',
+  /** QC: a colour page among grey ones. */
+  'qc-colour-outlier': 'a colour page among grey pages of its item',
 } as const;
 
 export type RunWarningCode = keyof typeof RUN_WARNING_CODES;

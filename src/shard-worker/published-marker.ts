@@ -1,3 +1,4 @@
+import type { ImageQc } from '../qc/image-qc.js';
 import type { PublishedImage } from '../run/image-result.js';
 import type { StateLocation } from '../run/run-records.js';
 import type { RunWarning } from '../run/run-warning.js';
@@ -40,6 +41,8 @@ export const IMAGE_API_2_NAMES = 2;
 export interface PublishedMarker {
   readonly fingerprint: PublishFingerprint;
   readonly image: PublishedImage;
+  /** QC measurement made when it was tiled, so a skipped image keeps its flags. */
+  readonly qc?: ImageQc;
   /** The warnings publishing it gave (repeated in the results of runs that skip it). */
   readonly warnings?: readonly RunWarning[];
   readonly sourceKey: string;

@@ -7,6 +7,8 @@ import { describePublishedImage } from '../iiif/image-api/describe-published-ima
 import { imageApiFor } from '../iiif/image-api/image-api-for.js';
 import { contentKey, type FileContent, listTileSet } from '../iiif/image-api/list-tile-set.js';
 import type { Logger } from '../log.js';
+import type { ImageQc } from '../qc/image-qc.js';
+import { measureRenderedLevel, qcContentOf } from '../qc/measure-rendered-level.js';
 import type { ImageResult, PublishedImage } from '../run/image-result.js';
 import type { PlannedImage, StateLocation } from '../run/run-records.js';
 import type { RunWarning } from '../run/run-warning.js';
@@ -26,6 +28,7 @@ import {
   writePublishedMarker,
 } from './published-marker.js';
 import { renderPyramid } from './render-pyramid.js';
+import { readableSource } from './sources/readable-source.js';
 import { UploadQueue } from './upload-queue.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
 
@@ -142,6 +145,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
         status: 'skipped',
         reason: 'already published from the same source version with the same settings',
         image: marker.image,
+        ...(marker.qc === undefined ? {} : { qc: marker.qc }),
         // What was true of the source when it was published still is: it has not changed.
         ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
         tileCount: 0,
@@ -249,6 +253,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
             writePublishedMarker(storage, state, task.destBucket, {
               fingerprint: fetched.fingerprint,
               image: published.image,
+              ...(published.qc === undefined ? {} : { qc: published.qc }),
               ...(warnings.length > 0 ? { warnings } : {}),
               sourceKey: image.sourceKey,
               publishedAt: new Date().toISOString(),
@@ -270,6 +275,7 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
       status: 'tiled',
       ...(warnings.length > 0 ? { warnings } : {}),
       image: published.image,
+      ...(published.qc === undefined ? {} : { qc: published.qc }),
       tileCount: published.files,
       bytes: published.bytes,
       seconds: seconds(),
@@ -321,6 +327,8 @@ interface PublishOptions {
 
 interface PublishOutcome {
   readonly image: PublishedImage;
+  /** QC measurement of the smallest level (undefined only when it could not be decoded again). */
+  readonly qc: ImageQc | undefined;
   readonly warnings: readonly SourceWarning[];
   readonly files: number;
   readonly bytes: number;
@@ -344,16 +352,19 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
+  // Formats sharp cannot read (JPEG 2000) are first converted into a file it can.
+  const readable = await readableSource(sourcePath, workDir, image);
+  if (readable.converted && sourceIsCopy) await rm(sourcePath, { force: true });
   const decoded = await decodeSource(
-    sourcePath,
+    readable.path,
     workDir,
-    image.format,
+    readable.format,
     settings.tileSize,
     undefined,
-    image.page === undefined ? {} : { page: image.page },
+    readable.page === undefined ? {} : { page: readable.page },
   );
-  // A copy of the source is removed once decoded.
-  if (sourceIsCopy) await rm(sourcePath, { force: true });
+  // A copy of the source (or its conversion) is removed once decoded.
+  if (sourceIsCopy || readable.converted) await rm(readable.path, { force: true });
   phase('decodeMs');
 
   const pyramid = computePyramid({
@@ -376,9 +387,13 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     retry,
   });
   const byContent = new Map(entries.map((entry) => [contentKey(entry.content), entry]));
+  // QC hook: the smallest level's JPEG is measured as it goes by (see src/qc).
+  const qcKey = contentKey(qcContentOf(pyramid));
+  let qc: Promise<ImageQc | undefined> | undefined;
   const emit = async (content: FileContent, jpeg: Buffer): Promise<void> => {
     const entry = byContent.get(contentKey(content));
     if (entry === undefined) throw new Error(`Rendered ${contentKey(content)}, which the tile set does not list`);
+    if (contentKey(content) === qcKey) qc = measureQc(jpeg, logger, service.key);
     for (const path of entry.paths) {
       queue.add({
         key: `${service.key}/${path}`,
@@ -431,10 +446,21 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
 
   return {
     image: describePublishedImage(pyramid, api, service),
+    qc: await qc,
     warnings: decoded.warnings,
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };
+}
+
+/** QC of the smallest level; a measurement that fails is logged, never the image's failure. */
+async function measureQc(jpeg: Buffer, logger: Logger, serviceKey: string): Promise<ImageQc | undefined> {
+  try {
+    return await measureRenderedLevel(jpeg);
+  } catch (error) {
+    logger.warn('QC measurement failed', { serviceKey, error: errorMessage(error) });
+    return undefined;
+  }
 }
 
 /**

@@ -99,10 +99,13 @@ describe('Run warnings (end to end through the CLI)', () => {
           message: expect.stringContaining('did you mean the row "item1" (line 2)?'),
         }),
         expect.objectContaining({ code: 'item-without-csv-row', item: 'Photos' }),
+        // The generated pages are one colour each: QC calls them nearly uniform.
+        expect.objectContaining({ code: 'qc-uniform', item: 'Item1', file: 'Coll/Box/Item1/p1.jpg' }),
+        expect.objectContaining({ code: 'qc-uniform', item: 'Photos', file: 'Coll/Box/Photos/reel.gif' }),
       ]),
     );
     // The collection's own row matches; nothing else is said.
-    expect(warnings).toHaveLength(5);
+    expect(warnings).toHaveLength(7);
     expect(warnings.find((warning) => warning.line === 3)?.suggestion).toBeUndefined();
   };
 
@@ -122,7 +125,7 @@ describe('Run warnings (end to end through the CLI)', () => {
     expectWarnings(json<{ warnings: RunWarning[] }>(status.stdout).warnings);
 
     const text = await runCli(['status', summary.runId, '--local-root', localRoot]);
-    expect(text.stdout).toContain('Warnings (5):');
+    expect(text.stdout).toContain('Warnings (7):');
     expect(text.stdout).toContain('[item-without-csv-row] item "Photos" has no row in');
   });
 
@@ -133,7 +136,7 @@ describe('Run warnings (end to end through the CLI)', () => {
     // Assess
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/\n\s+2\s+2\s+0\s+2\s+0\s/); // 2 items, 2 images, 0 tiled, 2 skipped, 0 failed
-    expect(result.stdout).toContain('Warnings (5):');
+    expect(result.stdout).toContain('Warnings (7):');
     expect(result.stdout).toMatch(
       /\[source-pages-ignored\] Coll\/Box\/Photos\/reel\.gif: multi-frame GIF: frame 1 of 3/,
     );

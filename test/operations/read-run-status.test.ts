@@ -2,8 +2,10 @@ import { BatchClient, DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/clie
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import { BatchStatusReader } from '../../src/aws/batch-status.js';
 import { RunRecordError } from '../../src/errors.js';
+import { LocalJobTracker } from '../../src/local/local-job-tracker.js';
 import { readRunStatus } from '../../src/operations/read-run-status.js';
 import type { RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
@@ -13,7 +15,8 @@ import { emulatorS3, jobDetail, shardResult, writeAttempt, writePlannedRun } fro
 
 const STATE_BUCKET = 'iiif-tasks';
 const batchMock = mockClient(BatchClient);
-const reader = new BatchStatusReader(new BatchClient({ region: 'us-east-1' }));
+const batchTracker = new BatchJobTracker(new BatchStatusReader(new BatchClient({ region: 'us-east-1' })));
+const localTracker = new LocalJobTracker();
 
 function report(runId: string, status: 'succeeded' | 'failed', finishedAt: string): RunReport {
   return {
@@ -99,7 +102,7 @@ describe('Function: readRunStatus', () => {
     });
 
     // Act
-    const status = await readRunStatus({ runStore, batch: reader }, runId);
+    const status = await readRunStatus({ runStore, tracker: batchTracker }, runId);
 
     // Assess
     expect(status.state).toBe('running');
@@ -147,7 +150,7 @@ describe('Function: readRunStatus', () => {
       .resolves({ jobSummaryList: [child(2)] });
 
     // Act
-    const status = await readRunStatus({ runStore, batch: reader }, runId);
+    const status = await readRunStatus({ runStore, tracker: batchTracker }, runId);
 
     // Assess
     expect(status.shards.list.map((shard) => shard.batchStatus)).toEqual(['FAILED', 'FAILED', 'FAILED']);
@@ -170,7 +173,7 @@ describe('Function: readRunStatus', () => {
       .resolves({ jobs: [jobDetail({ jobId: 'arr-5', status: 'PENDING' })] });
 
     // Act
-    const status = await readRunStatus({ runStore, batch: reader }, runId);
+    const status = await readRunStatus({ runStore, tracker: batchTracker }, runId);
 
     // Assess: not "failed" (which would invite a resubmission of running work).
     expect(status.shards.list.map((shard) => shard.state)).toEqual(['pending', 'pending']);
@@ -208,7 +211,7 @@ describe('Function: readRunStatus', () => {
       .resolves({ jobs: [jobDetail({ jobId: 'asm-r2', jobName: 'a2', status: 'PENDING' })] });
 
     // Act
-    const status = await readRunStatus({ runStore, batch: reader }, runId);
+    const status = await readRunStatus({ runStore, tracker: batchTracker }, runId);
 
     // Assess: shard 1 now belongs to attempt 2; attempt 1's children were never listed.
     expect(status.shards.list[1]).toMatchObject({ state: 'running', attempt: 2, resultAttempt: 1, jobId: 'job-r2' });
@@ -236,7 +239,7 @@ describe('Function: readRunStatus', () => {
       .resolves({ jobs: [jobDetail({ jobId: 'asm-4', jobName: 'a', status: 'SUCCEEDED' })] });
 
     // Act
-    const status = await readRunStatus({ runStore, batch: reader }, runId);
+    const status = await readRunStatus({ runStore, tracker: batchTracker }, runId);
 
     // Assess: no child listing is needed when every shard has its result.
     expect(status.state).toBe('succeeded');
@@ -258,8 +261,8 @@ describe('Function: readRunStatus', () => {
     await writePlannedRun(runStore, { runId, shards: 2, imagesPerShard: 1, launcher: 'local' });
     await runStore.putResult(shardResult(runId, 0, 1, ['tiled']));
 
-    // Act: no Batch reader at all, as for a local root.
-    const status = await readRunStatus({ runStore }, runId);
+    // Act: the local tracker, as for a local root.
+    const status = await readRunStatus({ runStore, tracker: localTracker }, runId);
 
     // Assess
     expect(status.shards.list[1]).toMatchObject({ state: 'failed', attempt: 1 });
@@ -277,7 +280,7 @@ describe('Function: readRunStatus', () => {
     });
 
     // Act
-    const status = await readRunStatus({ runStore }, runId);
+    const status = await readRunStatus({ runStore, tracker: localTracker }, runId);
 
     // Assess
     expect(status.state).toBe('rejected');
@@ -286,6 +289,8 @@ describe('Function: readRunStatus', () => {
 
   it('rejects an unknown run id', async () => {
     // Act / Assess
-    await expect(readRunStatus({ runStore }, 'nope-000000000000')).rejects.toBeInstanceOf(RunRecordError);
+    await expect(readRunStatus({ runStore, tracker: localTracker }, 'nope-000000000000')).rejects.toBeInstanceOf(
+      RunRecordError,
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import { BatchStatusReader } from '../../src/aws/batch-status.js';
 import type { BatchSubmitConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -87,7 +88,12 @@ describe('Function: reassembleRun (AWS Batch)', () => {
 
     // Act
     const outcome = await reassembleRun(
-      { runStore, batch: new BatchStatusReader(client), logger: silentLogger, launcher: async () => batchAssembler() },
+      {
+        runStore,
+        tracker: new BatchJobTracker(new BatchStatusReader(client)),
+        logger: silentLogger,
+        launcher: async () => batchAssembler(),
+      },
       { runId },
     );
 
@@ -127,7 +133,7 @@ describe('Function: reassembleRun (AWS Batch)', () => {
     });
     const deps = {
       runStore,
-      batch: new BatchStatusReader(client),
+      tracker: new BatchJobTracker(new BatchStatusReader(client)),
       logger: silentLogger,
       launcher: async () => batchAssembler(),
     };

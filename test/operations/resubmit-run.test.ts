@@ -8,6 +8,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import { BatchStatusReader } from '../../src/aws/batch-status.js';
 import { readCliCloudConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
@@ -27,7 +28,7 @@ const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif-queue';
 
 const batchMock = mockClient(BatchClient);
 const client = new BatchClient({ region: 'us-east-1' });
-const reader = new BatchStatusReader(client);
+const tracker = new BatchJobTracker(new BatchStatusReader(client));
 
 describe('Function: resubmitRun (AWS Batch)', () => {
   let aws: LocalAws;
@@ -74,7 +75,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
 
   function launcherFactory() {
     return async (status: Parameters<Parameters<typeof resubmitRun>[0]['launcher']>[0]) => {
-      const config = await resolveBatchSubmitConfig(readCliCloudConfig({}, {}).batch, status.attempts, reader);
+      const config = await resolveBatchSubmitConfig(readCliCloudConfig({}, {}).batch, status.attempts, tracker);
       return new BatchJobLauncher(client, config, silentLogger);
     };
   }
@@ -131,7 +132,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
 
     // Act
     const outcome = await resubmitRun(
-      { runStore, batch: reader, logger: silentLogger, launcher: launcherFactory() },
+      { runStore, tracker, logger: silentLogger, launcher: launcherFactory() },
       { runId },
     );
 
@@ -191,7 +192,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
 
     // Act
     const outcome = await resubmitRun(
-      { runStore, batch: reader, logger: silentLogger, launcher: launcherFactory() },
+      { runStore, tracker, logger: silentLogger, launcher: launcherFactory() },
       { runId },
     );
 
@@ -208,7 +209,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
 
     // Act
     const outcome = await resubmitRun(
-      { runStore, batch: reader, logger: silentLogger, launcher: launcherFactory() },
+      { runStore, tracker, logger: silentLogger, launcher: launcherFactory() },
       { runId, dryRun: true },
     );
 
@@ -231,7 +232,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
     batchMock.on(ListJobsCommand, { arrayJobId: 'arr-1', jobStatus: 'RUNNING' }).resolves({
       jobSummaryList: [{ jobId: 'arr-1:3', jobName: 'Box2-tiles', status: 'RUNNING', arrayProperties: { index: 3 } }],
     });
-    const deps = { runStore, batch: reader, logger: silentLogger, launcher: launcherFactory() };
+    const deps = { runStore, tracker, logger: silentLogger, launcher: launcherFactory() };
 
     // Act / Assess
     await expect(resubmitRun(deps, { runId })).rejects.toBeInstanceOf(RunStillActiveError);
@@ -256,7 +257,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
 
     // Act
     const outcome = await resubmitRun(
-      { runStore, batch: reader, logger: silentLogger, launcher: launcherFactory() },
+      { runStore, tracker, logger: silentLogger, launcher: launcherFactory() },
       { runId },
     );
 
@@ -272,10 +273,7 @@ describe('Function: resubmitRun (AWS Batch)', () => {
     batchMock.on(DescribeJobsCommand, { jobs: ['arr-1', 'asm-1'] }).resolves({ jobs: [] });
 
     // Act / Assess
-    const attempt = resubmitRun(
-      { runStore, batch: reader, logger: silentLogger, launcher: launcherFactory() },
-      { runId },
-    );
+    const attempt = resubmitRun({ runStore, tracker, logger: silentLogger, launcher: launcherFactory() }, { runId });
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(/--job-queue or set IIIF_BATCH_JOB_QUEUE/);
   });

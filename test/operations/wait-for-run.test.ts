@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import type { BatchJobReader } from '../../src/operations/batch-jobs.js';
 import { type WaitProgress, waitForRun } from '../../src/operations/wait-for-run.js';
 import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js';
@@ -127,7 +128,10 @@ describe('Function: waitForRun', () => {
     };
 
     // Act
-    const outcome = await waitForRun({ runStore, batch, sleep: async () => undefined }, { runId, intervalMs: 10 });
+    const outcome = await waitForRun(
+      { runStore, tracker: new BatchJobTracker(batch), sleep: async () => undefined },
+      { runId, intervalMs: 10 },
+    );
 
     // Assess: the latest attempt's assembler was asked about.
     expect(asked).toEqual([['asm-2']]);

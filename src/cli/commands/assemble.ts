@@ -51,19 +51,14 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
       const target = await openTarget(argv, env);
       const runStore = runStoreOf(target);
       const logger = commandLogger(env, argv.json);
-      const batch = target.kind === 'cloud' ? target.aws.batchReader() : undefined;
       const outcome = await reassembleRun(
         {
           runStore,
           logger,
-          ...(batch === undefined ? {} : { batch }),
+          tracker: target.tracker,
           launcher: async (status): Promise<AssemblerLauncher> => {
             if (target.kind === 'cloud') {
-              const config = await resolveBatchSubmitConfig(
-                target.config.batch,
-                status.attempts,
-                target.aws.batchReader(),
-              );
+              const config = await resolveBatchSubmitConfig(target.config.batch, status.attempts, target.tracker);
               return target.aws.assemblerLauncher(config, logger);
             }
             if (!argv.json) process.stderr.write(`Assembling the manifests of run ${argv.runId}\n`);

@@ -68,7 +68,7 @@ export const resubmitCommand: CommandModule<object, ResubmitArgs> = {
         {
           runStore,
           logger,
-          ...(target.kind === 'cloud' ? { batch: target.aws.batchReader() } : {}),
+          tracker: target.tracker,
           launcher: async (status, plan) => {
             const built = await buildLauncher(target, runStore, status, plan, argv, env, logger);
             display = built.display;
@@ -105,7 +105,7 @@ async function buildLauncher(
   logger: Logger,
 ): Promise<{ launcher: JobLauncher; display?: ProgressDisplay }> {
   if (target.kind === 'cloud') {
-    const config = await resolveBatchSubmitConfig(target.config.batch, status.attempts, target.aws.batchReader());
+    const config = await resolveBatchSubmitConfig(target.config.batch, status.attempts, target.tracker);
     return { launcher: target.aws.jobLauncher(config, logger) };
   }
   let total = 0;

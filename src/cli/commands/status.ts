@@ -28,10 +28,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     try {
       const target = await openTarget(argv, processEnv());
       const runStore = runStoreOf(target);
-      const status = await readRunStatus(
-        { runStore, ...(target.kind === 'cloud' ? { batch: target.aws.batchReader() } : {}) },
-        argv.runId,
-      );
+      const status = await readRunStatus({ runStore, tracker: target.tracker }, argv.runId);
       const exitCode = statusExitCode(status);
       if (argv.json) process.stdout.write(`${JSON.stringify({ ...status, exitCode })}\n`);
       else process.stdout.write(formatRunStatus(status));

@@ -118,7 +118,7 @@ async function submitToAws(target: CloudTarget, text: string, argv: SubmitArgs):
   const outcome = await waitForRun(
     {
       runStore,
-      batch: target.aws.batchReader(),
+      tracker: target.tracker,
       sleep: (ms) => sleep(ms),
       ...(display === undefined ? {} : { onProgress: display.onProgress }),
     },
@@ -184,7 +184,7 @@ async function submitLocally(target: LocalTarget, text: string, argv: SubmitArgs
   const existing = await target.runStore.findRun(submitted.runId);
   if (existing !== undefined) {
     // As in the cloud: the same version of a task file is submitted once.
-    const status = await readRunStatus({ runStore: target.runStore }, submitted.runId);
+    const status = await readRunStatus({ runStore: target.runStore, tracker: target.tracker }, submitted.runId);
     const exitCode = statusExitCode(status);
     if (argv.json) {
       process.stdout.write(`${JSON.stringify({ ...describeUpload(submitted), duplicate: true, status, exitCode })}\n`);
