@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TASK_PREFIX } from '../src/config.js';
 import { InvalidInputError } from '../src/errors.js';
 import { describe, dottedPath, expectedMessage, parseInput } from '../src/validation/parse-input.js';
 import {
@@ -6,8 +7,9 @@ import {
   flag,
   integer,
   isHttpUrl,
-  isKeyPath,
+  isKeyPrefix,
   jobAttempts,
+  keyPrefix,
   list,
   oneOf,
   text,
@@ -39,9 +41,6 @@ export const DEFAULT_WORKER_JOB_DEFINITION_TIMEOUT_MINUTES = 240;
 function section<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape, { error: 'an object' }).prefault({} as z.input<z.ZodObject<T>>);
 }
-
-/** A key prefix of S3 notifications and records: folder names, no leading "/" (a trailing one is kept). */
-const isPrefix = (value: string): boolean => !value.startsWith('/') && isKeyPath(value.replace(/\/+$/, ''));
 
 const origin = text(
   '"*" or an origin such as https://viewer.example.org',
@@ -95,7 +94,7 @@ const SETTINGS = z
       }),
       tasks: section({
         /** Only task files under this key prefix in the task bucket start a run. @default "tasks/" */
-        prefix: text('a non-empty key prefix without a leading /', isPrefix).default('tasks/'),
+        prefix: keyPrefix.default(DEFAULT_TASK_PREFIX),
         /** Only keys ending with this suffix start a run. @default ".json" */
         suffix: text('a key suffix', (value) => value.length <= 1024).default('.json'),
         /** Receives of a task message before it moves to the dead-letter queue (3–100). @default 5 */
@@ -104,7 +103,7 @@ const SETTINGS = z
          * Key prefix of the run records in the task bucket (`{statePrefix}/runs/{runId}/...`); must not
          * lie under `prefix`, or reports would trigger the pipeline. @default "" (`runs/`, `published/`)
          */
-        statePrefix: text('a key prefix without a leading /', (value) => value === '' || isPrefix(value))
+        statePrefix: text('a key prefix without a leading /', (value) => value === '' || isKeyPrefix(value))
           .transform((value) => value.replace(/\/+$/, ''))
           .default(''),
       }),

@@ -13,6 +13,7 @@ import {
   integer,
   jobAttempts,
   keyPath,
+  keyPrefix,
   oneOf,
   uploadConcurrency,
 } from './validation/rules.js';
@@ -297,6 +298,11 @@ export function readBrowserTestConfig(env: Env): BrowserTestConfig {
 
 /** Environment of the operator CLI's cloud commands (flags take precedence over these). */
 export const CLI_ENV = {
+  /**
+   * Key prefix of task files in the task bucket: the stack's `tasks.prefix` (its notification fires
+   * only for keys under it). Default `tasks/`.
+   */
+  taskPrefix: 'IIIF_BATCH_TASK_PREFIX',
   /** Bucket that triggers the pipeline: task files go under `tasks/` (default: the state bucket). */
   taskBucket: 'IIIF_BATCH_TASK_BUCKET',
   /** The SQS queue fed by the task bucket's notifications (`dlq --redrive` moves messages back to it). */
@@ -305,9 +311,13 @@ export const CLI_ENV = {
   dlqUrl: 'IIIF_BATCH_DLQ_URL',
 } as const;
 
+/** Where task files go in the task bucket unless configured (the stack's default `tasks.prefix`). */
+export const DEFAULT_TASK_PREFIX = 'tasks/';
+
 /** Cloud settings given as CLI flags; each overrides its environment variable. */
 export interface CliCloudFlags {
   readonly bucket?: string | undefined;
+  readonly taskPrefix?: string | undefined;
   readonly stateBucket?: string | undefined;
   readonly statePrefix?: string | undefined;
   readonly queueUrl?: string | undefined;
@@ -326,6 +336,8 @@ export interface CliCloudFlags {
 export interface CliCloudConfig {
   /** `--bucket`, `IIIF_BATCH_TASK_BUCKET`, else the state bucket. */
   readonly taskBucket: string | undefined;
+  /** `--task-prefix`, `IIIF_BATCH_TASK_PREFIX`, else `tasks/`: where `submit` puts task files. */
+  readonly taskPrefix: string;
   /** `--state-bucket`/`IIIF_BATCH_STATE_BUCKET` (else the task bucket) and `IIIF_BATCH_STATE_PREFIX`. */
   readonly state: StateLocation | undefined;
   readonly queueUrl: string | undefined;
@@ -362,6 +374,7 @@ export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConf
     [SUBMITTER_ENV.workerJobDefinition]: '--worker-job-definition',
     [SUBMITTER_ENV.assemblerJobDefinition]: '--assembler-job-definition',
     AWS_ENDPOINT_URL: '--endpoint-url',
+    [CLI_ENV.taskPrefix]: '--task-prefix',
   };
   const values = readEnv(
     {
@@ -375,9 +388,11 @@ export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConf
       ...given(flags.workerJobDefinition, SUBMITTER_ENV.workerJobDefinition),
       ...given(flags.assemblerJobDefinition, SUBMITTER_ENV.assemblerJobDefinition),
       ...given(flags.endpointUrl, 'AWS_ENDPOINT_URL'),
+      ...given(flags.taskPrefix, CLI_ENV.taskPrefix),
     },
     {
       [CLI_ENV.taskBucket]: bucketName.optional(),
+      [CLI_ENV.taskPrefix]: keyPrefix.default(DEFAULT_TASK_PREFIX),
       [SUBMITTER_ENV.stateBucket]: bucketName.optional(),
       [SUBMITTER_ENV.statePrefix]: statePrefix,
       [CLI_ENV.queueUrl]: httpUrl.optional(),
@@ -395,6 +410,7 @@ export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConf
   const stateBucket = values[SUBMITTER_ENV.stateBucket] ?? taskBucket;
   return {
     taskBucket,
+    taskPrefix: values[CLI_ENV.taskPrefix],
     state: stateBucket === undefined ? undefined : { bucket: stateBucket, prefix: values[SUBMITTER_ENV.statePrefix] },
     queueUrl: values[CLI_ENV.queueUrl],
     dlqUrl: values[CLI_ENV.dlqUrl],

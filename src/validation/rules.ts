@@ -98,6 +98,13 @@ export const keyPath = z
     error: 'a relative path of folder names separated by "/" (no "..", ".", "//" or "\\")',
   });
 
+/** A key prefix as S3 notifications filter keys: folder names, no leading "/", a trailing one kept ("tasks/"). */
+export function isKeyPrefix(value: string): boolean {
+  return !value.startsWith('/') && isKeyPath(value.replace(/\/+$/, ''));
+}
+
+export const keyPrefix = text('a non-empty key prefix without a leading /', isKeyPrefix);
+
 /** One key segment: a single name. */
 export const singleName = text(
   'a single name without "/", "\\" or ".."',

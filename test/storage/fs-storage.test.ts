@@ -68,6 +68,47 @@ describe('Class: FsStorage', () => {
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
+  it('never writes a temporary file inside a bucket, even while a write is half done', async () => {
+    // Prepare: a stream that delivers half its bytes, then waits until the test lets it finish.
+    await storage.put('img-pub', 'c/item/p1/info.json', '{}');
+    let finish: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let halfWritten: () => void = () => undefined;
+    const half = new Promise<void>((resolve) => {
+      halfWritten = resolve;
+    });
+    const body = Readable.from(
+      (async function* () {
+        yield Buffer.alloc(64 * 1024, 1);
+        halfWritten();
+        await gate;
+        yield Buffer.alloc(64 * 1024, 2);
+      })(),
+    );
+    const listTree = async (dir: string): Promise<string[]> =>
+      (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+        .sort();
+
+    // Act
+    const writing = storage.put('img-pub', 'c/item/p1/full/max/0/default.jpg', body);
+    await half;
+    const during = await listTree(join(root, 'img-pub'));
+    const temporary = await listTree(join(root, '_iiif-batch', 'tmp'));
+    finish();
+    await writing;
+
+    // Assess
+    expect(during).toEqual(['c/item/p1/info.json']);
+    expect(temporary).toHaveLength(1);
+    expect(await listTree(join(root, 'img-pub'))).toEqual(['c/item/p1/full/max/0/default.jpg', 'c/item/p1/info.json']);
+    expect(await listTree(join(root, '_iiif-batch', 'tmp'))).toEqual([]);
+    expect((await storage.getBytes('img-pub', 'c/item/p1/full/max/0/default.jpg')).length).toBe(128 * 1024);
+  });
+
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {
     // Prepare
     for (const key of ['p/b/2.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p-other/x.jpg', 'q/y.jpg'])
