@@ -3,7 +3,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
 import { noSpaceError } from '../util/no-space-error.js';
 import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
@@ -207,16 +206,11 @@ export class FsStorage implements Storage {
     const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
     try {
       await mkdir(dir, { recursive: true });
-      if (typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Uint8Array) {
-        const handle = await open(temp, 'w');
-        try {
-          await handle.writeFile(body);
-        } finally {
-          await handle.close();
-        }
-      } else {
-        const handle = await open(temp, 'w');
-        await pipeline(body, handle.createWriteStream());
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(body);
+      } finally {
+        await handle.close();
       }
       return temp;
     } catch (error) {

@@ -33,7 +33,8 @@ export interface ReadVersion {
   readonly etag?: string;
 }
 
-export type Body = Buffer | Uint8Array | string | Readable;
+/** What is written: every writer has its bytes in memory (tiles, JSON records, task files). */
+export type Body = Buffer | Uint8Array | string;
 
 /**
  * Where bytes live. One interface, two implementations: the filesystem (`FsStorage`, local root
