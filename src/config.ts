@@ -3,8 +3,10 @@ import { ConfigError } from './errors.js';
 import { LOCAL_STATE_BUCKET, type StateLocation } from './run/run-records.js';
 
 /**
- * The only module that reads `process.env`. Entry points call a `read*Config` function once and
- * pass typed values inward; every other module receives what it needs as arguments.
+ * The only module that reads `process.env`, and only in `processEnv()`: entry points call it once
+ * and give the result to the `read*Config` functions (which take the environment as a parameter,
+ * never a default), then pass typed values inward; every other module receives what it needs as
+ * arguments.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,7 +59,7 @@ export interface LogConfig {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
 }
 
-export function readLogConfig(env: Env = processEnv(), isTty = Boolean(process.stderr.isTTY)): LogConfig {
+export function readLogConfig(env: Env, isTty = Boolean(process.stderr.isTTY)): LogConfig {
   const format = optionalVar(env, 'LOG_FORMAT') ?? (isTty ? 'pretty' : 'json');
   if (format !== 'json' && format !== 'pretty') {
     throw new ConfigError(`Expected json or pretty for LOG_FORMAT but received "${format}"`, 'LOG_FORMAT');
@@ -95,7 +97,7 @@ export interface JobConfig {
   readonly localRoot: string | undefined;
 }
 
-export function readJobConfig(env: Env = processEnv()): JobConfig {
+export function readJobConfig(env: Env): JobConfig {
   const localRoot = optionalVar(env, JOB_ENV.localRoot);
   return {
     runId: requiredVar(env, JOB_ENV.runId),
@@ -116,7 +118,7 @@ export interface WorkerConfig extends JobConfig {
   readonly uploadConcurrency: number;
 }
 
-export function readWorkerConfig(env: Env = processEnv()): WorkerConfig {
+export function readWorkerConfig(env: Env): WorkerConfig {
   return {
     ...readJobConfig(env),
     childIndex: integerVar(env, JOB_ENV.arrayIndex, 0, 0, 9_999),
@@ -133,7 +135,7 @@ export interface TilerConfig {
   readonly threads: number | undefined;
 }
 
-export function readTilerConfig(env: Env = processEnv()): TilerConfig {
+export function readTilerConfig(env: Env): TilerConfig {
   const raw = optionalVar(env, 'VIPS_CONCURRENCY');
   return { threads: raw === undefined ? undefined : integerVar(env, 'VIPS_CONCURRENCY', 1, 1, 1024) };
 }
@@ -177,7 +179,7 @@ export interface AwsClientConfig {
   readonly s3ForcePathStyle: boolean;
 }
 
-export function readAwsClientConfig(env: Env = processEnv()): AwsClientConfig {
+export function readAwsClientConfig(env: Env): AwsClientConfig {
   return { s3ForcePathStyle: booleanVar(env, 'S3_FORCE_PATH_STYLE', false) };
 }
 
@@ -228,7 +230,7 @@ function readBatchJobLimits(env: Env) {
   };
 }
 
-export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
+export function readSubmitterConfig(env: Env): SubmitterConfig {
   const destinationBuckets = listVar(env, SUBMITTER_ENV.destinationBuckets);
   if (destinationBuckets.length === 0) {
     throw new ConfigError(
@@ -260,7 +262,7 @@ export interface BrowserTestConfig {
   readonly requireBrowser: boolean;
 }
 
-export function readBrowserTestConfig(env: Env = processEnv()): BrowserTestConfig {
+export function readBrowserTestConfig(env: Env): BrowserTestConfig {
   return {
     chromiumPath: optionalVar(env, 'CHROMIUM_PATH') ?? '/usr/bin/chromium',
     requireBrowser: optionalVar(env, 'CI') === 'true',
@@ -321,7 +323,7 @@ export interface CliCloudConfig {
   readonly aws: AwsClientConfig;
 }
 
-export function readCliCloudConfig(flags: CliCloudFlags = {}, env: Env = processEnv()): CliCloudConfig {
+export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConfig {
   const pick = (flag: string | undefined, name: string): string | undefined => {
     const value = flag?.trim();
     return value === undefined || value === '' ? optionalVar(env, name) : value;

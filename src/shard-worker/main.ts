@@ -1,4 +1,4 @@
-import { readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
+import { processEnv, readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
@@ -20,11 +20,12 @@ import { runShard } from './run-shard.js';
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });
   try {
-    logger = createLogger(readLogConfig(), { job: 'shard-worker' });
-    const config = readWorkerConfig();
-    const tiler = readTilerConfig();
+    const env = processEnv();
+    logger = createLogger(readLogConfig(env), { job: 'shard-worker' });
+    const config = readWorkerConfig(env);
+    const tiler = readTilerConfig(env);
     configureSharp(tiler.threads === undefined ? {} : { threads: tiler.threads });
-    const storage = await createStorage({ localRoot: config.localRoot });
+    const storage = await createStorage({ localRoot: config.localRoot, env });
     const runStore = new RunStore(storage, config.state);
     const shard = await runStore.shardForChild(config.runId, config.attempt, config.childIndex);
     const outcome = await runShard(

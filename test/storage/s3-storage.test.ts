@@ -167,7 +167,7 @@ describe('S3Storage against a local S3 emulator', () => {
       AWS_SECRET_ACCESS_KEY: 'test',
     });
     try {
-      const fromEnv = createS3Storage();
+      const fromEnv = createS3Storage(process.env);
 
       // Act
       await fromEnv.put(bucket, 'env/hello.txt', 'through the environment');
