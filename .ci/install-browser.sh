@@ -2,15 +2,18 @@
 # Install what the real-browser tests and the benchmark use, from Debian's packages:
 #   chromium        driven by playwright-core in test/integration/browser (executablePath /usr/bin/chromium)
 #   libvips-tools   the `vips` command the benchmark compares against (optional for tests)
-# Idempotent: does nothing when both are already there. Needs root (CI runs as root) or sudo.
+#   libopenjp2-tools  `opj_compress`: tests write 16-bit RGB JPEG 2000 files with it (the npm
+#                   WebAssembly encoder cannot); the pipeline itself needs none of these
+# Idempotent: does nothing when all are already there. Needs root (CI runs as root) or sudo.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v vips >/dev/null 2>&1 || need+=(libvips-tools)
+command -v opj_compress >/dev/null 2>&1 || need+=(libopenjp2-tools)
 
 if [ "${#need[@]}" -eq 0 ]; then
-  echo "install-browser: chromium and vips already installed"
+  echo "install-browser: chromium, vips and opj_compress already installed"
   exit 0
 fi
 

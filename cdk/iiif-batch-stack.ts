@@ -260,6 +260,7 @@ export class IiifBatchStack extends Stack {
       'CliEnvironment',
       [
         `export ${CLI_ENV.taskBucket}=${this.intake.bucket.bucketName}`,
+        `${CLI_ENV.taskPrefix}=${this.intake.taskPrefix}`,
         `${SUBMITTER_ENV.stateBucket}=${this.intake.bucket.bucketName}`,
         ...(statePrefix === '' ? [] : [`${SUBMITTER_ENV.statePrefix}=${statePrefix}`]),
         `${CLI_ENV.queueUrl}=${this.intake.queue.queueUrl}`,

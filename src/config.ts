@@ -271,6 +271,11 @@ export function readBrowserTestConfig(env: Env): BrowserTestConfig {
 
 /** Environment of the operator CLI's cloud commands (flags take precedence over these). */
 export const CLI_ENV = {
+  /**
+   * Key prefix of task files in the task bucket: the stack's `tasks.prefix` (its notification fires
+   * only for keys under it). Default `tasks/`.
+   */
+  taskPrefix: 'IIIF_BATCH_TASK_PREFIX',
   /** Bucket that triggers the pipeline: task files go under `tasks/` (default: the state bucket). */
   taskBucket: 'IIIF_BATCH_TASK_BUCKET',
   /** The SQS queue fed by the task bucket's notifications (`dlq --redrive` moves messages back to it). */
@@ -279,9 +284,13 @@ export const CLI_ENV = {
   dlqUrl: 'IIIF_BATCH_DLQ_URL',
 } as const;
 
+/** Where task files go in the task bucket unless configured (the stack's default `tasks.prefix`). */
+export const DEFAULT_TASK_PREFIX = 'tasks/';
+
 /** Cloud settings given as CLI flags; each overrides its environment variable. */
 export interface CliCloudFlags {
   readonly bucket?: string | undefined;
+  readonly taskPrefix?: string | undefined;
   readonly stateBucket?: string | undefined;
   readonly statePrefix?: string | undefined;
   readonly queueUrl?: string | undefined;
@@ -300,6 +309,8 @@ export interface CliCloudFlags {
 export interface CliCloudConfig {
   /** `--bucket`, `IIIF_BATCH_TASK_BUCKET`, else the state bucket. */
   readonly taskBucket: string | undefined;
+  /** `--task-prefix`, `IIIF_BATCH_TASK_PREFIX`, else `tasks/`: where `submit` puts task files. */
+  readonly taskPrefix: string;
   /** `--state-bucket`/`IIIF_BATCH_STATE_BUCKET` (else the task bucket) and `IIIF_BATCH_STATE_PREFIX`. */
   readonly state: StateLocation | undefined;
   readonly queueUrl: string | undefined;
@@ -344,8 +355,16 @@ export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConf
   const stateBucketSetting = pick(flags.stateBucket, SUBMITTER_ENV.stateBucket);
   const taskBucket = pick(flags.bucket, CLI_ENV.taskBucket) ?? stateBucketSetting;
   const stateBucket = stateBucketSetting ?? taskBucket;
+  const taskPrefix = pick(flags.taskPrefix, CLI_ENV.taskPrefix) ?? DEFAULT_TASK_PREFIX;
+  if (taskPrefix.startsWith('/') || taskPrefix.split('/').some((part) => part === '.' || part === '..')) {
+    throw new ConfigError(
+      `Expected a key prefix without a leading / or . and .. segments for --task-prefix (${CLI_ENV.taskPrefix}) but received "${taskPrefix}"`,
+      CLI_ENV.taskPrefix,
+    );
+  }
   return {
     taskBucket,
+    taskPrefix,
     state:
       stateBucket === undefined
         ? undefined

@@ -35,6 +35,7 @@ export async function openTarget(
   argv: TargetArgs &
     BatchArgs & {
       readonly bucket?: string | undefined;
+      readonly taskPrefix?: string | undefined;
       readonly queueUrl?: string | undefined;
       readonly dlqUrl?: string | undefined;
     },
@@ -43,6 +44,7 @@ export async function openTarget(
   if (argv.localRoot !== undefined) return openLocal(argv.localRoot);
   const flags: CliCloudFlags = {
     bucket: argv.bucket,
+    taskPrefix: argv.taskPrefix,
     stateBucket: argv.stateBucket,
     statePrefix: argv.statePrefix,
     queueUrl: argv.queueUrl,

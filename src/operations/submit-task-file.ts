@@ -13,9 +13,6 @@ export interface TaskFileUploader {
   upload(bucket: string, key: string, body: Buffer): Promise<{ readonly etag: string; readonly versionId?: string }>;
 }
 
-/** Where task files go in the task bucket (the stack's notification filters on this prefix and `.json`). */
-export const TASK_PREFIX = 'tasks/';
-
 export interface SubmittedTaskFile {
   readonly task: Task;
   readonly bucket: string;
@@ -27,9 +24,12 @@ export interface SubmittedTaskFile {
   readonly runId: string;
 }
 
-/** `tasks/<file name>`, the default key of a task file. */
-export function defaultTaskKey(path: string): string {
-  return `${TASK_PREFIX}${basename(path)}`;
+/**
+ * `<prefix><file name>`, the default key of a task file. The prefix is the task bucket's (the
+ * stack's notification fires only for keys under it, `tasks/` unless configured).
+ */
+export function defaultTaskKey(path: string, prefix: string): string {
+  return `${prefix}${basename(path)}`;
 }
 
 /**

@@ -24,7 +24,9 @@ export type WaitOutcome =
     }
   /** The assembler's job failed, so no report will come. */
   | { readonly status: 'assembler-failed'; readonly run: RunRecord; readonly reason: string }
-  | { readonly status: 'timed-out'; readonly run: RunRecord | undefined };
+  | { readonly status: 'timed-out'; readonly run: RunRecord | undefined }
+  /** Neither a run record nor a rejection appeared within `startTimeoutMs`: nothing picked the task up. */
+  | { readonly status: 'not-started' };
 
 export interface WaitDependencies {
   readonly runStore: RunStore;
@@ -40,12 +42,18 @@ export interface WaitDependencies {
 
 /**
  * Follow a run until its assembler has written the report, the submitter has rejected the task
- * (`error.json`), the assembler's Batch job has failed, or `timeoutMs` has passed. Progress counts
- * the images in the shards' result records, reading each only when it changes.
+ * (`error.json`), the assembler's Batch job has failed, or `timeoutMs` has passed; or until
+ * `startTimeoutMs` has passed with neither a run record nor a rejection (nothing picked the task
+ * up). Progress counts the images in the shards' result records, reading each only when it changes.
  */
 export async function waitForRun(
   deps: WaitDependencies,
-  request: { readonly runId: string; readonly intervalMs: number; readonly timeoutMs?: number },
+  request: {
+    readonly runId: string;
+    readonly intervalMs: number;
+    readonly timeoutMs?: number;
+    readonly startTimeoutMs?: number;
+  },
 ): Promise<WaitOutcome> {
   const { runStore } = deps;
   const now = deps.now ?? Date.now;
@@ -62,6 +70,9 @@ export async function waitForRun(
         runStore.runKey(request.runId, 'error.json'),
       );
       if (rejection !== undefined) return { status: 'rejected', rejection };
+      if (request.startTimeoutMs !== undefined && now() - started >= request.startTimeoutMs) {
+        return { status: 'not-started' };
+      }
       deps.onProgress?.({ phase: 'waiting', seconds });
     } else {
       const report = await runStore.getReport(request.runId);

@@ -11,6 +11,8 @@ const PIXELS_PER_BYTE: Readonly<Record<SourceFormat, number>> = {
   png: 0.6,
   gif: 1.5,
   tiff: 0.4,
+  // Lossless JPEG 2000 is about 2:1, lossy masters 10:1 and more; decoding is slower than JPEG.
+  jp2: 0.8,
 };
 
 /** Megapixels per second one worker tiles (sharp, 512 px tiles, JPEG out); see `npm run bench`. */

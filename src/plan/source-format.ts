@@ -9,6 +9,10 @@ const BY_EXTENSION: Readonly<Record<string, SourceFormat>> = {
   png: 'png',
   webp: 'webp',
   gif: 'gif',
+  jp2: 'jp2',
+  j2k: 'jp2',
+  jpf: 'jp2',
+  jpx: 'jp2',
 };
 
 /**

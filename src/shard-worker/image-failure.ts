@@ -22,6 +22,8 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
   png: 'PNG',
   webp: 'WebP',
   gif: 'GIF',
+  jp2: 'JPEG 2000',
+  pdf: 'PDF',
 };
 
 /** `JPEG`, `TIFF`, ... for a sharp or planner format name. */

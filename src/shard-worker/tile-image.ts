@@ -28,6 +28,7 @@ import {
   writePublishedMarker,
 } from './published-marker.js';
 import { renderPyramid } from './render-pyramid.js';
+import { readableSource } from './sources/readable-source.js';
 import { UploadQueue } from './upload-queue.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
 
@@ -351,16 +352,19 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
+  // Formats sharp cannot read (JPEG 2000) are first converted into a file it can.
+  const readable = await readableSource(sourcePath, workDir, image);
+  if (readable.converted && sourceIsCopy) await rm(sourcePath, { force: true });
   const decoded = await decodeSource(
-    sourcePath,
+    readable.path,
     workDir,
-    image.format,
+    readable.format,
     settings.tileSize,
     undefined,
-    image.page === undefined ? {} : { page: image.page },
+    readable.page === undefined ? {} : { page: readable.page },
   );
-  // A copy of the source is removed once decoded.
-  if (sourceIsCopy) await rm(sourcePath, { force: true });
+  // A copy of the source (or its conversion) is removed once decoded.
+  if (sourceIsCopy || readable.converted) await rm(readable.path, { force: true });
   phase('decodeMs');
 
   const pyramid = computePyramid({

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
+import { LOCAL_STATE_BUCKET } from '../run/run-records.js';
 import { noSpaceError } from '../util/no-space-error.js';
+import { claimWorkFolder } from '../util/work-folder.js';
 import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
 
 const TEMP_MARK = '.iiif-batch-tmp-';
@@ -14,10 +17,12 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Storage on the local filesystem: bucket `b`, key `k` is the file `root/b/k`.
- * Writes go to a temporary file that is renamed into place, so readers never see half a file.
+ * Writes go to a temporary file (outside every bucket) that is renamed into place, so readers never
+ * see half a file and no temporary file is ever inside a published tree.
  */
 export class FsStorage implements Storage {
   public readonly root: string;
+  private temp: Promise<string> | undefined;
 
   public constructor(root: string) {
     this.root = resolve(root);
@@ -160,29 +165,66 @@ export class FsStorage implements Storage {
   }
 
   public async put(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
-    const path = this.pathOf(bucket, key);
-    const temp = await this.writeTemp(path, body, bucket, key);
-    try {
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw wrap(error, bucket, key, 'write', this.root);
-    }
+    await this.placeTemp(bucket, key, body, 'write', rename);
   }
 
   public async putIfAbsent(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<boolean> {
-    const path = this.pathOf(bucket, key);
-    const temp = await this.writeTemp(path, body, bucket, key);
     try {
       // link() fails with EEXIST when the target exists: an atomic create-if-absent.
-      await link(temp, path);
+      await this.placeTemp(bucket, key, body, 'create', link);
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw wrap(error, bucket, key, 'create', this.root);
-    } finally {
-      await unlink(temp).catch(() => undefined);
+      if (error instanceof StorageError && (error.cause as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
+      throw error;
     }
+  }
+
+  /**
+   * Write `body` to a temporary file, then `place` it at the object's path (rename or link) and
+   * remove what is left of the temporary file. Temporary files live in this process's folder under
+   * `{root}/_iiif-batch/tmp/`, outside every bucket: a crash never leaves one in a published tree
+   * (the next process removes the folders of dead ones). Only when a bucket is on another file system
+   * than the root (EXDEV) is the file written beside its target instead.
+   */
+  private async placeTemp(
+    bucket: string,
+    key: string,
+    body: Body,
+    action: string,
+    place: (from: string, to: string) => Promise<void>,
+  ): Promise<void> {
+    const path = this.pathOf(bucket, key);
+    let temp = await this.writeTemp(await this.tempFolder(bucket, key), body, bucket, key, action);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        await place(temp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        await unlink(temp).catch(() => undefined);
+        temp = await this.writeTemp(dirname(path), body, bucket, key, action);
+        await place(temp, path);
+      }
+    } catch (error) {
+      throw wrap(error, bucket, key, action, this.root);
+    } finally {
+      await rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * This process's folder for temporary files, created (and those of dead processes removed) on
+   * first use, and removed when the process exits.
+   */
+  private tempFolder(bucket: string, key: string): Promise<string> {
+    this.temp ??= claimWorkFolder(join(this.root, LOCAL_STATE_BUCKET, 'tmp'), 'fs-').then((folder) => {
+      removeAtExit(folder);
+      return folder;
+    });
+    return this.temp.catch((error: unknown) => {
+      this.temp = undefined;
+      throw wrap(error, bucket, key, 'write', this.root);
+    });
   }
 
   public async delete(bucket: string, key: string): Promise<void> {
@@ -201,11 +243,9 @@ export class FsStorage implements Storage {
     return join(this.bucketDir(bucket), ...key.split('/'));
   }
 
-  private async writeTemp(path: string, body: Body, bucket: string, key: string): Promise<string> {
-    const dir = dirname(path);
+  private async writeTemp(dir: string, body: Body, bucket: string, key: string, action: string): Promise<string> {
     const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
     try {
-      await mkdir(dir, { recursive: true });
       const handle = await open(temp, 'w');
       try {
         await handle.writeFile(body);
@@ -215,7 +255,7 @@ export class FsStorage implements Storage {
       return temp;
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw wrap(error, bucket, key, 'write', this.root);
+      throw wrap(error, bucket, key, action, this.root);
     }
   }
 
@@ -244,6 +284,18 @@ export class FsStorage implements Storage {
       }
     }
   }
+}
+
+const foldersToRemove = new Set<string>();
+
+/** Remove `folder` when the process exits (one listener for every store of the process). */
+function removeAtExit(folder: string): void {
+  if (foldersToRemove.size === 0) {
+    process.once('exit', () => {
+      for (const path of foldersToRemove) rmSync(path, { recursive: true, force: true });
+    });
+  }
+  foldersToRemove.add(folder);
 }
 
 function toObjectInfo(key: string, size: number, mtimeMs: number): ObjectInfo {

@@ -37,7 +37,7 @@ describe('Function: submitTaskFile', () => {
       text,
       path: 'local/box2.json',
       bucket: 'iiif-tasks',
-      key: defaultTaskKey('local/box2.json'),
+      key: defaultTaskKey('local/box2.json', 'tasks/'),
     });
 
     // Assess: the object is there, unchanged, and the id matches what the Lambda would derive from its event.

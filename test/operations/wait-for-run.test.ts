@@ -158,4 +158,32 @@ describe('Function: waitForRun', () => {
     expect(outcome).toEqual({ status: 'timed-out', run: undefined });
     expect(now).toBe(180_000);
   });
+
+  it('gives up after the start timeout when no run record nor rejection appears, but not once a run exists', async () => {
+    // Prepare: a clock that moves a minute per pause; a second run that the submitter recorded.
+    let now = 0;
+    const clock = {
+      now: () => now,
+      sleep: async () => {
+        now += 60_000;
+      },
+    };
+    await writePlannedRun(runStore, { runId, shards: 1, imagesPerShard: 1, launcher: 'local' });
+
+    // Act
+    const missing = await waitForRun(
+      { runStore, ...clock },
+      { runId: 'Other-bbbbbbbbbbbb', intervalMs: 60_000, startTimeoutMs: 300_000 },
+    );
+    const startedAt = now;
+    const existing = await waitForRun(
+      { runStore, ...clock },
+      { runId, intervalMs: 60_000, startTimeoutMs: 60_000, timeoutMs: 180_000 },
+    );
+
+    // Assess
+    expect(missing).toEqual({ status: 'not-started' });
+    expect(startedAt).toBe(300_000);
+    expect(existing.status).toBe('timed-out');
+  });
 });

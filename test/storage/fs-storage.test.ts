@@ -1,10 +1,24 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotFoundError, StorageError, VersionMismatchError } from '../../src/errors.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { getJsonIfExists, putJson } from '../../src/storage/storage.js';
+
+/** Runs while a file FsStorage opened is still open (to look at the trees in the middle of a write). */
+const whileOpen = vi.hoisted(() => ({ current: undefined as (() => Promise<void>) | undefined }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...actual,
+    open: async (...args: Parameters<typeof actual.open>) => {
+      const handle = await actual.open(...args);
+      await whileOpen.current?.();
+      return handle;
+    },
+  };
+});
 
 describe('Class: FsStorage', () => {
   let root: string;
@@ -52,6 +66,36 @@ describe('Class: FsStorage', () => {
     await expect(storage.getBytes('tasks', 't.json', { versionId: 'v1' })).rejects.toThrow(
       'the filesystem store keeps no object versions',
     );
+  });
+
+  it('never writes a temporary file inside a bucket, even while a write is half done', async () => {
+    // Prepare: look at both trees the moment the temporary file is open for writing.
+    await storage.put('img-pub', 'c/item/p1/info.json', '{}');
+    const listTree = async (dir: string): Promise<string[]> =>
+      (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+        .sort();
+    let during: string[] = [];
+    let temporary: string[] = [];
+    whileOpen.current = async () => {
+      during = await listTree(join(root, 'img-pub'));
+      temporary = await listTree(join(root, '_iiif-batch', 'tmp'));
+    };
+
+    // Act
+    try {
+      await storage.put('img-pub', 'c/item/p1/full/max/0/default.jpg', Buffer.alloc(128 * 1024, 1));
+    } finally {
+      whileOpen.current = undefined;
+    }
+
+    // Assess
+    expect(during).toEqual(['c/item/p1/info.json']);
+    expect(temporary).toHaveLength(1);
+    expect(await listTree(join(root, 'img-pub'))).toEqual(['c/item/p1/full/max/0/default.jpg', 'c/item/p1/info.json']);
+    expect(await listTree(join(root, '_iiif-batch', 'tmp'))).toEqual([]);
+    expect((await storage.getBytes('img-pub', 'c/item/p1/full/max/0/default.jpg')).length).toBe(128 * 1024);
   });
 
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { CLI_ENV, type Env, processEnv } from '../../config.js';
+import { CLI_ENV, DEFAULT_TASK_PREFIX, type Env, processEnv } from '../../config.js';
 import { ConfigError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { readRunStatus } from '../../operations/read-run-status.js';
@@ -27,9 +27,11 @@ interface SubmitArgs extends TargetArgs {
   task: string;
   bucket?: string;
   key?: string;
+  taskPrefix?: string;
   wait: boolean;
   interval: number;
   timeout: number;
+  startTimeout: number;
   workers: number;
 }
 
@@ -44,7 +46,14 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
         type: 'string',
         describe: `Task bucket (default: ${CLI_ENV.taskBucket}, else IIIF_BATCH_STATE_BUCKET; with --local-root: ${LOCAL_STATE_BUCKET})`,
       })
-      .option('key', { type: 'string', describe: 'Key of the task file in the bucket (default: tasks/<file name>)' })
+      .option('task-prefix', {
+        type: 'string',
+        describe: `Key prefix of task files: the stack's TaskPrefix output (default: ${CLI_ENV.taskPrefix}, else ${DEFAULT_TASK_PREFIX})`,
+      })
+      .option('key', {
+        type: 'string',
+        describe: 'Key of the task file in the bucket (default: <task prefix><file name>)',
+      })
       .option('wait', {
         type: 'boolean',
         default: false,
@@ -56,13 +65,24 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
         default: 0,
         describe: 'With --wait: give up after this many minutes (0: never)',
       })
+      .option('start-timeout', {
+        type: 'number',
+        default: 5,
+        describe:
+          'With --wait: give up when the submitter has neither started nor rejected the run after this many minutes',
+      })
       .check((argv) => {
-        const { interval, timeout } = argv as unknown as SubmitArgs;
+        const { interval, timeout, startTimeout } = argv as unknown as SubmitArgs;
         if (!Number.isFinite(interval) || interval < 0.1 || interval > 3600) {
           throw new Error(`Expected number between 0.1 and 3600 for --interval but received ${String(interval)}`);
         }
         if (!Number.isFinite(timeout) || timeout < 0) {
           throw new Error(`Expected a number of minutes, 0 or more, for --timeout but received ${String(timeout)}`);
+        }
+        if (!Number.isFinite(startTimeout) || startTimeout <= 0 || startTimeout > 1440) {
+          throw new Error(
+            `Expected a number of minutes above 0 and at most 1440 for --start-timeout but received ${String(startTimeout)}`,
+          );
         }
         return true;
       })
@@ -75,7 +95,10 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
           'Exit status: 0 uploaded (with --wait: everything published), 1 the run failed, 2 invalid task file, ' +
           'rejected by the submitter, or bad usage.',
       )
-      .example('$0 submit task.json', 'Upload to tasks/task.json in IIIF_BATCH_TASK_BUCKET; print the run id')
+      .example(
+        '$0 submit task.json',
+        'Upload to <IIIF_BATCH_TASK_PREFIX, else tasks/>task.json in IIIF_BATCH_TASK_BUCKET; print the run id',
+      )
       .example('$0 submit task.json --bucket my-tasks --wait', 'Upload, then follow the run to its report')
       .example(
         '$0 submit examples/task.json --local-root examples/data',
@@ -105,7 +128,7 @@ async function submitToAws(target: CloudTarget, text: string, argv: SubmitArgs):
     text,
     path: argv.task,
     bucket,
-    key: argv.key ?? defaultTaskKey(argv.task),
+    key: argv.key ?? defaultTaskKey(argv.task, target.config.taskPrefix),
   });
   if (!argv.wait) {
     if (argv.json) process.stdout.write(`${JSON.stringify({ ...describeUpload(submitted), exitCode: 0 })}\n`);
@@ -130,6 +153,7 @@ async function submitToAws(target: CloudTarget, text: string, argv: SubmitArgs):
       runId: submitted.runId,
       intervalMs: argv.interval * 1000,
       ...(argv.timeout > 0 ? { timeoutMs: argv.timeout * 60_000 } : {}),
+      startTimeoutMs: argv.startTimeout * 60_000,
     },
   );
   display?.finish();
@@ -159,6 +183,20 @@ async function submitToAws(target: CloudTarget, text: string, argv: SubmitArgs):
       process.exitCode = ExitCode.Invalid;
       return;
     }
+    case 'not-started': {
+      const message =
+        `No run ${submitted.runId} appeared within ${argv.startTimeout} minutes of uploading ${submitted.location}: ` +
+        `the submitter has neither started nor rejected it. Check that ${submitted.key} is under the task prefix ` +
+        `the stack's notification watches (its TaskPrefix output; pass --task-prefix or set ${CLI_ENV.taskPrefix}), ` +
+        "and look for the message in the dead-letter queue (iiif-batch dlq) and in the submitter's log.";
+      if (argv.json) {
+        process.stdout.write(
+          `${JSON.stringify({ ...upload, status: outcome.status, error: message, exitCode: ExitCode.Failed })}\n`,
+        );
+      } else process.stderr.write(`iiif-batch: ${message}\n`);
+      process.exitCode = ExitCode.Failed;
+      return;
+    }
     case 'assembler-failed':
     case 'timed-out': {
       const message =
@@ -183,7 +221,7 @@ async function submitLocally(target: LocalTarget, text: string, argv: SubmitArgs
     text,
     path: argv.task,
     bucket: argv.bucket ?? LOCAL_STATE_BUCKET,
-    key: argv.key ?? defaultTaskKey(argv.task),
+    key: argv.key ?? defaultTaskKey(argv.task, argv.taskPrefix ?? DEFAULT_TASK_PREFIX),
   });
   const existing = await target.runStore.findRun(submitted.runId);
   if (existing !== undefined) {

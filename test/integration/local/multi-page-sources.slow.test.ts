@@ -3,8 +3,29 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeJp2 } from '../../helpers/jpeg2000.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
+
+/** The JP2 master: 20 megapixels, lossless. */
+const JP2_SIZE = { width: 5000, height: 4000 } as const;
+
+/** Interleaved RGB: a red left half and a green right half, with a blue ramp; and its mean colour. */
+function master(width: number, height: number): { pixels: Uint8Array; mean: number[] } {
+  const pixels = new Uint8Array(width * height * 3);
+  const sums = [0, 0, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 3;
+      const rgb = x < width / 2 ? [210, 50, Math.floor((y * 255) / height)] : [30, 190, Math.floor((y * 255) / height)];
+      for (let c = 0; c < 3; c++) {
+        pixels[at + c] = rgb[c] as number;
+        sums[c] = (sums[c] as number) + (rgb[c] as number);
+      }
+    }
+  }
+  return { pixels, mean: sums.map((sum) => sum / (width * height)) };
+}
 
 /** Page colours of the generated sources, in page order. */
 const TIFF_COLOURS = [
@@ -22,6 +43,7 @@ describe('Command: iiif-batch run with multi-page sources', () => {
   let root: string;
   let localRoot: string;
   let taskPath: string;
+  let jp2Mean: number[];
 
   const write = async (key: string, body: Buffer | string): Promise<void> => {
     const path = join(localRoot, key);
@@ -45,6 +67,14 @@ describe('Command: iiif-batch run with multi-page sources', () => {
         .tiff({ compression: 'lzw' })
         .toBuffer(),
     );
+    jp2Mean = await (async () => {
+      const { pixels, mean } = master(JP2_SIZE.width, JP2_SIZE.height);
+      await write(
+        'img-src/Coll/Letters/b-master.jp2',
+        await encodeJp2(pixels, { ...JP2_SIZE, components: 3, bits: 8, lossless: true }),
+      );
+      return mean;
+    })();
     await write('img-src/metadata/m.csv', 'identifier,title\nLetters,Letters\n');
     taskPath = join(root, 'task.json');
     await writeFile(
@@ -73,16 +103,20 @@ describe('Command: iiif-batch run with multi-page sources', () => {
     // Assess
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const summary = JSON.parse(result.stdout) as { counts: Record<string, number> };
-    expect(summary.counts).toMatchObject({ items: 1, images: 3, tiled: 3, failed: 0 });
+    expect(summary.counts).toMatchObject({ items: 1, images: 4, tiled: 4, failed: 0 });
     const item = join(localRoot, 'img-pub', 'pub', 'Coll', 'Letters');
     const manifest = JSON.parse(await readFile(join(item, 'manifest.json'), 'utf8')) as { items: Canvas[] };
     expect(manifest.items.map((canvas) => Object.values(canvas.label)[0]?.[0])).toEqual([
       'a-letter, p. 1',
       'a-letter, p. 2',
       'a-letter, p. 3',
+      'b-master',
     ]);
     const services = manifest.items.map((canvas) => canvas.items[0]?.items[0]?.body.service[0]?.id);
-    expect(services).toEqual([1, 2, 3].map((page) => `https://iiif.example.org/pub/Coll/Letters/a-letter_p${page}`));
+    expect(services).toEqual([
+      ...[1, 2, 3].map((page) => `https://iiif.example.org/pub/Coll/Letters/a-letter_p${page}`),
+      'https://iiif.example.org/pub/Coll/Letters/b-master',
+    ]);
     for (const [index, colour] of TIFF_COLOURS.entries()) {
       const full = join(item, `a-letter_p${index + 1}`, 'full', 'max', '0', 'default.jpg');
       const stats = await sharp(full).stats();
@@ -90,6 +124,15 @@ describe('Command: iiif-batch run with multi-page sources', () => {
       for (const [channel, expected] of colour.entries()) {
         expect(Math.abs((stats.channels[channel]?.mean ?? 0) - expected)).toBeLessThan(4);
       }
+    }
+    const info = JSON.parse(await readFile(join(item, 'b-master', 'info.json'), 'utf8')) as Record<string, number>;
+    expect([info.width, info.height]).toEqual([JP2_SIZE.width, JP2_SIZE.height]);
+    const full = join(item, 'b-master', 'full', 'max', '0', 'default.jpg');
+    const fullMeta = await sharp(full).metadata();
+    expect([fullMeta.width, fullMeta.height]).toEqual([JP2_SIZE.width, JP2_SIZE.height]);
+    const stats = await sharp(full).stats();
+    for (const [channel, expected] of jp2Mean.entries()) {
+      expect(Math.abs((stats.channels[channel]?.mean ?? 0) - expected)).toBeLessThan(3);
     }
   });
 });
