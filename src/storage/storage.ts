@@ -36,6 +36,19 @@ export interface ReadVersion {
 /** What is written: every writer has its bytes in memory (tiles, JSON records, task files). */
 export type Body = Buffer | Uint8Array | string;
 
+/** An entry a listing saw but did not list (the filesystem's symbolic links it would not follow). */
+export interface SkippedEntry {
+  /** The key the entry would have had. */
+  readonly key: string;
+  /** Why it was not listed, e.g. "a symbolic link to /mnt/x, outside the local root /data". */
+  readonly reason: string;
+}
+
+export interface ListOptions {
+  /** Called for every entry under the prefix that is not listed, with the reason. */
+  readonly onSkipped?: (entry: SkippedEntry) => void;
+}
+
 /**
  * Where bytes live. One interface, two implementations: the filesystem (`FsStorage`, local root
  * `DIR/<bucket>/<key>`) and S3 (`S3Storage`). Core code receives a `Storage` and never asks which.
@@ -43,8 +56,11 @@ export type Body = Buffer | Uint8Array | string;
 export interface Storage {
   /** Human-readable location of an object, for messages: `s3://b/k` or a file path. */
   describe(bucket: string, key: string): string;
-  /** Every object whose key starts with `prefix`, any count (paginates), in key order. */
-  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Every object whose key starts with `prefix`, any count (paginates), in key order. Entries a
+   * store sees but does not list (filesystem links it does not follow) go to `options.onSkipped`.
+   */
+  list(bucket: string, prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
   /**
    * The "folders" directly under `prefix` (which ends with `/`): each distinct next key segment
    * that has objects below it, as a prefix ending with `/` (S3: CommonPrefixes with Delimiter `/`),

@@ -3,10 +3,12 @@ import type { Logger } from '../log.js';
 import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
 import { countPages } from '../plan/count-pages.js';
 import { groupItems } from '../plan/group-items.js';
+import { readImageNameRecords, writeImageNameRecords } from '../plan/image-name-records.js';
 import { planShards } from '../plan/plan-shards.js';
 import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { RunWarning } from '../run/run-warning.js';
+import type { ObjectInfo, SkippedEntry, Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -60,14 +62,22 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 
   const listing = `${task.accessDir}/`;
   const objects: ObjectInfo[] = [];
-  for await (const object of storage.list(task.srcBucket, listing)) objects.push(object);
+  const skipped: SkippedEntry[] = [];
+  const onSkipped = (entry: SkippedEntry): void => {
+    skipped.push(entry);
+  };
+  for await (const object of storage.list(task.srcBucket, listing, { onSkipped })) objects.push(object);
   const where = storage.describe(task.srcBucket, listing);
   // Multi-page files (TIFF) become one image per page: their headers say how many.
   const pages = await countPages(storage, task.srcBucket, objects);
-  const grouping = groupItems(objects, task.accessDir, where, pages);
+  const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
+  const grouping = groupItems(objects, task.accessDir, where, pages, recordedNames);
   if (grouping.images.length === 0) {
     throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension`,
+      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension` +
+        (skipped.length === 0
+          ? ''
+          : `, and ${skipped.length} symbolic links not followed (${skipped[0]?.key}: ${skipped[0]?.reason})`),
       { source: where, field: 'ACCESS_DIR' },
     );
   }
@@ -78,16 +88,24 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const counts: RunCounts = {
     items: grouping.items.length,
     images: grouping.images.length,
-    ignored: grouping.ignored.length,
+    ignored: grouping.ignored.length + skipped.length,
     shards: shards.length,
   };
+  const warnings = skipped.map(
+    (entry): RunWarning => ({
+      code: 'source-link-ignored',
+      message: `${entry.key}: ${entry.reason}`,
+      file: entry.key,
+    }),
+  );
   const record: RunRecord = {
     runId,
     createdAt: now().toISOString(),
     source: request.source,
     task,
     counts,
-    ignoredSample: grouping.ignored.slice(0, 50),
+    ignoredSample: [...skipped.map((entry) => entry.key), ...grouping.ignored].slice(0, 50),
+    ...(warnings.length === 0 ? {} : { warnings }),
   };
   if (!(await runStore.createRun(record))) {
     log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
@@ -98,6 +116,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 
   try {
     await runStore.putItems(runId, grouping.items);
+    await writeImageNameRecords(runStore.storage, runStore.state, task, grouping.changedNames);
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
