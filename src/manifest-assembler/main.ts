@@ -1,4 +1,4 @@
-import { processEnv, readJobConfig, readLogConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readJobConfig, readLogConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
@@ -21,7 +21,7 @@ async function main(): Promise<ExitCode> {
     const env = processEnv();
     logger = createLogger(readLogConfig(env), { job: 'manifest-assembler' });
     const config = readJobConfig(env);
-    const storage = await createStorage({ localRoot: config.localRoot, env });
+    const storage = await createStorage({ localRoot: config.localRoot, aws: readAwsClientConfig(env) });
     const runStore = new RunStore(storage, config.state);
     const report = await assembleRun({ storage, runStore, logger }, { runId: config.runId });
     return report.status === 'succeeded' ? ExitCode.Ok : ExitCode.Failed;

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { processEnv, readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
@@ -28,7 +28,7 @@ async function main(): Promise<ExitCode> {
     const config = readWorkerConfig(env);
     const tiler = readTilerConfig(env);
     configureSharp(tiler.threads === undefined ? {} : { threads: tiler.threads });
-    const storage = await createStorage({ localRoot: config.localRoot, env });
+    const storage = await createStorage({ localRoot: config.localRoot, aws: readAwsClientConfig(env) });
     const runStore = new RunStore(storage, config.state);
     const shard = await runStore.shardForChild(config.runId, config.attempt, config.childIndex);
     // This process's working folder; those of dead workers (killed, out of memory) are removed.
