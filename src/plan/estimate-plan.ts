@@ -21,14 +21,15 @@ export async function estimatePlan(
 ): Promise<RunEstimate> {
   const { task } = input;
   const plan = await planRun(deps, { task });
-  const sizes = await readImageSizes(deps.storage, task.srcBucket, plan.grouping.images);
-  const first = plan.grouping.images[0];
+  const images = Array.from({ length: plan.listing.imageCount }, (_, index) => plan.listing.image(index));
+  const sizes = await readImageSizes(deps.storage, task.srcBucket, images);
+  const first = images[0];
   const serviceIdLength =
     first === undefined ? 80 : publicUrl(task, joinKey(collectionKey(task), first.item, first.name)).length;
-  return estimateRun(plan.grouping.images, {
+  return estimateRun(images, {
     ...input.options,
     settings: task.settings,
-    listedObjects: plan.objects.length,
+    listedObjects: plan.listing.objects,
     items: plan.counts.items,
     shards: plan.counts.shards,
     sizes,

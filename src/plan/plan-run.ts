@@ -3,18 +3,15 @@ import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
 import type { RunCounts } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { RunWarning } from '../run/run-warning.js';
-import type { ObjectInfo, SkippedEntry, Storage } from '../storage/storage.js';
+import type { SkippedEntry, Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
-import { countPages } from './count-pages.js';
-import { type Grouping, groupItems } from './group-items.js';
 import { readImageNameRecords } from './image-name-records.js';
+import { type ListingPlan, planListing } from './plan-listing.js';
 import { type PlannedShard, planShards } from './plan-shards.js';
 
 /** Everything decided before tiling: what `submitRun` records and `iiif-batch plan` prints. */
 export interface RunPlan {
-  /** Every object listed under ACCESS_DIR. */
-  readonly objects: readonly ObjectInfo[];
-  readonly grouping: Grouping;
+  readonly listing: ListingPlan;
   readonly shards: readonly PlannedShard[];
   readonly counts: RunCounts;
   /** Warnings of the listing (symbolic links not followed). */
@@ -24,9 +21,9 @@ export interface RunPlan {
 }
 
 /**
- * The planning half of the submitter, with no side effect: list `ACCESS_DIR`, count the pages of
- * multi-page files from their headers, group items (with the image names recorded by earlier
- * runs), check the CSV, and plan balanced shards.
+ * The planning half of the submitter, with no side effect: list `ACCESS_DIR` (`planListing`: group
+ * items with the image names recorded by earlier runs, count the pages of multi-page files from
+ * their headers), check the CSV, and plan balanced shards.
  *
  * @throws PlanError when there are no images; CsvError when the CSV cannot be used
  */
@@ -36,21 +33,25 @@ export async function planRun(
 ): Promise<RunPlan> {
   const { storage, runStore } = deps;
   const { task } = input;
-  const listing = `${task.accessDir}/`;
-  const objects: ObjectInfo[] = [];
+  const prefix = `${task.accessDir}/`;
   const skipped: SkippedEntry[] = [];
   const onSkipped = (entry: SkippedEntry): void => {
     skipped.push(entry);
   };
-  for await (const object of storage.list(task.srcBucket, listing, { onSkipped })) objects.push(object);
-  const where = storage.describe(task.srcBucket, listing);
-  // Multi-page files (TIFF) become one image per page: their headers say how many.
-  const pages = await countPages(storage, task.srcBucket, objects);
+  const where = storage.describe(task.srcBucket, prefix);
   const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
-  const grouping = groupItems(objects, task.accessDir, where, pages, recordedNames);
-  if (grouping.images.length === 0) {
+  // Multi-page files (TIFF, PDF) become one image per page: their headers say how many.
+  const listing = await planListing(storage.list(task.srcBucket, prefix, { onSkipped }), {
+    storage,
+    bucket: task.srcBucket,
+    accessDir: task.accessDir,
+    source: where,
+    recordedNames,
+    pdfDpi: task.settings.pdfDpi,
+  });
+  if (listing.imageCount === 0) {
     throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension` +
+      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${listing.objects} objects, ${listing.ignored} of them not images by extension` +
         (skipped.length === 0
           ? ''
           : `, and ${skipped.length} symbolic links not followed (${skipped[0]?.key}: ${skipped[0]?.reason})`),
@@ -60,11 +61,11 @@ export async function planRun(
   // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
   await readMetadataCsv(storage, task);
 
-  const shards = planShards(grouping.images, task.settings, { minShards: input.minShards ?? 1 });
+  const shards = planShards(listing.costs, task.settings, { minShards: input.minShards ?? 1 });
   const counts: RunCounts = {
-    items: grouping.items.length,
-    images: grouping.images.length,
-    ignored: grouping.ignored.length + skipped.length,
+    items: listing.itemCount,
+    images: listing.imageCount,
+    ignored: listing.ignored + skipped.length,
     shards: shards.length,
   };
   const warnings = skipped.map(
@@ -74,5 +75,5 @@ export async function planRun(
       file: entry.key,
     }),
   );
-  return { objects, grouping, shards, counts, warnings, skipped };
+  return { listing, shards, counts, warnings, skipped };
 }

@@ -1,7 +1,15 @@
 import type { Logger } from '../log.js';
 import { writeImageNameRecords } from '../plan/image-name-records.js';
+import type { ListingPlan } from '../plan/plan-listing.js';
 import { planRun } from '../plan/plan-run.js';
-import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
+import type {
+  AttemptRecord,
+  PlannedItem,
+  RunCounts,
+  RunRecord,
+  ShardDescription,
+  TaskSource,
+} from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
@@ -55,7 +63,13 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const { task, runId } = request;
   const log = logger.child({ runId });
 
-  const { grouping, shards, counts, warnings, skipped } = await planRun(
+  const {
+    listing: plan,
+    shards,
+    counts,
+    warnings,
+    skipped,
+  } = await planRun(
     { storage, runStore },
     { task, ...(request.minShards === undefined ? {} : { minShards: request.minShards }) },
   );
@@ -65,7 +79,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     source: request.source,
     task,
     counts,
-    ignoredSample: [...skipped.map((entry) => entry.key), ...grouping.ignored].slice(0, 50),
+    ignoredSample: [...skipped.map((entry) => entry.key), ...plan.ignoredSample].slice(0, 50),
     ...(warnings.length === 0 ? {} : { warnings }),
   };
   if (!(await runStore.createRun(record))) {
@@ -76,15 +90,15 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   deps.onPlanned?.(counts);
 
   try {
-    await runStore.putItems(runId, grouping.items);
-    await writeImageNameRecords(runStore.storage, runStore.state, task, grouping.changedNames);
+    await runStore.putItems(runId, plannedItems(plan));
+    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames);
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
         shard: shard.index,
         shardCount: shards.length,
         task,
-        images: shard.images,
+        images: shard.images.map((index) => plan.image(index)),
         estimatedSeconds: Math.round(shard.estimatedSeconds),
       };
       await runStore.putShard(description);
@@ -97,6 +111,10 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     });
     throw error;
   }
+}
+
+function* plannedItems(plan: ListingPlan): Iterable<PlannedItem> {
+  for (let index = 0; index < plan.itemCount; index++) yield plan.item(index);
 }
 
 /**
