@@ -38,6 +38,7 @@ export interface IiifBatchSettings {
   /** Manifest assembler job: one per run. @default 1 vCPU, 2048 MiB, 60 minutes */
   readonly assembler?: JobSettings;
   readonly network?: NetworkSettings;
+  readonly notifications?: NotificationSettings;
   /**
    * Attempts per Batch job including the first (1–10). Spot reclaims and unexpected failures are
    * retried; invalid input (exit 2) and undecodable images (exit 3) are not.
@@ -140,6 +141,25 @@ export interface WorkerJobSettings extends JobSettings {
 }
 
 /**
+ * Where the pipeline announces the end of each run (EventBridge `source` "iiif-batch",
+ * `detail-type` "Run finished" from the assembler, "Task rejected" from the submitter).
+ */
+export interface NotificationSettings {
+  /**
+   * The EventBridge bus the events are put on: `default` (the account's default bus) or the name of
+   * an existing custom bus in the stack's account and region.
+   * @default "default"
+   */
+  readonly eventBusName?: string;
+  /**
+   * E-mail addresses to notify: a rule on the bus forwards the events to an encrypted SNS topic
+   * with these subscriptions (each address confirms its subscription once).
+   * @default [] (no rule, no topic)
+   */
+  readonly email?: readonly string[];
+}
+
+/**
  * The network of the jobs: a VPC created by the stack (`maxAzs`, `natGateways`), or an existing
  * one (`vpcId`, `availabilityZones`, `subnetIds`).
  */
@@ -200,6 +220,7 @@ export interface ResolvedSettings {
   };
   readonly assembler: { readonly vcpus: number; readonly memoryMiB: number; readonly timeoutMinutes: number };
   readonly network: ResolvedNetwork;
+  readonly notifications: { readonly eventBusName: string; readonly email: readonly string[] };
   readonly jobAttempts: number;
   readonly logRetentionDays: number;
 }
@@ -261,6 +282,7 @@ export function resolveSettings(input: unknown, origin = 'stack settings'): Reso
     'worker',
     'assembler',
     'network',
+    'notifications',
     'jobAttempts',
     'logRetentionDays',
   ]);
@@ -379,6 +401,23 @@ export function resolveSettings(input: unknown, origin = 'stack settings'): Reso
   networkReader.allowOnly(['maxAzs', 'natGateways', 'vpcId', 'availabilityZones', 'subnetIds', 'publicSubnets']);
   const network = readNetwork(networkReader);
 
+  const notificationsReader = root.child('notifications');
+  notificationsReader.allowOnly(['eventBusName', 'email']);
+  const notifications = {
+    eventBusName: notificationsReader.string(
+      'eventBusName',
+      'default',
+      (value) => /^[A-Za-z0-9._-]{1,256}$/.test(value),
+      'an EventBridge bus name (letters, digits, . _ -)',
+    ),
+    email: notificationsReader.stringList(
+      'email',
+      [],
+      (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value),
+      'an e-mail address',
+    ),
+  };
+
   return {
     sourceBuckets,
     destination,
@@ -389,6 +428,7 @@ export function resolveSettings(input: unknown, origin = 'stack settings'): Reso
     worker,
     assembler,
     network,
+    notifications,
     jobAttempts: root.integer('jobAttempts', 3, 1, 10),
     logRetentionDays: root.oneOf('logRetentionDays', LOG_RETENTION_DAYS, 30),
   };
