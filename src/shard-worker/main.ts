@@ -1,11 +1,14 @@
-import { readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { processEnv, readAwsClientConfig, readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
 import { RunStore } from '../run/run-store.js';
 import { createStorage } from '../storage/create-storage.js';
+import { claimWorkFolder } from '../util/work-folder.js';
 import { configureSharp } from './configure-sharp.js';
-import { runShard } from './run-shard.js';
+import { runShard, type ShardOutcome, WORK_FOLDER_PREFIX } from './run-shard.js';
 
 /**
  * Container entry point of a shard worker (one AWS Batch array child, or one local child process).
@@ -20,17 +23,25 @@ import { runShard } from './run-shard.js';
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });
   try {
-    logger = createLogger(readLogConfig(), { job: 'shard-worker' });
-    const config = readWorkerConfig();
-    const tiler = readTilerConfig();
+    const env = processEnv();
+    logger = createLogger(readLogConfig(env), { job: 'shard-worker' });
+    const config = readWorkerConfig(env);
+    const tiler = readTilerConfig(env);
     configureSharp(tiler.threads === undefined ? {} : { threads: tiler.threads });
-    const storage = await createStorage({ localRoot: config.localRoot });
+    const storage = await createStorage({ localRoot: config.localRoot, aws: readAwsClientConfig(env) });
     const runStore = new RunStore(storage, config.state);
     const shard = await runStore.shardForChild(config.runId, config.attempt, config.childIndex);
-    const outcome = await runShard(
-      { storage, runStore, logger, uploadConcurrency: config.uploadConcurrency },
-      { runId: config.runId, shard, attempt: config.attempt },
-    );
+    // This process's working folder; those of dead workers (killed, out of memory) are removed.
+    const tempDir = await claimWorkFolder(tmpdir(), WORK_FOLDER_PREFIX);
+    let outcome: ShardOutcome;
+    try {
+      outcome = await runShard(
+        { storage, runStore, logger, uploadConcurrency: config.uploadConcurrency, tempDir },
+        { runId: config.runId, shard, attempt: config.attempt },
+      );
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
     if (outcome.retryable) return ExitCode.Failed;
     return outcome.result.status === 'failed' ? ExitCode.ImagesFailed : ExitCode.Ok;
   } catch (error) {

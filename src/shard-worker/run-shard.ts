@@ -7,6 +7,12 @@ import type { Storage } from '../storage/storage.js';
 import { type FetchedImage, fetchImage, publishImage } from './tile-image.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
 
+/**
+ * Working folders of shard workers in the OS temp folder: `iiif-batch-work-{host}-{pid}-{start}-…`
+ * (see `claimWorkFolder`), one per process, holding a folder per image being tiled.
+ */
+export const WORK_FOLDER_PREFIX = 'iiif-batch-work-';
+
 export interface RunShardDeps {
   readonly storage: Storage;
   /** Run records; its state location also holds the resume markers of published images. */

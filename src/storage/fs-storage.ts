@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
+import { LOCAL_STATE_BUCKET } from '../run/run-records.js';
 import { noSpaceError } from '../util/no-space-error.js';
-import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
+import { claimWorkFolder } from '../util/work-folder.js';
+import type { Body, ListOptions, ObjectInfo, PutOptions, ReadVersion, SkippedEntry, Storage } from './storage.js';
 
 const TEMP_MARK = '.iiif-batch-tmp-';
 
@@ -15,10 +18,12 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Storage on the local filesystem: bucket `b`, key `k` is the file `root/b/k`.
- * Writes go to a temporary file that is renamed into place, so readers never see half a file.
+ * Writes go to a temporary file (outside every bucket) that is renamed into place, so readers never
+ * see half a file and no temporary file is ever inside a published tree.
  */
 export class FsStorage implements Storage {
   public readonly root: string;
+  private temp: Promise<string> | undefined;
 
   public constructor(root: string) {
     this.root = resolve(root);
@@ -28,13 +33,19 @@ export class FsStorage implements Storage {
     return this.pathOf(bucket, key);
   }
 
-  public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+  /**
+   * Symbolic links are followed when their target is inside the local root (a link to a file is
+   * that file under the link's key; a link to a folder is walked like one). A link that is broken,
+   * leads outside the local root, or to a folder that contains it (a loop) is not listed: it goes
+   * to `options.onSkipped` with the reason.
+   */
+  public async *list(bucket: string, prefix: string, options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     const bucketDir = this.bucketDir(bucket);
     // Start the walk at the deepest folder the prefix names, then filter by the full prefix.
     const slash = prefix.lastIndexOf('/');
     const startKey = slash >= 0 ? prefix.slice(0, slash) : '';
     checkKey(bucket, startKey, true);
-    yield* this.walk(bucketDir, startKey, prefix);
+    yield* this.walk({ bucketDir, prefix, onSkipped: options.onSkipped }, startKey, new Set());
   }
 
   public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {
@@ -161,29 +172,67 @@ export class FsStorage implements Storage {
   }
 
   public async put(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
-    const path = this.pathOf(bucket, key);
-    const temp = await this.writeTemp(path, body, bucket, key);
-    try {
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw wrap(error, bucket, key, 'write', this.root);
-    }
+    await this.placeTemp(bucket, key, body, 'write', rename);
   }
 
   public async putIfAbsent(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<boolean> {
-    const path = this.pathOf(bucket, key);
-    const temp = await this.writeTemp(path, body, bucket, key);
     try {
       // link() fails with EEXIST when the target exists: an atomic create-if-absent.
-      await link(temp, path);
+      await this.placeTemp(bucket, key, body, 'create', link);
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw wrap(error, bucket, key, 'create', this.root);
-    } finally {
-      await unlink(temp).catch(() => undefined);
+      if (error instanceof StorageError && (error.cause as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
+      throw error;
     }
+  }
+
+  /**
+   * Write `body` to a temporary file, then `place` it at the object's path (rename or link) and
+   * remove what is left of the temporary file. Temporary files live in this process's folder under
+   * `{root}/_iiif-batch/tmp/`, outside every bucket: a crash never leaves one in a published tree
+   * (the next process removes the folders of dead ones). Only when a bucket is on another file system
+   * than the root (EXDEV) is the file written beside its target instead.
+   */
+  private async placeTemp(
+    bucket: string,
+    key: string,
+    body: Body,
+    action: string,
+    place: (from: string, to: string) => Promise<void>,
+  ): Promise<void> {
+    const path = this.pathOf(bucket, key);
+    let temp = await this.writeTemp(await this.tempFolder(bucket, key), body, bucket, key, action);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        await place(temp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        // A stream is consumed by the first copy: copy that file rather than the stream.
+        const bytes = await readFile(temp).finally(() => unlink(temp).catch(() => undefined));
+        temp = await this.writeTemp(dirname(path), bytes, bucket, key, action);
+        await place(temp, path);
+      }
+    } catch (error) {
+      throw wrap(error, bucket, key, action, this.root);
+    } finally {
+      await rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * This process's folder for temporary files, created (and those of dead processes removed) on
+   * first use, and removed when the process exits.
+   */
+  private tempFolder(bucket: string, key: string): Promise<string> {
+    this.temp ??= claimWorkFolder(join(this.root, LOCAL_STATE_BUCKET, 'tmp'), 'fs-').then((folder) => {
+      removeAtExit(folder);
+      return folder;
+    });
+    return this.temp.catch((error: unknown) => {
+      this.temp = undefined;
+      throw wrap(error, bucket, key, 'write', this.root);
+    });
   }
 
   public async delete(bucket: string, key: string): Promise<void> {
@@ -202,11 +251,9 @@ export class FsStorage implements Storage {
     return join(this.bucketDir(bucket), ...key.split('/'));
   }
 
-  private async writeTemp(path: string, body: Body, bucket: string, key: string): Promise<string> {
-    const dir = dirname(path);
+  private async writeTemp(dir: string, body: Body, bucket: string, key: string, action: string): Promise<string> {
     const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
     try {
-      await mkdir(dir, { recursive: true });
       if (typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Uint8Array) {
         const handle = await open(temp, 'w');
         try {
@@ -221,35 +268,100 @@ export class FsStorage implements Storage {
       return temp;
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw wrap(error, bucket, key, 'write', this.root);
+      throw wrap(error, bucket, key, action, this.root);
     }
   }
 
-  private async *walk(bucketDir: string, dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+  private async *walk(walk: Walk, dirKey: string, ancestors: ReadonlySet<string>): AsyncIterable<ObjectInfo> {
+    const { bucketDir, prefix } = walk;
     const dir = dirKey === '' ? bucketDir : join(bucketDir, ...dirKey.split('/'));
     let entries: import('node:fs').Dirent[];
+    let chain: Set<string>;
     try {
       entries = await readdir(dir, { withFileTypes: true });
+      // The real folders walked down to here: a link back to one of them is a loop.
+      chain = new Set(ancestors).add(await realpath(dir));
     } catch (error) {
       if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
       throw error;
     }
+    const keyOf = (name: string): string => (dirKey === '' ? name : `${dirKey}/${name}`);
+    const wanted = (key: string, folder: boolean): boolean =>
+      folder ? `${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`) : key.startsWith(prefix);
+    const resolved = await Promise.all(
+      entries
+        .filter((entry) => !entry.name.startsWith(TEMP_MARK))
+        .map(async (entry): Promise<WalkEntry> => {
+          const key = keyOf(entry.name);
+          if (entry.isDirectory()) return { key, kind: 'folder' };
+          if (entry.isFile()) return { key, kind: 'file' };
+          if (!entry.isSymbolicLink() || !(wanted(key, false) || wanted(key, true))) return { key, kind: 'other' };
+          return this.resolveLink(join(dir, entry.name), key, chain);
+        }),
+    );
     // Key order: compare names with a trailing '/' for folders, as S3 sorts full keys.
-    const named = entries
-      .filter((entry) => !entry.name.startsWith(TEMP_MARK))
-      .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+    const named = resolved
+      .map((entry) => ({ entry, sortKey: entry.kind === 'folder' ? `${entry.key}/` : entry.key }))
       .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     for (const { entry } of named) {
-      const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
-      if (entry.isDirectory()) {
-        const asFolder = `${key}/`;
-        if (asFolder.startsWith(prefix) || prefix.startsWith(asFolder)) yield* this.walk(bucketDir, key, prefix);
-      } else if (entry.isFile() && key.startsWith(prefix)) {
-        const info = await stat(join(dir, entry.name));
-        yield toObjectInfo(key, info.size, info.mtimeMs);
+      if (entry.kind === 'folder') {
+        if (wanted(entry.key, true)) yield* this.walk(walk, entry.key, chain);
+      } else if (entry.kind === 'file' && wanted(entry.key, false)) {
+        const info = await stat(join(bucketDir, ...entry.key.split('/')));
+        yield toObjectInfo(entry.key, info.size, info.mtimeMs);
+      } else if (entry.kind === 'skipped' && wanted(entry.key, false)) {
+        walk.onSkipped?.({ key: entry.key, reason: entry.reason });
       }
     }
   }
+
+  /** What a symbolic link is to a listing: a file, a folder, or skipped with the reason. */
+  private async resolveLink(path: string, key: string, chain: ReadonlySet<string>): Promise<WalkEntry> {
+    let target: string;
+    try {
+      target = await realpath(path);
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'it loops' : 'its target does not exist';
+      return { key, kind: 'skipped', reason: `a symbolic link that is not followed: ${why}` };
+    }
+    const realRoot = await realpath(this.root);
+    if (target !== realRoot && !target.startsWith(`${realRoot}${sep}`)) {
+      return {
+        key,
+        kind: 'skipped',
+        reason: `a symbolic link to ${target}, outside the local root ${this.root}: not followed (copy what it names under the local root to publish it)`,
+      };
+    }
+    const info = await stat(target);
+    if (info.isFile()) return { key, kind: 'file' };
+    if (!info.isDirectory()) return { key, kind: 'other' };
+    if (chain.has(target)) {
+      return { key, kind: 'skipped', reason: `a symbolic link to ${target}, a folder that contains it: not followed` };
+    }
+    return { key, kind: 'folder' };
+  }
+}
+
+interface Walk {
+  readonly bucketDir: string;
+  readonly prefix: string;
+  readonly onSkipped: ((entry: SkippedEntry) => void) | undefined;
+}
+
+type WalkEntry =
+  | { readonly key: string; readonly kind: 'file' | 'folder' | 'other' }
+  | { readonly key: string; readonly kind: 'skipped'; readonly reason: string };
+
+const foldersToRemove = new Set<string>();
+
+/** Remove `folder` when the process exits (one listener for every store of the process). */
+function removeAtExit(folder: string): void {
+  if (foldersToRemove.size === 0) {
+    process.once('exit', () => {
+      for (const path of foldersToRemove) rmSync(path, { recursive: true, force: true });
+    });
+  }
+  foldersToRemove.add(folder);
 }
 
 function toObjectInfo(key: string, size: number, mtimeMs: number): ObjectInfo {

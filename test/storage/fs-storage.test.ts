@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -68,6 +68,47 @@ describe('Class: FsStorage', () => {
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
+  it('never writes a temporary file inside a bucket, even while a write is half done', async () => {
+    // Prepare: a stream that delivers half its bytes, then waits until the test lets it finish.
+    await storage.put('img-pub', 'c/item/p1/info.json', '{}');
+    let finish: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let halfWritten: () => void = () => undefined;
+    const half = new Promise<void>((resolve) => {
+      halfWritten = resolve;
+    });
+    const body = Readable.from(
+      (async function* () {
+        yield Buffer.alloc(64 * 1024, 1);
+        halfWritten();
+        await gate;
+        yield Buffer.alloc(64 * 1024, 2);
+      })(),
+    );
+    const listTree = async (dir: string): Promise<string[]> =>
+      (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+        .sort();
+
+    // Act
+    const writing = storage.put('img-pub', 'c/item/p1/full/max/0/default.jpg', body);
+    await half;
+    const during = await listTree(join(root, 'img-pub'));
+    const temporary = await listTree(join(root, '_iiif-batch', 'tmp'));
+    finish();
+    await writing;
+
+    // Assess
+    expect(during).toEqual(['c/item/p1/info.json']);
+    expect(temporary).toHaveLength(1);
+    expect(await listTree(join(root, 'img-pub'))).toEqual(['c/item/p1/full/max/0/default.jpg', 'c/item/p1/info.json']);
+    expect(await listTree(join(root, '_iiif-batch', 'tmp'))).toEqual([]);
+    expect((await storage.getBytes('img-pub', 'c/item/p1/full/max/0/default.jpg')).length).toBe(128 * 1024);
+  });
+
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {
     // Prepare
     for (const key of ['p/b/2.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p-other/x.jpg', 'q/y.jpg'])
@@ -83,6 +124,51 @@ describe('Class: FsStorage', () => {
     // Assess
     expect(keys).toEqual(['p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
     expect(prefixed).toEqual(['p-other/x.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
+  });
+
+  it('follows symbolic links that stay inside the local root and reports the others with the reason', async () => {
+    // Prepare
+    const outside = await mkdtemp(join(tmpdir(), 'fs-storage-outside-'));
+    try {
+      await storage.put('src', 'masters/a.tif', 'A');
+      await storage.put('src', 'masters/sub/b.tif', 'BB');
+      await writeFile(join(outside, 'c.tif'), 'C');
+      await storage.put('src', 'box/own.tif', 'own');
+      const box = join(root, 'src', 'box');
+      await symlink(join(root, 'src', 'masters', 'a.tif'), join(box, 'linked.tif'));
+      await symlink(join(root, 'src', 'masters', 'sub'), join(box, 'linkedfolder'));
+      await symlink(join(outside, 'c.tif'), join(box, 'outside.tif'));
+      await symlink(join(root, 'src', 'nowhere.tif'), join(box, 'broken.tif'));
+      await symlink(box, join(box, 'loop'));
+      const skipped: { key: string; reason: string }[] = [];
+
+      // Act
+      const objects: { key: string; size: number }[] = [];
+      for await (const object of storage.list('src', 'box/', { onSkipped: (entry) => skipped.push(entry) })) {
+        objects.push({ key: object.key, size: object.size });
+      }
+
+      // Assess
+      expect(objects).toEqual([
+        { key: 'box/linked.tif', size: 1 },
+        { key: 'box/linkedfolder/b.tif', size: 2 },
+        { key: 'box/own.tif', size: 3 },
+      ]);
+      expect(await storage.getBytes('src', 'box/linkedfolder/b.tif')).toEqual(Buffer.from('BB'));
+      expect(skipped).toEqual([
+        { key: 'box/broken.tif', reason: 'a symbolic link that is not followed: its target does not exist' },
+        {
+          key: 'box/loop',
+          reason: expect.stringMatching(/^a symbolic link to .*box, a folder that contains it: not followed$/),
+        },
+        {
+          key: 'box/outside.tif',
+          reason: expect.stringMatching(/^a symbolic link to .*c\.tif, outside the local root .*: not followed/),
+        },
+      ]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('lists the folders one level below a prefix, in key order, without the files', async () => {

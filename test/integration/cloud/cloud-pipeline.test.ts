@@ -439,7 +439,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
       },
     ]);
 
-    const { items } = JSON.parse(await getText(TASKS, `runs/${runId}/items.json`)) as { items: PlannedItem[] };
+    const { items } = JSON.parse(await getText(TASKS, `runs/${runId}/items/00000.json`)) as { items: PlannedItem[] };
     expect(items.map((item) => item.id)).toEqual(['Folder1', 'Folder2', 'Folder3']);
     for (const item of items) {
       for (const image of item.images) {
