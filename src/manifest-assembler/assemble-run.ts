@@ -41,7 +41,7 @@ export interface AssembleDependencies {
  * The manifest assembler's core: turn a run's stored per-image results into IIIF manifests, the
  * collection, and the run report.
  *
- * 1. Reads `run.json` (task, counts), `items.json`, every shard's result (a shard without one
+ * 1. Reads `run.json` (task, counts), `items/{p}.json`, every shard's result (a shard without one
  *    "did not report": its images count as failed), and the metadata CSV.
  * 2. Writes one manifest per item that has at least one published image (failed images are left
  *    out; an item with none gets no manifest and is reported).

@@ -1,6 +1,6 @@
 import { PlanError } from '../errors.js';
 import type { PlannedImage, PlannedItem } from '../run/run-records.js';
-import type { ObjectInfo } from '../storage/storage.js';
+import type { ListedObject } from '../storage/storage.js';
 import type { ItemNames } from './image-name-records.js';
 import { imageNames, pageNames } from './image-names.js';
 import { naturalCompare } from './natural-compare.js';
@@ -31,13 +31,13 @@ export interface Grouping {
  * @throws PlanError when two folders give the same identifier
  */
 export function groupItems(
-  objects: Iterable<ObjectInfo>,
+  objects: Iterable<ListedObject>,
   accessDir: string,
   source: string,
   pages: ReadonlyMap<string, number> = new Map(),
   recordedNames: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(),
 ): Grouping {
-  const folders = new Map<string, ObjectInfo[]>();
+  const folders = new Map<string, ListedObject[]>();
   const ignored: string[] = [];
   for (const object of objects) {
     if (object.key.endsWith('/')) continue; // a folder marker, not a file

@@ -15,9 +15,6 @@ const BY_EXTENSION: Readonly<Record<string, SourceFormat>> = {
   jpx: 'jp2',
 };
 
-/** Extensions recognised as images (case-insensitive), for documentation and messages. */
-export const IMAGE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
-
 /**
  * The image format a key names by its extension, case-insensitively, or `undefined` for anything
  * else. Hidden files (`.DS_Store`, macOS `._page1.jpg` resource forks) are never images.

@@ -12,6 +12,9 @@ export interface ObjectInfo {
   readonly lastModified: Date;
 }
 
+/** What planning keeps of a listed object. */
+export type ListedObject = Pick<ObjectInfo, 'key' | 'size' | 'etag'>;
+
 export interface PutOptions {
   /** e.g. `image/jpeg`, `application/ld+json`. */
   readonly contentType?: string;
@@ -33,7 +36,8 @@ export interface ReadVersion {
   readonly etag?: string;
 }
 
-export type Body = Buffer | Uint8Array | string | Readable;
+/** What is written: every writer has its bytes in memory (tiles, JSON records, task files). */
+export type Body = Buffer | Uint8Array | string;
 
 /** An entry a listing saw but did not list (the filesystem's symbolic links it would not follow). */
 export interface SkippedEntry {
@@ -113,16 +117,20 @@ export async function getJsonIfExists<T>(storage: Storage, bucket: string, key: 
   }
 }
 
-/** Write a JSON document (pretty-printed: run records are read by people too). */
+/**
+ * Write a JSON document, pretty-printed (run records are read by people too), or `compact` on one
+ * line for large machine-read records (shard descriptions, item lists: a million images' worth).
+ */
 export async function putJson(
   storage: Storage,
   bucket: string,
   key: string,
   value: unknown,
-  options: PutOptions = {},
+  options: PutOptions & { readonly compact?: boolean } = {},
 ): Promise<void> {
-  await storage.put(bucket, key, `${JSON.stringify(value, null, 2)}\n`, {
+  const { compact, ...put } = options;
+  await storage.put(bucket, key, `${compact === true ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`, {
     contentType: 'application/json',
-    ...options,
+    ...put,
   });
 }
