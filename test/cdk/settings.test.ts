@@ -43,6 +43,7 @@ describe('Function: resolveSettings', () => {
       worker: { vcpus: 2, memoryMiB: 4096, timeoutMinutes: undefined, uploadConcurrency: 16 },
       assembler: { vcpus: 1, memoryMiB: 2048, timeoutMinutes: 60 },
       network: { kind: 'created', maxAzs: 2, natGateways: 0 },
+      notifications: { eventBusName: 'default', email: [] },
       jobAttempts: 3,
       logRetentionDays: 30,
     });
@@ -135,6 +136,11 @@ describe('Function: resolveSettings', () => {
       'does not overlap the run records at "tasks/state/runs/"',
     ],
     [{ sourceBuckets: ['Img_Src'] }, 'Expected an S3 bucket name for sourceBuckets[0] but received "Img_Src"'],
+    [{ destination: { bucketName: '10.0.0.1' } }, 'Expected an S3 bucket name for destination.bucketName'],
+    [{ tasks: { prefix: 'tasks/../x/' } }, 'Expected a non-empty key prefix without a leading / for tasks.prefix'],
+    [{ tasks: { prefix: '/tasks/' } }, 'Expected a non-empty key prefix without a leading / for tasks.prefix'],
+    [{ worker: { uploadConcurrency: 257 } }, 'Expected integer between 1 and 256 for worker.uploadConcurrency'],
+    [{ jobAttempts: 0 }, 'Expected integer between 1 and 10 for jobAttempts but received 0 of type number'],
     [
       { sourceBuckets: ['a-b', 'a-b'] },
       'Expected a list without duplicates for sourceBuckets but received "a-b" twice',
@@ -170,6 +176,15 @@ describe('Function: resolveSettings', () => {
     ],
     [{ network: { maxAzs: 4 } }, 'Expected integer between 1 and 3 for network.maxAzs but received 4'],
     [{ logRetentionDays: 10 }, 'Expected one of 1, 3, 5, 7, 14, 30,'],
+    [
+      { notifications: { email: ['ops.example.org'] } },
+      'Expected an e-mail address for notifications.email[0] but received "ops.example.org"',
+    ],
+    [
+      { notifications: { eventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/x' } },
+      'Expected an EventBridge bus name (letters, digits, . _ -) for notifications.eventBusName',
+    ],
+    [{ notifications: { emails: [] } }, 'Unknown setting notifications.emails (did you mean notifications.email?)'],
     [{ jobAttempts: 11 }, 'Expected integer between 1 and 10 for jobAttempts but received 11'],
     [{ submitter: { timeoutSeconds: 901 } }, 'Expected integer between 30 and 900 for submitter.timeoutSeconds'],
     [[], 'Expected an object for the settings but received a list'],

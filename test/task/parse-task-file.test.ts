@@ -196,6 +196,26 @@ describe('Function: parseTaskFile', () => {
     expect(error.message).toMatch(/AWS_SRC_BUCKET\) to be an S3 bucket name/);
   });
 
+  it.each(['AWS_SRC_BUCKET', 'AWS_DEST_BUCKET'])('rejects an IP address as %s, like the stack settings', (name) => {
+    // Act
+    const error = failure(legacyTaskFile({ [name]: '192.168.5.4' }));
+
+    // Assess
+    expect(error.message).toMatch(new RegExp(`${name}\\) to be an S3 bucket name but received "192\\.168\\.5\\.4"`));
+    expect(error.field).toMatch(name);
+  });
+
+  it('names the file in the message of a setting', () => {
+    // Act
+    const error = failure(legacyTaskFile({ SHARD_COUNT: '-1' }));
+
+    // Assess
+    expect(error.message).toBe(
+      'tasks/box2.json: Expected integer between 0 and 10000 for environment[9] (SHARD_COUNT) but received "-1"',
+    );
+    expect(error.field).toBe('environment[9] (SHARD_COUNT)');
+  });
+
   it('rejects an unknown setting and suggests the closest known name', () => {
     // Act
     const error = failure(legacyTaskFile({ TILESIZE: '256' }));
@@ -232,6 +252,9 @@ describe('Function: parseTaskFile', () => {
     ['IMAGE_API_VERSION', '2.1', 'Expected one of 3, 2 for'],
     ['FORCE_RETILE', 'maybe', 'Expected true or false for'],
     ['MAX_SHARDS', '10001', 'Expected integer between 1 and 10000'],
+    ['PDF_DPI', '71', 'Expected integer between 72 and 1200'],
+    ['PDF_DPI', '1201', 'Expected integer between 72 and 1200'],
+    ['PDF_DPI', '300dpi', 'Expected integer between 72 and 1200'],
   ])('rejects %s=%s with a precise message', (name, value, message) => {
     // Act
     const error = failure(legacyTaskFile({ [name]: value }));
@@ -245,6 +268,12 @@ describe('Function: parseTaskFile', () => {
     ['TILE_SIZE', '4096', 4096],
     ['JPEG_QUALITY', '1', 1],
     ['JPEG_QUALITY', '100', 100],
+    ['FULL_MAX_SIZE', '256', 256],
+    ['FULL_MAX_SIZE', '65000', 65000],
+    ['SHARD_TARGET_MINUTES', '600', 600],
+    ['MAX_SHARDS', '10000', 10000],
+    ['PDF_DPI', '72', 72],
+    ['PDF_DPI', '1200', 1200],
   ])('accepts the boundary %s=%s', (name, value, expected) => {
     // Act
     const task = parse(legacyTaskFile({ [name]: value }));
