@@ -17,7 +17,7 @@ const DOCUMENT = z.strictObject(
     ),
     jobQueue: nonEmpty.optional(),
     jobDefinition: nonEmpty.optional(),
-    command: z.unknown(),
+    command: z.unknown().optional(),
     environment: z.array(
       z.object({ name: nonEmpty, value: z.string({ error: 'a string' }) }, { error: 'an object {"name", "value"}' }),
       { error: 'an array of {"name", "value"} entries' },
