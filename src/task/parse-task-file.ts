@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TaskFileError } from '../errors.js';
 import { dottedPath, expectedMessage, parseInput } from '../validation/parse-input.js';
 import { baseUrl, bucketName, keyPath, singleName, text } from '../validation/rules.js';
