@@ -13,6 +13,7 @@ const BY_EXTENSION: Readonly<Record<string, SourceFormat>> = {
   j2k: 'jp2',
   jpf: 'jp2',
   jpx: 'jp2',
+  pdf: 'pdf',
 };
 
 /**
