@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 import { LOCAL_STATE_BUCKET, type StateLocation } from './run/run-records.js';
 import { expectedMessage, parseInput } from './validation/parse-input.js';

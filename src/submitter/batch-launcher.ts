@@ -172,7 +172,9 @@ export function submitJobInputs(
     jobName: `${base}-manifests`,
     jobQueue,
     jobDefinition: config.assemblerJobDefinition,
-    // On an array job this waits for every child to finish (succeeded or failed).
+    // On an array job, Batch starts this job once every child has finished, and only if every
+    // child succeeded (after its retries): a failed child fails this dependency and Batch never
+    // runs the assembler. When a shard exits non-zero is decided in shard-worker/main.ts.
     dependsOn: [{ jobId: shardJobId }],
     containerOverrides: { environment },
     retryStrategy,
