@@ -3,6 +3,8 @@ import type { RunCounts, RunReport } from '../run/run-records.js';
 import { formatWarnings, type RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
+import type { VerifyResult } from '../verify/verify-published.js';
+import { formatVerify } from './format-verify.js';
 
 /** The machine-readable result of a run (`--json`). */
 export interface RunSummary {
@@ -22,6 +24,8 @@ export interface RunSummary {
   readonly itemsWithoutManifest: readonly string[];
   /** What a person must look at although it did not fail the run (see `RunWarning`). */
   readonly warnings: readonly RunWarning[];
+  /** What the check of the published files found (absent when the assembler did not get that far). */
+  readonly verify?: VerifyResult;
   /** Where the run report is (a path locally, `s3://…` in the cloud). */
   readonly report: string;
   readonly collection: { readonly location: string; readonly url: string } | undefined;
@@ -55,6 +59,7 @@ export function summariseRun(input: {
     failures: report?.failures ?? [],
     itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
     warnings: report?.warnings ?? [],
+    ...(report?.verify === undefined ? {} : { verify: report.verify }),
     report: input.reportLocation,
     collection:
       report?.collection === undefined
@@ -95,6 +100,7 @@ export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): stri
     lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);
   }
   if (summary.warnings.length > 0) lines.push('', ...formatWarnings(summary.warnings));
+  if (summary.verify !== undefined) lines.push('', ...formatVerify(summary.verify));
   if (summary.problem !== undefined) lines.push('', `Problem: ${summary.problem}`);
   lines.push('');
   if (summary.collection !== undefined) {

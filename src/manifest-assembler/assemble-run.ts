@@ -17,6 +17,8 @@ import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import { csvKey, type Task } from '../task/task.js';
 import { mapLimit } from '../util/for-each-limited.js';
+import type { VerifyResult } from '../verify/verify-published.js';
+import { verifyRunOutput } from '../verify/verify-run.js';
 import { buildCollectionModel, buildManifestModel, referenceOf } from './build-models.js';
 import { collectOutcomes, type RunOutcomes } from './collect-outcomes.js';
 import { matchCsvRows } from './match-csv-rows.js';
@@ -48,9 +50,12 @@ export interface AssembleDependencies {
  *    out; an item with none gets no manifest and is reported).
  * 3. Writes the collection: every item manifest published in the collection (earlier runs' too),
  *    in natural order of identifiers.
- * 4. Writes `report.json` and returns it: status `succeeded` when every image is published.
+ * 4. Verifies what it published (`verifyRunOutput`: each published image's info.json and a listing
+ *    of each item's folder, each manifest's and the collection's references).
+ * 5. Writes `report.json` and returns it: status `succeeded` when every image is published and
+ *    verify found everything.
  *
- * It never reads an image, a tile or an info.json, so rerunning it (after a CSV fix) is cheap.
+ * It never reads an image or a tile, so rerunning it (after a CSV fix) is cheap.
  *
  * @throws CsvError when the CSV cannot be used: no manifest is written (report.json records why)
  * @throws RunRecordError when the run or its items are missing
@@ -132,11 +137,24 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
   });
   const warnings = [...(run.warnings ?? []), ...outcomes.warnings, ...qc, ...table.warnings, ...match.warnings];
   for (const warning of warnings) logger.warn(warning.message, { code: warning.code });
+  // Every file a viewer derives from what was published must exist: check before saying so.
+  const verify = await verifyRunOutput(
+    { storage, runStore },
+    {
+      task,
+      serviceKeys: publishable.flatMap((item) => item.pages.map((page) => page.image.serviceKey)),
+      documents: [...written.map((entry) => entry.key), ...(collection === undefined ? [] : [collection.key])],
+    },
+  );
+  if (verify.status !== 'complete') {
+    logger.error(`verify: ${verify.problemCount} files missing or bad`, { problems: verify.problems.slice(0, 20) });
+  }
   const report = buildReport({
     runId,
     task,
     ignored: run.counts.ignored,
     outcomes,
+    verify,
     finishedAt: now(),
     manifests: written.map(({ item, key, url, canvases }) => ({ item, key, url, canvases })),
     itemsWithoutManifest: outcomes.items.filter((item) => item.pages.length === 0).map((item) => item.id),
@@ -190,10 +208,14 @@ function buildReport(parts: {
   collection: RunReport['collection'];
   csv: RunReport['csv'];
   warnings: RunReport['warnings'];
+  verify?: VerifyResult;
 }): RunReport {
   const { outcomes } = parts;
   const complete =
-    outcomes.failures.length === 0 && outcomes.missingShards.length === 0 && parts.csv.error === undefined;
+    outcomes.failures.length === 0 &&
+    outcomes.missingShards.length === 0 &&
+    parts.csv.error === undefined &&
+    parts.verify?.status !== 'incomplete';
   return {
     runId: parts.runId,
     finishedAt: parts.finishedAt.toISOString(),
@@ -211,6 +233,7 @@ function buildReport(parts: {
     manifests: parts.manifests,
     itemsWithoutManifest: [...parts.itemsWithoutManifest].sort(naturalCompare),
     warnings: parts.warnings,
+    ...(parts.verify === undefined ? {} : { verify: parts.verify }),
     collection: parts.collection,
     csv: parts.csv,
   };
