@@ -1,14 +1,5 @@
 import type { RunEstimate } from '../plan/estimate-run.js';
-
-/** Figures measured after a run, beside which `report` prints the estimate. */
-export interface MeasuredFigures {
-  readonly images: number;
-  readonly megapixels: number;
-  readonly objects: number;
-  readonly bytes: number;
-  readonly workerSeconds: number;
-  readonly vcpuHours: number;
-}
+import type { MeasuredFigures } from '../qc/build-qc-report.js';
 
 const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
 const decimal = (value: number, digits = 2): string =>
@@ -29,8 +20,23 @@ export function formatBytes(bytes: number): string {
 
 /** The estimate as a table for a person; with `measured`, a column of what the run did beside it. */
 export function formatEstimate(estimate: RunEstimate, measured?: MeasuredFigures): string {
+  const rows = estimateRows(estimate, measured);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const valueWidth = Math.max(...rows.map(([, value]) => value.length), 'estimate'.length);
+  const header = measured === undefined ? [] : [`${''.padEnd(width)}  ${'estimate'.padStart(valueWidth)}  measured`];
+  return `${[
+    ...header,
+    ...rows.map(
+      ([name, value, after]) =>
+        `${name.padEnd(width)}  ${value.padStart(valueWidth)}${after === undefined ? '' : `  ${after}`}`,
+    ),
+  ].join('\n')}\n`;
+}
+
+/** The rows of the estimate, formatted: name, estimate, and the measured figure where there is one. */
+export function estimateRows(estimate: RunEstimate, measured?: MeasuredFigures): [string, string, string?][] {
   const { published, requests, compute, cost } = estimate;
-  const rows: [string, string, string?][] = [
+  return [
     ['items', integer(estimate.items)],
     ['images (pages)', integer(estimate.images), measured && integer(measured.images)],
     ['megapixels', decimal(estimate.megapixels, 1), measured && decimal(measured.megapixels, 1)],
@@ -55,14 +61,4 @@ export function formatEstimate(estimate: RunEstimate, measured?: MeasuredFigures
     [`cost: CloudFront egress, ${integer(cost.views)} image views`, usd(cost.egress)],
     ['cost: total', usd(cost.total)],
   ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  const valueWidth = Math.max(...rows.map(([, value]) => value.length), 'estimate'.length);
-  const header = measured === undefined ? [] : [`${''.padEnd(width)}  ${'estimate'.padStart(valueWidth)}  measured`];
-  return `${[
-    ...header,
-    ...rows.map(
-      ([name, value, after]) =>
-        `${name.padEnd(width)}  ${value.padStart(valueWidth)}${after === undefined ? '' : `  ${after}`}`,
-    ),
-  ].join('\n')}\n`;
 }

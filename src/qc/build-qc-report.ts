@@ -1,6 +1,8 @@
 import { chooseThumbnail } from '../iiif/presentation/thumbnail.js';
 import type { Logger } from '../log.js';
 import { collectOutcomes } from '../manifest-assembler/collect-outcomes.js';
+import { DEFAULT_PLAN_ESTIMATE_OPTIONS } from '../plan/estimate-plan.js';
+import type { RunEstimate } from '../plan/estimate-run.js';
 import type { ImageStatus } from '../run/image-result.js';
 import type { RunStore } from '../run/run-store.js';
 import type { RunWarning } from '../run/run-warning.js';
@@ -31,6 +33,16 @@ export interface QcImageRow {
   readonly flags: readonly QcFlag[];
 }
 
+/** Figures measured after a run, beside which `report` prints the estimate. */
+export interface MeasuredFigures {
+  readonly images: number;
+  readonly megapixels: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly workerSeconds: number;
+  readonly vcpuHours: number;
+}
+
 /** Everything the QC page and `report --json` show about a run. */
 export interface QcReport {
   readonly runId: string;
@@ -57,6 +69,14 @@ export interface QcReport {
    */
   readonly warnings: readonly RunWarning[];
   readonly images: readonly QcImageRow[];
+  /** The estimate recorded when the run was planned (absent for runs from before estimates). */
+  readonly estimate?: RunEstimate;
+  /**
+   * What this run measurably did, to set beside the estimate: images it tiled (skipped ones were
+   * published by an earlier run and are not counted), their megapixels, the files and bytes the
+   * shards wrote plus the manifests and the collection (objects only), every image's seconds.
+   */
+  readonly measured: MeasuredFigures;
 }
 
 export interface QcReportOptions {
@@ -89,9 +109,17 @@ export async function buildQcReport(runStore: RunStore, runId: string, options: 
   const reasonOf = new Map(outcomes.failures.map((failure) => [`${failure.item}\u0000${failure.sourceKey}`, failure]));
 
   const images: QcImageRow[] = [];
+  const measured = { images: 0, megapixels: 0, objects: 0, bytes: 0, workerSeconds: 0 };
   for (const item of items) {
     for (const planned of item.images) {
       const result = outcomes.resultOf(item.id, planned.name);
+      measured.workerSeconds += result?.seconds ?? 0;
+      if (result?.status === 'tiled') {
+        measured.images++;
+        measured.megapixels += ((result.image?.width ?? 0) * (result.image?.height ?? 0)) / 1e6;
+        measured.objects += result.tileCount ?? 0;
+        measured.bytes += result.bytes ?? 0;
+      }
       const failure = reasonOf.get(`${item.id}\u0000${planned.sourceKey}`);
       const published = result?.image;
       const status = result === undefined ? 'missing' : failure !== undefined ? 'failed' : result.status;
@@ -114,6 +142,8 @@ export async function buildQcReport(runStore: RunStore, runId: string, options: 
       });
     }
   }
+  const recorded = await runStore.getEstimate(runId);
+  const workerVcpus = recorded?.workerVcpus ?? DEFAULT_PLAN_ESTIMATE_OPTIONS.workerVcpus;
   return {
     runId,
     collectionId: run.task.collectionId,
@@ -133,5 +163,12 @@ export async function buildQcReport(runStore: RunStore, runId: string, options: 
     failures: outcomes.failures,
     warnings,
     images,
+    ...(recorded === undefined ? {} : { estimate: recorded.estimate }),
+    measured: {
+      ...measured,
+      // The manifests and the collection the assembler wrote.
+      objects: measured.objects + (report === undefined ? 0 : report.counts.manifests + 1),
+      vcpuHours: (measured.workerSeconds * workerVcpus) / 3600,
+    },
   };
 }

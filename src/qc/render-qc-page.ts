@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { estimateRows } from '../cli/format-estimate.js';
 import { packageRoot } from '../local/package-root.js';
 import { escapeHtml } from '../util/escape-html.js';
 import type { QcReport } from './build-qc-report.js';
@@ -10,8 +11,6 @@ export interface QcPageOptions {
    * passes its OpenSeadragon page. Without it a thumbnail links the published info.json.
    */
   readonly viewer?: string;
-  /** Extra HTML shown after the counts (the plan estimate beside the measured figures). */
-  readonly extraSections?: readonly string[];
 }
 
 /**
@@ -86,7 +85,7 @@ ${css}</style>
 <tbody><tr>${countColumns.map(([name, value]) => `<td data-count="${name}">${value}</td>`).join('')}</tr></tbody></table>
 ${failures}
 ${warnings}
-${(options.extraSections ?? []).join('\n')}
+${estimateSection(report)}
 <section class="images"><h2>Every image</h2>
 <div class="filters">
 <label>Flag <select id="flag-filter"></select></label>
@@ -108,6 +107,25 @@ ${script}</script>
 }
 
 /** JSON that cannot close the script element it sits in. */
+/** The recorded estimate beside what the run measured: the rows that have both. */
+function estimateSection(report: QcReport): string {
+  if (report.estimate === undefined) return '';
+  const rows = estimateRows(report.estimate, report.measured).filter(
+    (row): row is [string, string, string] => row[2] !== undefined,
+  );
+  return (
+    `<section class="estimate" id="estimate"><h2>Estimate and measured</h2>` +
+    `<table class="problems"><thead><tr><th></th><th>Estimate</th><th>Measured</th></tr></thead><tbody>` +
+    rows
+      .map(
+        ([name, estimate, measured]) =>
+          `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(estimate)}</td><td>${escapeHtml(measured)}</td></tr>`,
+      )
+      .join('') +
+    '</tbody></table></section>'
+  );
+}
+
 function jsonForScript(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')

@@ -1,3 +1,4 @@
+import type { RunEstimate } from '../plan/estimate-run.js';
 import type { Task } from '../task/task.js';
 import type { VerifyResult } from '../verify/verify-published.js';
 import type { ImageResult } from './image-result.js';
@@ -126,6 +127,14 @@ export interface ImageFailure {
 }
 
 /** `runs/{runId}/report.json`: written by the assembler; what the CLI prints. */
+/** `estimate.json`: the estimate the submitter made from the run's plan (pixel sizes from bytes). */
+export interface RunEstimateRecord {
+  readonly runId: string;
+  /** vCPUs of a worker job the estimate assumed; measured vCPU-hours use the same. */
+  readonly workerVcpus: number;
+  readonly estimate: RunEstimate;
+}
+
 export interface RunReport {
   readonly runId: string;
   readonly finishedAt: string;

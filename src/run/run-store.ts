@@ -3,6 +3,7 @@ import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/stor
 import type {
   AttemptRecord,
   PlannedItem,
+  RunEstimateRecord,
   RunRecord,
   RunReport,
   ShardDescription,
@@ -19,6 +20,7 @@ import type {
  * - `shards/{n}.json`       shard n's images: all a worker reads
  * - `attempts/{a}.json`     submission a: which shards, which jobs
  * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
+ * - `estimate.json`         the estimate made from the plan when the run was submitted
  * - `report.json`           the run report, written by the assembler
  * - `error.json`            why a task was rejected (cloud submitter)
  *
@@ -205,6 +207,16 @@ export class RunStore {
       this.state.bucket,
       this.runKey(runId, shardName('results', shard)),
     );
+  }
+
+  /** `estimate.json`: what the plan estimated, for `report` to show beside what was measured. */
+  public async putEstimate(record: RunEstimateRecord): Promise<void> {
+    await putJson(this.storage, this.state.bucket, this.runKey(record.runId, 'estimate.json'), record);
+  }
+
+  /** The recorded estimate; absent for runs submitted before estimates were recorded. */
+  public async getEstimate(runId: string): Promise<RunEstimateRecord | undefined> {
+    return getJsonIfExists<RunEstimateRecord>(this.storage, this.state.bucket, this.runKey(runId, 'estimate.json'));
   }
 
   public async putReport(report: RunReport): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { DEFAULT_PLAN_ESTIMATE_OPTIONS, estimatePlanned } from '../plan/estimate-plan.js';
 import { writeImageNameRecords } from '../plan/image-name-records.js';
 import type { ListingPlan } from '../plan/plan-listing.js';
 import { planRun } from '../plan/plan-run.js';
@@ -63,16 +64,11 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const { task, runId } = request;
   const log = logger.child({ runId });
 
-  const {
-    listing: plan,
-    shards,
-    counts,
-    warnings,
-    skipped,
-  } = await planRun(
+  const planned = await planRun(
     { storage, runStore },
     { task, ...(request.minShards === undefined ? {} : { minShards: request.minShards }) },
   );
+  const { listing: plan, shards, counts, warnings, skipped } = planned;
   const record: RunRecord = {
     runId,
     createdAt: now().toISOString(),
@@ -91,6 +87,12 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 
   try {
     await runStore.putItems(runId, plannedItems(plan));
+    // What `plan` prints with its default options, for `report` to set beside the measured figures.
+    await runStore.putEstimate({
+      runId,
+      workerVcpus: DEFAULT_PLAN_ESTIMATE_OPTIONS.workerVcpus,
+      estimate: await estimatePlanned(storage, { plan: planned, task, options: DEFAULT_PLAN_ESTIMATE_OPTIONS }),
+    });
     await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames);
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,37 @@ describe('iiif-batch plan', () => {
     const result = await runCli(['plan', task, '--local-root', localRoot, '--rate-s3-get-per-1000', '-1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--rate-s3-get-per-1000');
+  });
+
+  it('records the estimate with the run; report shows it beside the measured figures', async () => {
+    // Arrange
+    const fresh = join(root, 'reported');
+    await cp(join(localRoot, 'img-src'), join(fresh, 'img-src'), { recursive: true });
+    const run = await runCli(['run', task, '--local-root', fresh, '--workers', '1', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const { runId } = JSON.parse(run.stdout) as { runId: string };
+    const html = join(root, 'qc.html');
+
+    // Act
+    const json = await runCli(['report', runId, '--local-root', fresh, '--html', html, '--json']);
+    const text = await runCli(['report', runId, '--local-root', fresh, '--html', html]);
+
+    // Assess
+    expect(json.code, json.stderr).toBe(0);
+    const { estimate, measured } = JSON.parse(json.stdout) as {
+      estimate: { images: number; published: { objects: number } };
+      measured: { images: number; objects: number; megapixels: number; workerSeconds: number; vcpuHours: number };
+    };
+    const published = await filesUnder(join(fresh, 'img-pub'));
+    expect(estimate.images).toBe(6);
+    expect(measured.images).toBe(6);
+    expect(measured.objects).toBe(published.count);
+    expect(Math.abs(estimate.published.objects - measured.objects) / measured.objects).toBeLessThanOrEqual(0.1);
+    expect(measured.megapixels).toBeGreaterThan(0);
+    expect(measured.vcpuHours).toBeCloseTo((measured.workerSeconds * 2) / 3600, 9);
+    expect(text.stdout).toMatch(/published objects\s+[\d,]+\s+[\d,]+/);
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('id="estimate"');
+    expect(page).toMatch(/<th>published objects<\/th><td>[\d,]+<\/td><td>[\d,]+<\/td>/);
   });
 });

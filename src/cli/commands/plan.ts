@@ -2,7 +2,11 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { processEnv } from '../../config.js';
 import { InvalidInputError } from '../../errors.js';
 import { COST_RATE_FLAGS, type CostRates, DEFAULT_COST_RATES } from '../../plan/cost-rates.js';
-import { estimatePlan, type PlanEstimateOptions } from '../../plan/estimate-plan.js';
+import {
+  DEFAULT_PLAN_ESTIMATE_OPTIONS as DEFAULTS,
+  estimatePlan,
+  type PlanEstimateOptions,
+} from '../../plan/estimate-plan.js';
 import { reportCommandError } from '../cli-error.js';
 import { type TargetArgs, withCloudOptions, withTargetOptions } from '../cli-options.js';
 import { formatEstimate } from '../format-estimate.js';
@@ -27,14 +31,26 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     let built = withCloudOptions(withTargetOptions(yargs))
       .positional('task', { type: 'string', demandOption: true, describe: 'Path of the task file (JSON)' })
       .option('bucket', { type: 'string', describe: 'Task bucket (default: IIIF_BATCH_TASK_BUCKET)', group: 'AWS:' })
-      .option('views', { type: 'number', default: 1000, describe: 'Image views to price CloudFront egress for' })
+      .option('views', {
+        type: 'number',
+        default: DEFAULTS.views,
+        describe: 'Image views to price CloudFront egress for',
+      })
       .option('worker-vcpus', {
         type: 'number',
-        default: 2,
+        default: DEFAULTS.workerVcpus,
         describe: 'vCPUs of a shard worker job (the stack default)',
       })
-      .option('worker-memory-gib', { type: 'number', default: 4, describe: 'Memory of a shard worker job, GiB' })
-      .option('submitter-memory-gib', { type: 'number', default: 1, describe: 'Memory of the submitter Lambda, GiB' });
+      .option('worker-memory-gib', {
+        type: 'number',
+        default: DEFAULTS.workerMemoryGib,
+        describe: 'Memory of a shard worker job, GiB',
+      })
+      .option('submitter-memory-gib', {
+        type: 'number',
+        default: DEFAULTS.submitterMemoryGib,
+        describe: 'Memory of the submitter Lambda, GiB',
+      });
     for (const [name, flag] of Object.entries(COST_RATE_FLAGS)) {
       built = built.option(flag, {
         type: 'number',

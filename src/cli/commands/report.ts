@@ -9,6 +9,7 @@ import { renderQcPage } from '../../qc/render-qc-page.js';
 import { formatWarnings } from '../../run/run-warning.js';
 import { reportCommandError } from '../cli-error.js';
 import { type TargetArgs, withCloudOptions, withTargetOptions } from '../cli-options.js';
+import { formatEstimate } from '../format-estimate.js';
 import { openTarget, runStoreOf } from '../open-target.js';
 
 interface ReportArgs extends TargetArgs {
@@ -69,6 +70,14 @@ function formatQcSummary(report: QcReport, path: string): string {
     if (report.failures.length > MAX_LISTED) lines.push(`  … and ${report.failures.length - MAX_LISTED} more`);
   }
   if (report.warnings.length > 0) lines.push('', ...formatWarnings(report.warnings));
+  if (report.estimate === undefined)
+    lines.push('', 'No estimate recorded for this run (submitted before runs recorded one).');
+  else
+    lines.push(
+      '',
+      'Estimate (made when the run was planned) beside what it measured:',
+      formatEstimate(report.estimate, report.measured).trimEnd(),
+    );
   lines.push('', `QC page: ${path}`);
   return `${lines.join('\n')}\n`;
 }
