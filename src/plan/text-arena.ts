@@ -1,5 +1,8 @@
 import { NumberColumn } from './number-column.js';
 
+/** The arena's ends are 32-bit: 2 GiB of text, far above a million keys' worth. */
+const MAX_BYTES = 2 ** 31 - 1;
+
 /**
  * Many short strings (file names, ETags) in one growing UTF-8 buffer, each read back as a fresh
  * string. A million listed keys kept as JavaScript strings cost about 200 MB (and a string cut from
@@ -8,11 +11,12 @@ import { NumberColumn } from './number-column.js';
 export class TextArena {
   private bytes = Buffer.allocUnsafe(1 << 16);
   private used = 0;
-  private readonly ends = new NumberColumn('float64');
+  private readonly ends = new NumberColumn('int32');
 
   /** Store `text`; returns its id (0, 1, 2 … in order of adding). */
   public add(text: string): number {
     const length = Buffer.byteLength(text);
+    if (this.used + length > MAX_BYTES) throw new RangeError(`A text arena holds at most ${MAX_BYTES} bytes`);
     if (this.used + length > this.bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + length));
       this.bytes.copy(grown, 0, 0, this.used);
