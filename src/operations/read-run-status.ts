@@ -5,6 +5,7 @@ import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists } from '../storage/storage.js';
 import { collectionKey } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import type { VerifyResult } from '../verify/verify-published.js';
 import type { BatchJobStatus } from './batch-jobs.js';
 import type { AssemblerState, JobTracker, ShardState, UnreportedShard } from './job-tracker.js';
 
@@ -91,6 +92,8 @@ export interface RunStatus {
     readonly manifestsUnder: string;
     readonly collection?: { readonly location: string; readonly url: string };
     readonly itemsWithoutManifest: readonly string[];
+    /** What the assembler's verify found (reports before verify existed have none). */
+    readonly verify?: VerifyResult;
   };
   /** Why the submitter refused the task (`error.json`). */
   readonly rejection?: {
@@ -260,6 +263,7 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
                   },
                 }),
             itemsWithoutManifest: report.itemsWithoutManifest,
+            ...(report.verify === undefined ? {} : { verify: report.verify }),
           },
         }),
   };
