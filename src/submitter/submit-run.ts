@@ -93,7 +93,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
       workerVcpus: DEFAULT_PLAN_ESTIMATE_OPTIONS.workerVcpus,
       estimate: await estimatePlanned(storage, { plan: planned, task, options: DEFAULT_PLAN_ESTIMATE_OPTIONS }),
     });
-    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames);
+    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames());
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
