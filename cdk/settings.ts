@@ -40,7 +40,7 @@ export interface IiifBatchSettings {
   readonly network?: NetworkSettings;
   /**
    * Attempts per Batch job including the first (1–10). Spot reclaims and unexpected failures are
-   * retried; invalid input (exit 2) and undecodable images (exit 3) are not.
+   * retried; invalid input (exit 2) is not (failed images are outcomes: the worker exits 0).
    * @default 3
    */
   readonly jobAttempts?: number;

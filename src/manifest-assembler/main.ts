@@ -11,9 +11,10 @@ import { assembleRun } from './assemble-run.js';
  * Environment: `IIIF_BATCH_RUN_ID`, `IIIF_BATCH_STATE_BUCKET`/`IIIF_BATCH_STATE_PREFIX` (S3) or
  * `IIIF_BATCH_LOCAL_ROOT` (filesystem), `LOG_FORMAT`, `LOG_LEVEL`.
  *
- * Exit status: 0 every image published; 1 the run finished with failed images or shards that did
- * not report (or an unexpected error); 2 invalid input (a bad CSV, configuration, or no such run):
- * then no manifest is written.
+ * Exit status: 0 once the report is written, whatever it says (failed images and items left without
+ * a new manifest are in it: `status`, the CLI and the report show them; rerunning the assembler would
+ * not change them); 1 when it could not do its job (an unexpected error, storage kept failing: Batch
+ * retries it); 2 invalid input (a bad CSV, configuration, or no such run): then no manifest is written.
  */
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'manifest-assembler' });
@@ -22,8 +23,8 @@ async function main(): Promise<ExitCode> {
     const config = readJobConfig();
     const storage = await createStorage({ localRoot: config.localRoot });
     const runStore = new RunStore(storage, config.state);
-    const report = await assembleRun({ storage, runStore, logger }, { runId: config.runId });
-    return report.status === 'succeeded' ? ExitCode.Ok : ExitCode.Failed;
+    await assembleRun({ storage, runStore, logger }, { runId: config.runId });
+    return ExitCode.Ok;
   } catch (error) {
     if (error instanceof InvalidInputError || error instanceof RunRecordError) {
       logger.error(error.message, { error });
