@@ -1,33 +1,33 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { formatTable } from './format-table.js';
+import { MIXED_COLLECTION } from './mixed-collection.js';
+import { benchMixedRun, folderSize, type MixedRound } from './mixed-run.js';
 import { type GeneratedFormat, writePhotoLikeImage } from './photo-like-image.js';
 import type { PlanBenchResult } from './plan-child.js';
 import type { TileBenchResult } from './tile-child.js';
 
 /**
- * `npm run bench`: how fast and how lean the shard worker tiles, next to libvips' own `vips dzsave`
- * on the same images and machine, and how long planning a 100,000-key listing takes.
+ * `npm run bench`: the whole `iiif-batch run` against a `vips dzsave` loop on a mixed collection,
+ * then per image (tileImage in a started worker against one `vips dzsave`) on large synthetic scans
+ * up to 400 megapixels, then planning a synthetic listing of a million keys.
  *
- *   node dist/bench/bench.js [--quick] [--keep] [--keys N]
- *     --quick   small images (a smoke test of the benchmark itself, about a minute)
- *     --keep    keep the generated images and outputs (printed path)
- *     --keys N  keys in the synthetic planning listing (default 100000)
+ *   node dist/bench/bench.js [--quick] [--keep] [--rounds N] [--keys N] [--no-images]
+ *     --quick      one round, small per-image set (a smoke test of the benchmark itself)
+ *     --keep       keep the generated images and outputs (printed path)
+ *     --rounds N   A/B rounds of the whole-run comparison (default 3)
+ *     --keys N     keys in the synthetic planning listing (default 1000000)
+ *     --no-images  skip the per-image table
  *
- * Each tiling runs in its own child process, so its peak resident memory (max RSS) is its own.
- * The two tilers alternate which goes first from image to image, so neither always gets the warm cache.
- * Both write JPEG tiles of the same size with the same settings (quality 85, 4:2:0 chroma
+ * Both tools write JPEG tiles of the same size with the same settings (quality 85, 4:2:0 chroma
  * subsampling, no optimised Huffman tables: libvips' defaults, given explicitly to vips).
- * iiif-batch's time is `tileImage` for one image in a worker process that has started (a shard
- * worker starts once per shard), from the source in a filesystem store to the complete published
- * service; vips' is the wall-clock time of the `vips dzsave` command. The child process's own
- * wall-clock time (with Node start-up) is printed too.
- * Figures are for comparison within one run: machines here are shared and noisy.
+ * Figures are for comparison within one run: machines here are shared and noisy, so the tools
+ * alternate (A B A B) and the ratios of each round are printed with their spread.
  */
 
 interface BenchImage {
@@ -79,26 +79,37 @@ interface Options {
   readonly quick: boolean;
   readonly keep: boolean;
   readonly keys: number;
+  readonly rounds: number;
+  readonly images: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
   let quick = false;
   let keep = false;
-  let keys = 100_000;
+  let keys = 1_000_000;
+  let rounds = 3;
+  let images = true;
+  const integer = (name: string, text: string | undefined, max: number): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new Error(`Expected integer between 1 and ${max} for ${name} but received ${text}`);
+    }
+    return value;
+  };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
     if (arg === '--quick') quick = true;
     else if (arg === '--keep') keep = true;
+    else if (arg === '--no-images') images = false;
     else if (arg === '--keys') {
-      const value = Number(argv[index + 1]);
-      if (!Number.isInteger(value) || value < 1 || value > 10_000_000) {
-        throw new Error(`Expected integer between 1 and 10000000 for --keys but received ${argv[index + 1]}`);
-      }
-      keys = value;
+      keys = integer('--keys', argv[index + 1], 10_000_000);
       index += 1;
-    } else throw new Error(`Unknown option ${arg}; expected --quick, --keep or --keys N`);
+    } else if (arg === '--rounds') {
+      rounds = integer('--rounds', argv[index + 1], 20);
+      index += 1;
+    } else throw new Error(`Unknown option ${arg}; expected --quick, --keep, --rounds N, --keys N or --no-images`);
   }
-  return { quick, keep, keys };
+  return { quick, keep, keys, rounds: quick ? 1 : rounds, images };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -125,18 +136,6 @@ function run(
       resolve({ code: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
     );
   });
-}
-
-async function folderSize(dir: string): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    files += 1;
-    bytes += (await stat(join(entry.parentPath, entry.name))).size;
-  }
-  return { files, bytes };
 }
 
 async function tileWithIiifBatch(source: string, outDir: string): Promise<ToolRun> {
@@ -208,8 +207,18 @@ async function main(): Promise<void> {
   log(`Benchmark in ${work} (nproc ${machine.nproc}, Node ${process.version})`);
   if (!vips) log('vips not found: comparison skipped (apt-get install -y libvips-tools)');
   try {
+    const mixed = vips
+      ? await benchMixedRun({
+          work,
+          cli: join(here, '..', '..', 'bin', 'iiif-batch.js'),
+          rounds: options.rounds,
+          tileSize: TILE_SIZE,
+          quality: JPEG_QUALITY,
+          log,
+        })
+      : undefined;
     const rows: ImageRow[] = [];
-    for (const [index, image] of images.entries()) {
+    for (const [index, image] of (options.images ? images : []).entries()) {
       const source = join(work, image.name);
       log(`generating ${image.name} (${image.width}×${image.height})…`);
       await writePhotoLikeImage(source, image.width, image.height, image.format, index + 1);
@@ -237,7 +246,7 @@ async function main(): Promise<void> {
     if (planRun.code !== 0) throw new Error(`planning benchmark failed: ${planRun.stderr}`);
     const plan = JSON.parse(planRun.stdout.trim()) as PlanBenchResult;
     machine.loadAfter = loadavg()[0] ?? 0;
-    process.stdout.write(report(rows, plan, vips, machine));
+    process.stdout.write(report(rows, plan, vips, machine, mixed));
   } finally {
     if (options.keep) log(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
@@ -265,7 +274,13 @@ function timeRatio(ours: ToolRun, vips: ToolRun | undefined): string {
   return `${(ours.seconds / vips.seconds).toFixed(2)}`;
 }
 
-function report(rows: readonly ImageRow[], plan: PlanBenchResult, vips: boolean, machine: Machine): string {
+function report(
+  rows: readonly ImageRow[],
+  plan: PlanBenchResult,
+  vips: boolean,
+  machine: Machine,
+  mixed: { rounds: MixedRound[]; megapixels: number } | undefined,
+): string {
   const mpPerSecond = (run: ToolRun | undefined, megapixels: number): number | undefined =>
     run === undefined || run.error !== undefined ? undefined : megapixels / run.seconds;
   const tiling = formatTable(
@@ -307,7 +322,10 @@ function report(rows: readonly ImageRow[], plan: PlanBenchResult, vips: boolean,
   const totalMp = rows.reduce((sum, row) => sum + row.megapixels, 0);
   const oursSeconds = rows.reduce((sum, row) => sum + row.ours.seconds, 0);
   const vipsSeconds = rows.reduce((sum, row) => sum + (row.vips?.seconds ?? 0), 0);
-  const largest = rows.reduce((a, b) => (b.megapixels > a.megapixels ? b : a));
+  const largest = rows.reduce<ImageRow | undefined>(
+    (a, b) => (a === undefined || b.megapixels > a.megapixels ? b : a),
+    undefined,
+  );
   const errors = rows.flatMap((row) => [
     ...(row.ours.error === undefined ? [] : [`iiif-batch failed on ${row.image.name}: ${row.ours.error}`]),
     ...(row.vips?.error === undefined ? [] : [`vips failed on ${row.image.name}: ${row.vips.error}`]),
@@ -318,13 +336,12 @@ function report(rows: readonly ImageRow[], plan: PlanBenchResult, vips: boolean,
       'items',
       'images',
       'shards',
-      'list s',
-      'group s',
-      'plan s',
-      'serialise s',
-      'total s',
-      'heap MiB',
+      'wall s',
+      'CPU s',
       'peak RSS MiB',
+      'records',
+      'all MB',
+      'items MB',
       'largest shard KiB',
     ],
     [
@@ -333,14 +350,13 @@ function report(rows: readonly ImageRow[], plan: PlanBenchResult, vips: boolean,
         String(plan.items),
         String(plan.images),
         String(plan.shards),
-        fixed(plan.listSeconds, 3),
-        fixed(plan.groupSeconds, 3),
-        fixed(plan.planSeconds, 3),
-        fixed(plan.serialiseSeconds, 3),
-        fixed(plan.totalSeconds, 3),
-        fixed(plan.heapUsedMiB, 0),
+        fixed(plan.seconds, 2),
+        fixed(plan.cpuSeconds, 2),
         fixed(plan.maxRssMiB, 0),
-        fixed(plan.largestShardDescriptionBytes / 1024),
+        String(plan.records),
+        fixed(plan.recordBytes / 1e6),
+        fixed(plan.itemsRecordBytes / 1e6),
+        fixed(plan.largestShardRecordBytes / 1024),
       ],
     ],
   );
@@ -349,22 +365,27 @@ function report(rows: readonly ImageRow[], plan: PlanBenchResult, vips: boolean,
     `Machine: nproc ${machine.nproc} (${machine.cpuModel}), Node ${machine.node}, sharp's libvips ${machine.libvips}, ` +
       `vips CLI ${machine.vipsCli}; ${machine.date}; load average ${machine.loadBefore.toFixed(2)} before, ` +
       `${machine.loadAfter.toFixed(2)} after (other processes share the machine)`,
-    `Tiling (tile size ${TILE_SIZE}, JPEG quality ${JPEG_QUALITY}, 4:2:0, no optimised coding, Image API 3; vips dzsave --layout iiif3 for comparison)`,
-    tiling,
-    `Overall: iiif-batch ${fixed(totalMp / oursSeconds)} MP/s` +
-      (vips
-        ? `, vips dzsave ${fixed(totalMp / vipsSeconds)} MP/s, time iiif-batch/vips ${(oursSeconds / vipsSeconds).toFixed(2)} (target: at most 1.10)`
-        : ''),
-    `Peak RSS on the largest image (${largest.image.name}, ${fixed(largest.megapixels)} MP): iiif-batch ${fixed(largest.ours.maxRssMiB, 0)} MiB` +
-      (largest.vips ? `, vips ${fixed(largest.vips.maxRssMiB, 0)} MiB` : '') +
-      (largest.ours.maxRssMiB === undefined
-        ? ''
-        : ` (target: under ${RSS_TARGET_MIB} MiB: ${largest.ours.maxRssMiB < RSS_TARGET_MIB ? 'met' : 'NOT met'})`),
-    'iiif-batch writes the complete level-0 set (tiles, full/max, every sizes entry, info.json); vips dzsave writes tiles and info.json only.',
-    "iiif-batch s: tileImage in a started worker (source in a filesystem store to published service); vips s: the command's wall-clock time.",
+    ...(mixed === undefined ? ['vips not installed: no whole-run comparison'] : mixedReport(mixed)),
+    ...(largest === undefined
+      ? []
+      : [
+          `Tiling (tile size ${TILE_SIZE}, JPEG quality ${JPEG_QUALITY}, 4:2:0, no optimised coding, Image API 3; vips dzsave --layout iiif3 for comparison)`,
+          tiling,
+          `Overall: iiif-batch ${fixed(totalMp / oursSeconds)} MP/s` +
+            (vips
+              ? `, vips dzsave ${fixed(totalMp / vipsSeconds)} MP/s, time iiif-batch/vips ${(oursSeconds / vipsSeconds).toFixed(2)} (target: at most 1.10)`
+              : ''),
+          `Peak RSS on the largest image (${largest.image.name}, ${fixed(largest.megapixels)} MP): iiif-batch ${fixed(largest.ours.maxRssMiB, 0)} MiB` +
+            (largest.vips ? `, vips ${fixed(largest.vips.maxRssMiB, 0)} MiB` : '') +
+            (largest.ours.maxRssMiB === undefined
+              ? ''
+              : ` (target: under ${RSS_TARGET_MIB} MiB: ${largest.ours.maxRssMiB < RSS_TARGET_MIB ? 'met' : 'NOT met'})`),
+          'iiif-batch writes the complete level-0 set (tiles, full/max, every sizes entry, info.json); vips dzsave writes tiles and info.json only.',
+          "iiif-batch s: tileImage in a started worker (source in a filesystem store to published service); vips s: the command's wall-clock time.",
+        ]),
     ...errors,
     '',
-    `Planning a synthetic listing (list → items → shards → shard descriptions)`,
+    `Planning a synthetic listing with the submitter's submitRun (list → TIFF pages → items → shards → records; target for 1M keys: at most 5 s CPU and 256 MiB)`,
     planning,
     '',
   ];
@@ -375,3 +396,68 @@ main().catch((error: unknown) => {
   process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** The whole-run comparison: each round's ratios, their median and spread, per-format MP/s, peak RSS. */
+function mixedReport(mixed: { rounds: MixedRound[]; megapixels: number }): string[] {
+  const cpu = (run: { user: number; sys: number }): number => run.user + run.sys;
+  const rounds = formatTable(
+    ['round', 'iiif-batch wall s', 'CPU s (user+sys)', 'vips wall s', 'CPU s', 'wall ratio', 'CPU ratio'],
+    mixed.rounds.map((round, index) => [
+      String(index + 1),
+      fixed(round.ours.wall, 2),
+      `${fixed(cpu(round.ours), 2)} (${fixed(round.ours.user, 2)}+${fixed(round.ours.sys, 2)})`,
+      fixed(round.vips.wall, 2),
+      `${fixed(cpu(round.vips), 2)} (${fixed(round.vips.user, 2)}+${fixed(round.vips.sys, 2)})`,
+      (round.ours.wall / round.vips.wall).toFixed(2),
+      (cpu(round.ours) / cpu(round.vips)).toFixed(2),
+    ]),
+  );
+  const spread = (values: number[]): string =>
+    `${median(values).toFixed(2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
+  const wallRatios = mixed.rounds.map((round) => round.ours.wall / round.vips.wall);
+  const cpuRatios = mixed.rounds.map((round) => cpu(round.ours) / cpu(round.vips));
+  // Per format: megapixels over the seconds each tool spent on those images (all rounds).
+  const formats = [...new Set(MIXED_COLLECTION.map((image) => image.format))];
+  const perFormat = formatTable(
+    ['format', 'images', 'MP', 'iiif-batch MP/s', 'vips MP/s', 'time ratio'],
+    formats.map((format) => {
+      const images = MIXED_COLLECTION.filter((image) => image.format === format);
+      const megapixels = images.reduce((sum, image) => sum + (image.width * image.height) / 1e6, 0);
+      const seconds = (tool: 'ours' | 'vips'): number =>
+        mixed.rounds.reduce(
+          (sum, round) => sum + images.reduce((inner, image) => inner + (round[tool].perImage.get(image.path) ?? 0), 0),
+          0,
+        ) / mixed.rounds.length;
+      return [
+        format,
+        String(images.length),
+        fixed(megapixels),
+        fixed(megapixels / seconds('ours')),
+        fixed(megapixels / seconds('vips')),
+        (seconds('ours') / seconds('vips')).toFixed(2),
+      ];
+    }),
+  );
+  const last = mixed.rounds[mixed.rounds.length - 1];
+  return [
+    `Whole run on a mixed collection: ${MIXED_COLLECTION.length} images, ${fixed(mixed.megapixels)} MP ` +
+      `(iiif-batch run --workers 2 against vips dzsave --layout iiif3 --tile-size ${TILE_SIZE} --suffix .jpg[Q=${JPEG_QUALITY}], 2 at a time; A B A B)`,
+    rounds,
+    `Ratio iiif-batch/vips, median (min–max) of ${mixed.rounds.length} rounds: wall ${spread(wallRatios)}, CPU ${spread(cpuRatios)} (target: at most 1.00 for both)`,
+    `Peak RSS of the largest process: iiif-batch ${fixed(Math.max(...mixed.rounds.map((round) => round.ours.maxRssMiB)), 0)} MiB, ` +
+      `vips ${fixed(Math.max(...mixed.rounds.map((round) => round.vips.maxRssMiB)), 0)} MiB`,
+    last === undefined
+      ? ''
+      : `Published: iiif-batch ${last.ours.files} files, ${fixed(last.ours.bytes / 1e6)} MB (tiles, full/max, sizes, info.json, manifests, collection); ` +
+        `vips ${last.vips.files} files, ${fixed(last.vips.bytes / 1e6)} MB (tiles, info.json)`,
+    'Per format (seconds each tool spent per image, inside the run for iiif-batch, per command for vips; averaged over the rounds)',
+    perFormat,
+    '',
+  ];
+}

@@ -1,6 +1,20 @@
 import sharp from 'sharp';
 
-export type GeneratedFormat = 'jpeg' | 'tiff';
+/**
+ * How a generated image is stored: `tiff` is LZW with strips, `tiff-tiled` LZW in 256-pixel tiles,
+ * `tiff-16` 16-bit RGB LZW; `jpeg-cmyk` and `jpeg-grey` are CMYK and greyscale JPEGs; `png-alpha` has
+ * a (varying) transparency channel.
+ */
+export type GeneratedFormat =
+  | 'jpeg'
+  | 'jpeg-cmyk'
+  | 'jpeg-grey'
+  | 'tiff'
+  | 'tiff-tiled'
+  | 'tiff-16'
+  | 'png'
+  | 'png-alpha'
+  | 'webp';
 
 /**
  * Write a photo-like test image: smooth colour fields (a small random image enlarged with a bicubic
@@ -36,8 +50,19 @@ export async function writePhotoLikeImage(
     .composite([{ input: grain, tile: true, blend: 'soft-light' }])
     // A composite adds an alpha channel (opaque here); scans are RGB, so the file is too.
     .removeAlpha();
-  if (format === 'jpeg') await image.jpeg({ quality: 92 }).toFile(path);
-  else await image.tiff({ compression: 'lzw', predictor: 'horizontal' }).toFile(path);
+  const lzw = { compression: 'lzw', predictor: 'horizontal' } as const;
+  const encoded = {
+    jpeg: () => image.jpeg({ quality: 92 }),
+    'jpeg-cmyk': () => image.toColourspace('cmyk').jpeg({ quality: 92 }),
+    'jpeg-grey': () => image.toColourspace('b-w').jpeg({ quality: 92 }),
+    tiff: () => image.tiff(lzw),
+    'tiff-tiled': () => image.tiff({ ...lzw, tile: true, tileWidth: 256, tileHeight: 256 }),
+    'tiff-16': () => image.toColourspace('rgb16').tiff(lzw),
+    png: () => image.png(),
+    'png-alpha': () => image.ensureAlpha(0.85).png(),
+    webp: () => image.webp({ quality: 90 }),
+  }[format];
+  await encoded().toFile(path);
 }
 
 /** A small seeded pseudo-random generator (mulberry32), so every run benchmarks the same pixels. */

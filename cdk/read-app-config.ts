@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
+import { z } from 'zod';
 import { InvalidInputError } from '../src/errors.js';
-import type { IiifBatchSettings } from './settings.js';
+import { parseInput } from '../src/validation/parse-input.js';
+import { text } from '../src/validation/rules.js';
+import { type IiifBatchSettings, settingsError } from './settings.js';
 
 /** CDK context key of inline settings (an object in cdk.json, or a JSON string with `-c`). */
 export const SETTINGS_CONTEXT_KEY = 'iiif-batch';
@@ -70,14 +73,22 @@ export function readAppConfig(node: Node, baseDir: string): AppConfig {
 
   const origin = origins.length === 0 ? 'defaults' : origins.join(' + ');
   const { stackName, account, region, ...settings } = merged;
+  const app = parseInput(APP, { stackName, account, region }, (problem) => settingsError(problem, origin));
   return {
-    stackName: checked(stackName, 'stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a stack name', origin) ?? 'IiifBatch',
-    account: checked(account, 'account', /^\d{12}$/, 'a 12-digit AWS account id', origin),
-    region: checked(region, 'region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1', origin),
+    stackName: app.stackName,
+    account: app.account,
+    region: app.region,
     settings: settings as IiifBatchSettings,
     origin,
   };
 }
+
+/** What the app needs besides the settings. */
+const APP = z.object({
+  stackName: text('a stack name', (value) => /^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value)).default('IiifBatch'),
+  account: text('a 12-digit AWS account id', (value) => /^\d{12}$/.test(value)).optional(),
+  region: text('an AWS region such as eu-west-1', (value) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(value)).optional(),
+});
 
 function parseJson(text: string, where: string): unknown {
   try {
@@ -96,16 +107,4 @@ function asObject(value: unknown, where: string): Record<string, unknown> {
     throw new InvalidInputError(`Expected a JSON object of settings in ${where}`, { source: where });
   }
   return value as Record<string, unknown>;
-}
-
-function checked(value: unknown, name: string, pattern: RegExp, expected: string, origin: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !pattern.test(value)) {
-    const shown = typeof value === 'string' ? `"${value}"` : `${String(value)} of type ${typeof value}`;
-    throw new InvalidInputError(`Expected ${expected} for ${name} but received ${shown} (${origin})`, {
-      source: origin,
-      field: name,
-    });
-  }
-  return value;
 }

@@ -1,6 +1,22 @@
 import { cpus } from 'node:os';
+import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { LOCAL_STATE_BUCKET, type StateLocation } from './run/run-records.js';
+import { expectedMessage, parseInput } from './validation/parse-input.js';
+import {
+  asBoolean,
+  asNumber,
+  bucketName,
+  flag,
+  fromText,
+  httpUrl,
+  integer,
+  jobAttempts,
+  keyPath,
+  keyPrefix,
+  oneOf,
+  uploadConcurrency,
+} from './validation/rules.js';
 
 /**
  * The only module that reads `process.env`. Entry points call a `read*Config` function once and
@@ -13,43 +29,46 @@ export function processEnv(): Env {
   return process.env;
 }
 
-export function requiredVar(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (value === undefined || value === '') {
-    throw new ConfigError(`Missing environment variable ${name}`, name);
-  }
-  return value;
+/**
+ * Reads the variables `shape` names from `env` (trimmed; empty means unset) and checks each with its
+ * rule. Messages name the variable: `Missing environment variable IIIF_BATCH_RUN_ID`, `Expected
+ * integer between 1 and 10 for IIIF_BATCH_JOB_ATTEMPTS but received "11"`.
+ * @throws ConfigError
+ */
+function readEnv<T extends z.ZodRawShape>(
+  env: Env,
+  shape: T,
+  label = (name: string) => name,
+): z.output<z.ZodObject<T>> {
+  const values = Object.fromEntries(Object.keys(shape).map((name) => [name, env[name]?.trim() || undefined]));
+  return parseInput(z.object(shape), values, (problem) => {
+    const name = String(problem.path[0]);
+    const message = problem.missing ? `Missing environment variable ${name}` : expectedMessage(problem, label(name));
+    return new ConfigError(message, name);
+  });
 }
 
-export function optionalVar(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+/** A comma-separated list, each entry passing `rule` (spaces and empty entries ignored). */
+function commaList(rule: z.ZodType<string>, expected: string) {
+  return z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+      for (const entry of entries) {
+        if (!rule.safeParse(entry).success) {
+          context.addIssue({ code: 'custom', message: expected, params: { received: `"${entry}"` } });
+        }
+      }
+      return entries;
+    });
 }
 
-export function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optionalVar(env, name);
-  if (raw === undefined) return fallback;
-  const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`Expected integer between ${min} and ${max} for ${name} but received "${raw}"`, name);
-  }
-  return value;
-}
-
-export function booleanVar(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optionalVar(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  throw new ConfigError(`Expected true or false for ${name} but received "${raw}"`, name);
-}
-
-export function listVar(env: Env, name: string): string[] {
-  return (optionalVar(env, name) ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-}
+const integerVar = (min: number, max: number) => fromText(integer(min, max), asNumber);
+const booleanVar = fromText(flag, asBoolean);
 
 /** How logs are written: JSON lines (cloud, child processes) or readable text (a terminal). */
 export interface LogConfig {
@@ -57,16 +76,14 @@ export interface LogConfig {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
 }
 
-export function readLogConfig(env: Env = processEnv(), isTty = Boolean(process.stderr.isTTY)): LogConfig {
-  const format = optionalVar(env, 'LOG_FORMAT') ?? (isTty ? 'pretty' : 'json');
-  if (format !== 'json' && format !== 'pretty') {
-    throw new ConfigError(`Expected json or pretty for LOG_FORMAT but received "${format}"`, 'LOG_FORMAT');
-  }
-  const level = optionalVar(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
-  if (level !== 'debug' && level !== 'info' && level !== 'warn' && level !== 'error') {
-    throw new ConfigError(`Expected debug, info, warn or error for LOG_LEVEL but received "${level}"`, 'LOG_LEVEL');
-  }
-  return { format, level };
+export function readLogConfig(env: Env, isTty = Boolean(process.stderr.isTTY)): LogConfig {
+  const { LOG_FORMAT, LOG_LEVEL } = readEnv(env, {
+    LOG_FORMAT: oneOf(['json', 'pretty'], 'json or pretty').default(isTty ? 'pretty' : 'json'),
+    LOG_LEVEL: fromText(oneOf(['debug', 'info', 'warn', 'error'], 'debug, info, warn or error'), (value) =>
+      value.toLowerCase(),
+    ).default('info'),
+  });
+  return { format: LOG_FORMAT, level: LOG_LEVEL };
 }
 
 /**
@@ -95,17 +112,22 @@ export interface JobConfig {
   readonly localRoot: string | undefined;
 }
 
-export function readJobConfig(env: Env = processEnv()): JobConfig {
-  const localRoot = optionalVar(env, JOB_ENV.localRoot);
+export function readJobConfig(env: Env): JobConfig {
+  const values = readEnv(env, {
+    [JOB_ENV.runId]: z.string(),
+    [JOB_ENV.localRoot]: z.string().optional(),
+    [JOB_ENV.stateBucket]: z.string().optional(),
+    [JOB_ENV.statePrefix]: z.string().default(''),
+    [JOB_ENV.attempt]: integerVar(1, 1_000_000).default(1),
+  });
+  const localRoot = values[JOB_ENV.localRoot];
+  const bucket = values[JOB_ENV.stateBucket] ?? (localRoot === undefined ? undefined : LOCAL_STATE_BUCKET);
+  if (bucket === undefined)
+    throw new ConfigError(`Missing environment variable ${JOB_ENV.stateBucket}`, JOB_ENV.stateBucket);
   return {
-    runId: requiredVar(env, JOB_ENV.runId),
-    state: {
-      bucket:
-        optionalVar(env, JOB_ENV.stateBucket) ??
-        (localRoot === undefined ? requiredVar(env, JOB_ENV.stateBucket) : LOCAL_STATE_BUCKET),
-      prefix: optionalVar(env, JOB_ENV.statePrefix) ?? '',
-    },
-    attempt: integerVar(env, JOB_ENV.attempt, 1, 1, 1_000_000),
+    runId: values[JOB_ENV.runId],
+    state: { bucket, prefix: values[JOB_ENV.statePrefix] },
+    attempt: values[JOB_ENV.attempt],
     localRoot,
   };
 }
@@ -116,11 +138,15 @@ export interface WorkerConfig extends JobConfig {
   readonly uploadConcurrency: number;
 }
 
-export function readWorkerConfig(env: Env = processEnv()): WorkerConfig {
+export function readWorkerConfig(env: Env): WorkerConfig {
+  const values = readEnv(env, {
+    [JOB_ENV.arrayIndex]: integerVar(0, 9_999).default(0),
+    [JOB_ENV.uploadConcurrency]: fromText(uploadConcurrency, asNumber).default(16),
+  });
   return {
     ...readJobConfig(env),
-    childIndex: integerVar(env, JOB_ENV.arrayIndex, 0, 0, 9_999),
-    uploadConcurrency: integerVar(env, JOB_ENV.uploadConcurrency, 16, 1, 256),
+    childIndex: values[JOB_ENV.arrayIndex],
+    uploadConcurrency: values[JOB_ENV.uploadConcurrency],
   };
 }
 
@@ -133,9 +159,8 @@ export interface TilerConfig {
   readonly threads: number | undefined;
 }
 
-export function readTilerConfig(env: Env = processEnv()): TilerConfig {
-  const raw = optionalVar(env, 'VIPS_CONCURRENCY');
-  return { threads: raw === undefined ? undefined : integerVar(env, 'VIPS_CONCURRENCY', 1, 1, 1024) };
+export function readTilerConfig(env: Env): TilerConfig {
+  return { threads: readEnv(env, { VIPS_CONCURRENCY: integerVar(1, 1024).optional() }).VIPS_CONCURRENCY };
 }
 
 /** Number of CPUs, the default count of local workers. */
@@ -177,8 +202,8 @@ export interface AwsClientConfig {
   readonly s3ForcePathStyle: boolean;
 }
 
-export function readAwsClientConfig(env: Env = processEnv()): AwsClientConfig {
-  return { s3ForcePathStyle: booleanVar(env, 'S3_FORCE_PATH_STYLE', false) };
+export function readAwsClientConfig(env: Env): AwsClientConfig {
+  return { s3ForcePathStyle: readEnv(env, { S3_FORCE_PATH_STYLE: booleanVar.default(false) }).S3_FORCE_PATH_STYLE };
 }
 
 /**
@@ -217,40 +242,46 @@ export interface BatchSubmitConfig {
 
 /** Timeouts and attempts of submitted jobs: shared by the submitter and the CLI. */
 function readBatchJobLimits(env: Env) {
-  const workerTimeout = optionalVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds);
+  const values = readEnv(env, {
+    [SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds]: integerVar(60, 1_209_600).optional(),
+    [SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds]: integerVar(60, 1_209_600).default(3600),
+    [SUBMITTER_OPTIONAL_ENV.jobAttempts]: fromText(jobAttempts, asNumber).default(3),
+  });
   return {
-    workerTimeoutSeconds:
-      workerTimeout === undefined
-        ? undefined
-        : integerVar(env, SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds, 0, 60, 1_209_600),
-    assemblerTimeoutSeconds: integerVar(env, SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds, 3600, 60, 1_209_600),
-    attempts: integerVar(env, SUBMITTER_OPTIONAL_ENV.jobAttempts, 3, 1, 10),
+    workerTimeoutSeconds: values[SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds],
+    assemblerTimeoutSeconds: values[SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds],
+    attempts: values[SUBMITTER_OPTIONAL_ENV.jobAttempts],
   };
 }
 
-export function readSubmitterConfig(env: Env = processEnv()): SubmitterConfig {
-  const destinationBuckets = listVar(env, SUBMITTER_ENV.destinationBuckets);
-  if (destinationBuckets.length === 0) {
-    throw new ConfigError(
-      `Expected a comma-separated list of bucket names for ${SUBMITTER_ENV.destinationBuckets} but received nothing`,
-      SUBMITTER_ENV.destinationBuckets,
-    );
-  }
+export function readSubmitterConfig(env: Env): SubmitterConfig {
+  const buckets = commaList(bucketName, 'a comma-separated list of bucket names');
+  const values = readEnv(env, {
+    [SUBMITTER_ENV.stateBucket]: bucketName,
+    [SUBMITTER_ENV.statePrefix]: statePrefix,
+    [SUBMITTER_ENV.sourceBuckets]: buckets,
+    [SUBMITTER_ENV.destinationBuckets]: buckets.refine((names) => names.length > 0, {
+      error: 'a comma-separated list of bucket names',
+    }),
+    [SUBMITTER_ENV.jobQueue]: z.string(),
+    [SUBMITTER_ENV.workerJobDefinition]: z.string(),
+    [SUBMITTER_ENV.assemblerJobDefinition]: z.string(),
+  });
   return {
-    state: {
-      bucket: requiredVar(env, SUBMITTER_ENV.stateBucket),
-      prefix: (optionalVar(env, SUBMITTER_ENV.statePrefix) ?? '').replace(/^\/+|\/+$/g, ''),
-    },
-    sourceBuckets: listVar(env, SUBMITTER_ENV.sourceBuckets),
-    destinationBuckets,
+    state: { bucket: values[SUBMITTER_ENV.stateBucket], prefix: values[SUBMITTER_ENV.statePrefix] },
+    sourceBuckets: values[SUBMITTER_ENV.sourceBuckets],
+    destinationBuckets: values[SUBMITTER_ENV.destinationBuckets],
     batch: {
-      jobQueue: requiredVar(env, SUBMITTER_ENV.jobQueue),
-      workerJobDefinition: requiredVar(env, SUBMITTER_ENV.workerJobDefinition),
-      assemblerJobDefinition: requiredVar(env, SUBMITTER_ENV.assemblerJobDefinition),
+      jobQueue: values[SUBMITTER_ENV.jobQueue],
+      workerJobDefinition: values[SUBMITTER_ENV.workerJobDefinition],
+      assemblerJobDefinition: values[SUBMITTER_ENV.assemblerJobDefinition],
       ...readBatchJobLimits(env),
     },
   };
 }
+
+/** A key prefix of the run records, with or without "/" around it (removed); unset: none. */
+const statePrefix = keyPath.optional().transform((value) => value ?? '');
 
 /** What the real-browser tests need: where Chromium is, and whether its absence is a failure. */
 export interface BrowserTestConfig {
@@ -260,11 +291,9 @@ export interface BrowserTestConfig {
   readonly requireBrowser: boolean;
 }
 
-export function readBrowserTestConfig(env: Env = processEnv()): BrowserTestConfig {
-  return {
-    chromiumPath: optionalVar(env, 'CHROMIUM_PATH') ?? '/usr/bin/chromium',
-    requireBrowser: optionalVar(env, 'CI') === 'true',
-  };
+export function readBrowserTestConfig(env: Env): BrowserTestConfig {
+  const values = readEnv(env, { CHROMIUM_PATH: z.string().default('/usr/bin/chromium'), CI: z.string().optional() });
+  return { chromiumPath: values.CHROMIUM_PATH, requireBrowser: values.CI === 'true' };
 }
 
 /** Environment of the operator CLI's cloud commands (flags take precedence over these). */
@@ -332,58 +361,68 @@ export interface CliCloudConfig {
   readonly aws: AwsClientConfig;
 }
 
-export function readCliCloudConfig(flags: CliCloudFlags = {}, env: Env = processEnv()): CliCloudConfig {
-  const pick = (flag: string | undefined, name: string): string | undefined => {
-    const value = flag?.trim();
-    return value === undefined || value === '' ? optionalVar(env, name) : value;
+export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConfig {
+  // A flag replaces its variable; messages name both.
+  const given = (flag: string | undefined, name: string) => (flag?.trim() ? { [name]: flag } : {});
+  const labels: Record<string, string> = {
+    [CLI_ENV.taskBucket]: '--bucket',
+    [SUBMITTER_ENV.stateBucket]: '--state-bucket',
+    [SUBMITTER_ENV.statePrefix]: '--state-prefix',
+    [CLI_ENV.queueUrl]: '--queue-url',
+    [CLI_ENV.dlqUrl]: '--dlq-url',
+    [SUBMITTER_ENV.jobQueue]: '--job-queue',
+    [SUBMITTER_ENV.workerJobDefinition]: '--worker-job-definition',
+    [SUBMITTER_ENV.assemblerJobDefinition]: '--assembler-job-definition',
+    AWS_ENDPOINT_URL: '--endpoint-url',
+    [CLI_ENV.taskPrefix]: '--task-prefix',
   };
-  const url = (value: string | undefined, flag: string, name: string): string | undefined => {
-    if (value === undefined) return undefined;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new ConfigError(`Expected an absolute http(s) URL for ${flag} (${name}) but received "${value}"`, name);
-    }
-    return value;
-  };
-  const stateBucketSetting = pick(flags.stateBucket, SUBMITTER_ENV.stateBucket);
-  const taskBucket = pick(flags.bucket, CLI_ENV.taskBucket) ?? stateBucketSetting;
-  const stateBucket = stateBucketSetting ?? taskBucket;
-  const taskPrefix = pick(flags.taskPrefix, CLI_ENV.taskPrefix) ?? DEFAULT_TASK_PREFIX;
-  if (taskPrefix.startsWith('/') || taskPrefix.split('/').some((part) => part === '.' || part === '..')) {
-    throw new ConfigError(
-      `Expected a key prefix without a leading / or . and .. segments for --task-prefix (${CLI_ENV.taskPrefix}) but received "${taskPrefix}"`,
-      CLI_ENV.taskPrefix,
-    );
-  }
+  const values = readEnv(
+    {
+      ...env,
+      ...given(flags.bucket, CLI_ENV.taskBucket),
+      ...given(flags.stateBucket, SUBMITTER_ENV.stateBucket),
+      ...given(flags.statePrefix, SUBMITTER_ENV.statePrefix),
+      ...given(flags.queueUrl, CLI_ENV.queueUrl),
+      ...given(flags.dlqUrl, CLI_ENV.dlqUrl),
+      ...given(flags.jobQueue, SUBMITTER_ENV.jobQueue),
+      ...given(flags.workerJobDefinition, SUBMITTER_ENV.workerJobDefinition),
+      ...given(flags.assemblerJobDefinition, SUBMITTER_ENV.assemblerJobDefinition),
+      ...given(flags.endpointUrl, 'AWS_ENDPOINT_URL'),
+      ...given(flags.taskPrefix, CLI_ENV.taskPrefix),
+    },
+    {
+      [CLI_ENV.taskBucket]: bucketName.optional(),
+      [CLI_ENV.taskPrefix]: keyPrefix.default(DEFAULT_TASK_PREFIX),
+      [SUBMITTER_ENV.stateBucket]: bucketName.optional(),
+      [SUBMITTER_ENV.statePrefix]: statePrefix,
+      [CLI_ENV.queueUrl]: httpUrl.optional(),
+      [CLI_ENV.dlqUrl]: httpUrl.optional(),
+      [SUBMITTER_ENV.jobQueue]: z.string().optional(),
+      [SUBMITTER_ENV.workerJobDefinition]: z.string().optional(),
+      [SUBMITTER_ENV.assemblerJobDefinition]: z.string().optional(),
+      AWS_ENDPOINT_URL_SQS: httpUrl.optional(),
+      AWS_ENDPOINT_URL: httpUrl.optional(),
+    },
+    (name) => (labels[name] === undefined ? name : `${labels[name]} (${name})`),
+  );
+  const endpointUrl = flags.endpointUrl?.trim() ? values.AWS_ENDPOINT_URL : undefined;
+  const taskBucket = values[CLI_ENV.taskBucket] ?? values[SUBMITTER_ENV.stateBucket];
+  const stateBucket = values[SUBMITTER_ENV.stateBucket] ?? taskBucket;
   return {
     taskBucket,
-    taskPrefix,
-    state:
-      stateBucket === undefined
-        ? undefined
-        : {
-            bucket: stateBucket,
-            prefix: (pick(flags.statePrefix, SUBMITTER_ENV.statePrefix) ?? '').replace(/^\/+|\/+$/g, ''),
-          },
-    queueUrl: url(pick(flags.queueUrl, CLI_ENV.queueUrl), '--queue-url', CLI_ENV.queueUrl),
-    dlqUrl: url(pick(flags.dlqUrl, CLI_ENV.dlqUrl), '--dlq-url', CLI_ENV.dlqUrl),
+    taskPrefix: values[CLI_ENV.taskPrefix],
+    state: stateBucket === undefined ? undefined : { bucket: stateBucket, prefix: values[SUBMITTER_ENV.statePrefix] },
+    queueUrl: values[CLI_ENV.queueUrl],
+    dlqUrl: values[CLI_ENV.dlqUrl],
     batch: {
-      jobQueue: pick(flags.jobQueue, SUBMITTER_ENV.jobQueue),
-      workerJobDefinition: pick(flags.workerJobDefinition, SUBMITTER_ENV.workerJobDefinition),
-      assemblerJobDefinition: pick(flags.assemblerJobDefinition, SUBMITTER_ENV.assemblerJobDefinition),
+      jobQueue: values[SUBMITTER_ENV.jobQueue],
+      workerJobDefinition: values[SUBMITTER_ENV.workerJobDefinition],
+      assemblerJobDefinition: values[SUBMITTER_ENV.assemblerJobDefinition],
       ...readBatchJobLimits(env),
     },
     region: flags.region?.trim() || undefined,
-    endpointUrl: url(flags.endpointUrl?.trim() || undefined, '--endpoint-url', 'AWS_ENDPOINT_URL'),
-    sqsEndpointUrl:
-      flags.endpointUrl?.trim() ||
-      url(optionalVar(env, 'AWS_ENDPOINT_URL_SQS'), 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SQS') ||
-      url(optionalVar(env, 'AWS_ENDPOINT_URL'), 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL'),
+    endpointUrl,
+    sqsEndpointUrl: endpointUrl ?? values.AWS_ENDPOINT_URL_SQS ?? values.AWS_ENDPOINT_URL,
     aws: readAwsClientConfig(env),
   };
 }

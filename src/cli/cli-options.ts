@@ -1,5 +1,20 @@
 import type { Argv } from 'yargs';
+import type { z } from 'zod';
 import { cpuCount } from '../config.js';
+import { checkValue } from '../validation/parse-input.js';
+import { integer } from '../validation/rules.js';
+
+/**
+ * Checks a flag's value with its rule (in a yargs `check`, which prints the message and exits 2):
+ * `Expected integer between 1 and 256 for --workers but received 0 of type number`.
+ */
+export function checkFlag(flag: string, rule: z.ZodType, value: unknown): true {
+  checkValue(flag, rule, value, (message) => new Error(message));
+  return true;
+}
+
+/** Shard workers running at once on this machine. */
+export const workersRule = integer(1, 256);
 
 /** Options every operator command shares: the local root (else AWS) and `--json`. */
 export function withTargetOptions<T>(yargs: Argv<T>) {
@@ -60,13 +75,7 @@ export function withWorkersOption<T>(yargs: Argv<T>) {
       default: cpuCount(),
       describe: 'With --local-root: shard workers running at once (default: number of CPUs)',
     })
-    .check((argv) => {
-      const workers = (argv as { workers?: unknown }).workers;
-      if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 256) {
-        throw new Error(`Expected integer between 1 and 256 for --workers but received ${String(workers)}`);
-      }
-      return true;
-    });
+    .check((argv) => checkFlag('--workers', workersRule, (argv as { workers?: unknown }).workers));
 }
 
 /** The parsed shared options, as handlers receive them. */

@@ -39,7 +39,7 @@ export interface AssembleDependencies {
  * The manifest assembler's core: turn a run's stored per-image results into IIIF manifests, the
  * collection, and the run report.
  *
- * 1. Reads `run.json` (task, counts), `items.json`, every shard's result (a shard without one
+ * 1. Reads `run.json` (task, counts), `items/{p}.json`, every shard's result (a shard without one
  *    "did not report": its images count as failed), and the metadata CSV.
  * 2. Writes one manifest per item whose images are all published. An item with a failed or missing
  *    image gets no new manifest (one without that page would look complete): it keeps an earlier

@@ -28,7 +28,7 @@ export interface ItemOutcome {
 }
 
 export interface RunOutcomes {
-  /** Items in the order of `items.json`. */
+  /** Items in the order of the run's item list. */
   readonly items: readonly ItemOutcome[];
   /** Every image that is not published, item by item. */
   readonly failures: readonly ImageFailure[];
@@ -44,7 +44,7 @@ export interface RunOutcomes {
 }
 
 /**
- * Join the plan (`items.json`) with every shard's per-image results. An image is published when its
+ * Join the plan (the item list) with every shard's per-image results. An image is published when its
  * result is `tiled` or `skipped` with a published image; otherwise it is a failure with a reason:
  * the worker's own, `shard N did not report` when its shard wrote no result (the shard's description
  * says which images were its), or `no result recorded` when no shard accounted for it.

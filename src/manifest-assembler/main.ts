@@ -1,4 +1,4 @@
-import { readJobConfig, readLogConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readJobConfig, readLogConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
@@ -19,9 +19,10 @@ import { assembleRun } from './assemble-run.js';
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'manifest-assembler' });
   try {
-    logger = createLogger(readLogConfig(), { job: 'manifest-assembler' });
-    const config = readJobConfig();
-    const storage = await createStorage({ localRoot: config.localRoot });
+    const env = processEnv();
+    logger = createLogger(readLogConfig(env), { job: 'manifest-assembler' });
+    const config = readJobConfig(env);
+    const storage = await createStorage({ localRoot: config.localRoot, aws: readAwsClientConfig(env) });
     const runStore = new RunStore(storage, config.state);
     await assembleRun({ storage, runStore, logger }, { runId: config.runId });
     return ExitCode.Ok;

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors.js';
 import type { SourceFormat } from '../run/run-records.js';
-import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { ListedObject, Storage } from '../storage/storage.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import { countTiffPages, type ReadRange } from './count-tiff-pages.js';
 import { sourceFormat } from './source-format.js';
@@ -24,7 +24,7 @@ const COUNTERS: Partial<Record<SourceFormat, (read: ReadRange) => Promise<number
 export async function countPages(
   storage: Storage,
   bucket: string,
-  objects: readonly ObjectInfo[],
+  objects: readonly ListedObject[],
 ): Promise<Map<string, number>> {
   const counted = objects.filter((object) => {
     const format = sourceFormat(object.key);

@@ -1,6 +1,7 @@
 import { PlanError } from '../errors.js';
 import type { PlannedImage, PlannedItem } from '../run/run-records.js';
-import type { ObjectInfo } from '../storage/storage.js';
+import type { ListedObject } from '../storage/storage.js';
+import type { ItemNames } from './image-name-records.js';
 import { imageNames, pageNames } from './image-names.js';
 import { naturalCompare } from './natural-compare.js';
 import { sourceFormat } from './source-format.js';
@@ -12,6 +13,8 @@ export interface Grouping {
   readonly images: PlannedImage[];
   /** Keys that are not images by extension (hidden files included). */
   readonly ignored: string[];
+  /** Items whose image names differ from `recordedNames` (new items, files added or removed): to record. */
+  readonly changedNames: ItemNames[];
 }
 
 /**
@@ -24,15 +27,17 @@ export interface Grouping {
  * @param source how the listing is named in errors, e.g. `s3://img-src/Women_of_Design/Box2/`
  * @param pages page counts of multi-page files by key (see `countPages`): each page is an image
  *   of its own, in page order at its file's place
+ * @param recordedNames image names by file name, by item, from earlier runs: kept (see `imageNames`)
  * @throws PlanError when two folders give the same identifier
  */
 export function groupItems(
-  objects: Iterable<ObjectInfo>,
+  objects: Iterable<ListedObject>,
   accessDir: string,
   source: string,
   pages: ReadonlyMap<string, number> = new Map(),
+  recordedNames: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(),
 ): Grouping {
-  const folders = new Map<string, ObjectInfo[]>();
+  const folders = new Map<string, ListedObject[]>();
   const ignored: string[] = [];
   for (const object of objects) {
     if (object.key.endsWith('/')) continue; // a folder marker, not a file
@@ -49,6 +54,7 @@ export function groupItems(
   const byId = new Map<string, string>();
   const items: PlannedItem[] = [];
   const images: PlannedImage[] = [];
+  const changedNames: ItemNames[] = [];
   const sortedFolders = [...folders.keys()].sort((a, b) =>
     naturalCompare(itemIdentifier(a, accessDir), itemIdentifier(b, accessDir)),
   );
@@ -63,7 +69,12 @@ export function groupItems(
     }
     byId.set(id, folder);
     const files = (folders.get(folder) ?? []).sort((a, b) => naturalCompare(fileName(a.key), fileName(b.key)));
-    const names = imageNames(files.map((file) => fileName(file.key)));
+    const recorded = recordedNames.get(id);
+    const names = imageNames(
+      files.map((file) => fileName(file.key)),
+      recorded,
+    );
+    if (!sameNames(names, recorded)) changedNames.push({ item: id, names });
     const paged = pageNames(names, new Map(files.map((file) => [fileName(file.key), pages.get(file.key) ?? 1])));
     const itemImages: PlannedImage[] = files.flatMap((file) => {
       const image = {
@@ -88,7 +99,13 @@ export function groupItems(
     });
     images.push(...itemImages);
   }
-  return { items, images, ignored };
+  return { items, images, ignored, changedNames };
+}
+
+function sameNames(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string> | undefined): boolean {
+  if (b === undefined || a.size !== b.size) return false;
+  for (const [fileName, name] of a) if (b.get(fileName) !== name) return false;
+  return true;
 }
 
 /** The identifier of the item in `folder`: its name, or its parent's name for `Access` folders. */

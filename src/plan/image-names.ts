@@ -7,13 +7,49 @@ import { createHash } from 'node:crypto';
  * clash with the item's `manifest.json`). Files that would share a name keep their extension
  * (`scan_tif`, `scan_jpg`); any clash left gets a short hash of the original file name.
  *
+ * A name once published is kept: a file listed in `recorded` (the names of the item's earlier
+ * runs, see `ImageNameRecords`) keeps its recorded name for as long as it exists, and only a
+ * newcomer is named around the names in use. So `p1.tif` added beside a published `p1.jpg` is
+ * `p1_tif`, and `p1.jpg` stays `p1`: its URLs, and every citation of them, stay valid.
+ *
  * @param fileNames file names (not keys) of one item's images
+ * @param recorded image names by file name from earlier runs (files no longer present are ignored)
  * @returns a map from file name to image name
  */
-export function imageNames(fileNames: readonly string[]): Map<string, string> {
+export function imageNames(
+  fileNames: readonly string[],
+  recorded: ReadonlyMap<string, string> = new Map(),
+): Map<string, string> {
   const byStem = new Map<string, string>(fileNames.map((fileName) => [fileName, sanitise(stem(fileName))]));
   const withExtension = resolveClashes(byStem, (fileName) => sanitise(fileName.replace(/\.([^.]*)$/, '_$1')));
-  return resolveClashes(withExtension, (fileName, name) => `${name}_${shortHash(fileName)}`);
+  const fresh = resolveClashes(withExtension, (fileName, name) => `${name}_${shortHash(fileName)}`);
+  if (recorded.size === 0) return fresh;
+
+  const result = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const fileName of fileNames) {
+    const name = recorded.get(fileName);
+    if (name === undefined || taken.has(name)) continue;
+    result.set(fileName, name);
+    taken.add(name);
+  }
+  for (const fileName of fileNames) {
+    if (result.has(fileName)) continue;
+    const candidates = [
+      fresh.get(fileName) ?? sanitise(stem(fileName)),
+      withExtension.get(fileName) ?? sanitise(fileName),
+      `${withExtension.get(fileName) ?? sanitise(fileName)}_${shortHash(fileName)}`,
+    ];
+    let name = candidates.find((candidate) => !taken.has(candidate));
+    for (let counter = 2; name === undefined; counter++) {
+      const numbered = `${candidates[2]}_${counter}`;
+      if (!taken.has(numbered)) name = numbered;
+    }
+    result.set(fileName, name);
+    taken.add(name);
+  }
+  // In file-name order, as without records.
+  return new Map(fileNames.map((fileName) => [fileName, result.get(fileName) as string]));
 }
 
 /**

@@ -1,10 +1,9 @@
-import type { PlannedImage } from '../run/run-records.js';
 import type { Settings } from '../task/settings.js';
-import { estimateSeconds } from './estimate-seconds.js';
 
 export interface PlannedShard {
   readonly index: number;
-  readonly images: PlannedImage[];
+  /** Indexes of the shard's images, ascending. */
+  readonly images: number[];
   readonly estimatedSeconds: number;
 }
 
@@ -14,27 +13,26 @@ export interface ShardOptions {
 }
 
 /**
- * Split images into shards balanced by estimated work (bytes weighted by format), not by count.
+ * Split images, given by their estimated work (`estimateSeconds`, in image order), into shards balanced by estimated work (bytes weighted by format), not by count.
  * The shard count is `SHARD_COUNT` when set, otherwise enough shards for about
  * `SHARD_TARGET_MINUTES` of work each; never more than `MAX_SHARDS` or the number of images.
  * Images are assigned largest first to the least-loaded shard (LPT), then each shard keeps the
  * images in their original (item, natural) order. Deterministic for the same input.
  */
 export function planShards(
-  images: readonly PlannedImage[],
+  costs: readonly number[],
   settings: Pick<Settings, 'shardCount' | 'maxShards' | 'shardTargetMinutes'>,
   options: ShardOptions = {},
 ): PlannedShard[] {
-  if (images.length === 0) return [];
-  const costs = images.map((image) => estimateSeconds(image));
+  if (costs.length === 0) return [];
   const total = costs.reduce((sum, cost) => sum + cost, 0);
   const wanted =
     settings.shardCount > 0
       ? settings.shardCount
       : Math.max(Math.ceil(total / (settings.shardTargetMinutes * 60)), options.minShards ?? 1);
-  const count = Math.max(1, Math.min(wanted, settings.maxShards, images.length, 10_000));
+  const count = Math.max(1, Math.min(wanted, settings.maxShards, costs.length, 10_000));
 
-  const order = images.map((_, index) => index).sort((a, b) => (costs[b] ?? 0) - (costs[a] ?? 0) || a - b);
+  const order = costs.map((_, index) => index).sort((a, b) => (costs[b] ?? 0) - (costs[a] ?? 0) || a - b);
   const heap = new LoadHeap(count);
   const members: number[][] = Array.from({ length: count }, () => []);
   for (const index of order) {
@@ -45,7 +43,7 @@ export function planShards(
     indexes.sort((a, b) => a - b);
     return {
       index: shard,
-      images: indexes.map((index) => images[index] as PlannedImage),
+      images: indexes,
       estimatedSeconds: indexes.reduce((sum, index) => sum + (costs[index] ?? 0), 0),
     };
   });

@@ -8,6 +8,9 @@ export const PREVIEW_PATH = '/_preview/';
 /** URL path of the JSON list of collections and manifests under the served folder. */
 export const DOCUMENTS_API_PATH = `${PREVIEW_PATH}api/documents.json`;
 
+/** URL path of the JSON list of runs recorded under a served local root (their QC pages are at `runs/ID`). */
+export const RUNS_API_PATH = `${PREVIEW_PATH}api/runs.json`;
+
 /**
  * Files of the preview page (no build step: plain HTML, CSS and an ES module in `src/preview/page/`)
  * and of the viewers it loads from `node_modules`: Mirador's UMD bundle (React included) and

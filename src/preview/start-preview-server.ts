@@ -4,13 +4,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, RunRecordError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
 import { escapeHtml } from '../util/escape-html.js';
 import { contentTypeFor } from './content-type.js';
 import { findPublishedDocuments } from './find-published-documents.js';
-import { DOCUMENTS_API_PATH, openSeadragonImagesDir, PREVIEW_PATH, previewAssets } from './preview-assets.js';
+import { listLocalRuns, renderLocalQcPage } from './local-runs.js';
+import {
+  DOCUMENTS_API_PATH,
+  openSeadragonImagesDir,
+  PREVIEW_PATH,
+  previewAssets,
+  RUNS_API_PATH,
+} from './preview-assets.js';
 import { isInside, resolveServedPath } from './resolve-served-path.js';
 
 export interface PreviewServerOptions {
@@ -125,7 +132,20 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
       response.end(headOnly ? undefined : body);
       return;
     }
+    if (urlPath === RUNS_API_PATH) {
+      const body = JSON.stringify(await listLocalRuns(root));
+      response.writeHead(200, {
+        ...CORS_HEADERS,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+      });
+      response.end(headOnly ? undefined : body);
+      return;
+    }
     const relative = urlPath.slice(PREVIEW_PATH.length);
+    const run = /^runs\/([\w.-]+)$/.exec(relative);
+    if (run?.[1] !== undefined) return serveQcPage(response, decodeURIComponent(run[1]), headOnly);
     const asset = assets.get(relative);
     if (asset !== undefined) return sendFile(request, response, asset, headOnly);
     const image = /^openseadragon\/images\/([\w-]+\.png)$/.exec(relative);
@@ -134,6 +154,25 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
       if (await isFile(file)) return sendFile(request, response, file, headOnly);
     }
     sendText(response, 404, `Not found: ${urlPath}`, headOnly);
+  }
+
+  /** The QC page of a run recorded under the served local root. */
+  async function serveQcPage(response: ServerResponse, runId: string, headOnly: boolean): Promise<void> {
+    let body: string;
+    try {
+      body = await renderLocalQcPage(root, runId);
+    } catch (error) {
+      if (error instanceof RunRecordError)
+        return sendText(response, 404, `No run ${runId} here: ${error.message}`, headOnly);
+      throw error;
+    }
+    response.writeHead(200, {
+      ...CORS_HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+    });
+    response.end(headOnly ? undefined : body);
   }
 
   await new Promise<void>((resolve, reject) => {

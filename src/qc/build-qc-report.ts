@@ -4,6 +4,7 @@ import { collectOutcomes } from '../manifest-assembler/collect-outcomes.js';
 import type { ImageStatus } from '../run/image-result.js';
 import type { RunStore } from '../run/run-store.js';
 import type { RunWarning } from '../run/run-warning.js';
+import type { Task } from '../task/task.js';
 import type { QcFlag } from './image-qc.js';
 import { qcSubjectsOf } from './qc-subjects.js';
 import { qcWarnings } from './qc-warnings.js';
@@ -60,10 +61,11 @@ export interface QcReport {
 
 export interface QcReportOptions {
   /**
-   * Where the page loads a published file from, given its published URL: unchanged by default
-   * (`report --html`); the preview server maps `DEST_URL` onto the folder it serves.
+   * Where the page loads a published file from, given its published URL and the run's task:
+   * unchanged by default (`report --html`); the preview server maps `DEST_URL` onto the folder
+   * it serves.
    */
-  readonly urlOf?: (publishedUrl: string) => string;
+  readonly urlOf?: (publishedUrl: string, task: Task) => string;
   readonly logger: Logger;
 }
 
@@ -74,8 +76,8 @@ export interface QcReportOptions {
  * measurements with the assembler's own `runFindings`, so an unfinished run shows them too.
  */
 export async function buildQcReport(runStore: RunStore, runId: string, options: QcReportOptions): Promise<QcReport> {
-  const urlOf = options.urlOf ?? ((url: string) => url);
   const run = await runStore.getRun(runId);
+  const urlOf = (url: string): string => options.urlOf?.(url, run.task) ?? url;
   const items = await runStore.getItems(runId);
   const report = await runStore.getReport(runId);
   const outcomes = await collectOutcomes(runStore, runId, run.counts.shards, items, options.logger);

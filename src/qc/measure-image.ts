@@ -45,10 +45,12 @@ export interface ImageMeasurement {
 export const UNIFORM_STDDEV = 4;
 
 /**
- * Two pixels are "the same colour" when no channel differs by more than this: the JPEG round trip
- * of the measured level moves a flat area by at most 1–2 levels (tested), decoder fills are exact.
+ * A line (row or column) is "constant" when no channel varies along it by more than this, and its
+ * mean is within this of the edge line's mean. A decoder's fill is exactly flat and stays within
+ * 1–2 levels through the reduction and the JPEG round trip (tested); paper grain of ±6 levels,
+ * reduced four times, still varies by 5 or more along a line, so a margin of paper is not constant.
  */
-export const BAND_TOLERANCE = 3;
+export const BAND_TOLERANCE = 2;
 
 /**
  * A band counts when it covers at least this share of the edge's length: 3 % is 8 rows of a 256-pixel
@@ -101,60 +103,81 @@ export function measureImage(pixels: RawPixels): ImageMeasurement {
 }
 
 /**
- * The deeper constant band along the bottom or the right edge: rows (columns) counted inward from
- * the edge while every pixel stays within `BAND_TOLERANCE` of the edge's corner pixel. Reported when
- * it covers `MIN_BAND_FRACTION` of the edge's length beyond twice the depth of a band of the same
- * colour at the opposite edge: a margin or backdrop all round is not a cut, a cut below a border is.
+ * The deeper constant band along the bottom or the right edge: lines (rows, columns) counted inward
+ * from the edge while each stays constant (see `BAND_TOLERANCE`) and of the edge line's colour.
+ * Reported when it covers `MIN_BAND_FRACTION` of the edge's length beyond twice the depth of a
+ * band of the same colour at the opposite edge: a flat margin or backdrop all round is not a cut,
+ * a cut below a border is.
  */
 function findEdgeBand(pixels: RawPixels): EdgeBand | undefined {
   const { width, height } = pixels;
   const candidates: EdgeBand[] = [];
   for (const edge of ['bottom', 'right'] as const) {
     const length = edge === 'bottom' ? height : width;
-    const across = edge === 'bottom' ? width : height;
-    const near = (line: number, position: number): [number, number, number] =>
-      edge === 'bottom' ? pixelAt(pixels, position, height - 1 - line) : pixelAt(pixels, width - 1 - line, position);
-    const far = (line: number, position: number): [number, number, number] =>
-      edge === 'bottom' ? pixelAt(pixels, position, line) : pixelAt(pixels, line, position);
-    const reference = near(0, 0);
-    const depth = bandDepth(near, length, across, reference);
+    const line = (index: number, fromFar: boolean): LineStats => {
+      const at = fromFar ? index : length - 1 - index;
+      return edge === 'bottom' ? lineStats(pixels, 0, at, 1, 0, width) : lineStats(pixels, at, 0, 0, 1, height);
+    };
+    const first = line(0, false);
+    if (!isFlat(first)) continue;
+    const reference = first.mean;
+    const depth = bandDepth((index) => line(index, false), length, reference);
     if (depth === length) continue;
-    const opposite = bandDepth(far, length, across, reference);
-    const excess = (depth - 2 * opposite) / length;
-    if (excess < MIN_BAND_FRACTION) continue;
-    candidates.push({ edge, fraction: round(depth / length), colour: reference });
+    const opposite = bandDepth((index) => line(index, true), length, reference);
+    if ((depth - 2 * opposite) / length < MIN_BAND_FRACTION) continue;
+    const colour = reference.map(Math.round) as [number, number, number];
+    candidates.push({ edge, fraction: round(depth / length), colour });
   }
   return candidates.sort((a, b) => b.fraction - a.fraction)[0];
 }
 
-function bandDepth(
-  at: (line: number, position: number) => [number, number, number],
-  length: number,
-  across: number,
-  reference: readonly [number, number, number],
-): number {
-  let lines = 0;
-  while (lines < length && lineMatches(at, lines, across, reference)) lines++;
-  return lines;
+interface LineStats {
+  readonly mean: readonly [number, number, number];
+  /** max − min along the line, per channel. */
+  readonly range: readonly [number, number, number];
 }
 
-function lineMatches(
-  at: (line: number, position: number) => [number, number, number],
-  line: number,
-  across: number,
-  reference: readonly [number, number, number],
-): boolean {
-  for (let position = 0; position < across; position++) {
-    const pixel = at(line, position);
-    if (
-      Math.abs(pixel[0] - reference[0]) > BAND_TOLERANCE ||
-      Math.abs(pixel[1] - reference[1]) > BAND_TOLERANCE ||
-      Math.abs(pixel[2] - reference[2]) > BAND_TOLERANCE
-    ) {
-      return false;
+function lineStats(pixels: RawPixels, x: number, y: number, dx: number, dy: number, count: number): LineStats {
+  const sum = [0, 0, 0];
+  const low = [255, 255, 255];
+  const high = [0, 0, 0];
+  for (let step = 0; step < count; step++) {
+    const pixel = pixelAt(pixels, x + dx * step, y + dy * step);
+    for (let channel = 0; channel < 3; channel++) {
+      const value = pixel[channel] ?? 0;
+      sum[channel] = (sum[channel] ?? 0) + value;
+      low[channel] = Math.min(low[channel] ?? 255, value);
+      high[channel] = Math.max(high[channel] ?? 0, value);
     }
   }
-  return true;
+  const channel = (values: number[], index: number): number => values[index] ?? 0;
+  return {
+    mean: [channel(sum, 0) / count, channel(sum, 1) / count, channel(sum, 2) / count],
+    range: [channel(high, 0) - channel(low, 0), channel(high, 1) - channel(low, 1), channel(high, 2) - channel(low, 2)],
+  };
+}
+
+function isFlat(line: LineStats): boolean {
+  return line.range.every((range) => range <= BAND_TOLERANCE);
+}
+
+function bandDepth(
+  line: (index: number) => LineStats,
+  length: number,
+  reference: readonly [number, number, number],
+): number {
+  let depth = 0;
+  while (depth < length) {
+    const stats = line(depth);
+    if (
+      !isFlat(stats) ||
+      stats.mean.some((value, channel) => Math.abs(value - (reference[channel] ?? 0)) > BAND_TOLERANCE)
+    ) {
+      break;
+    }
+    depth++;
+  }
+  return depth;
 }
 
 function pixelAt(pixels: RawPixels, x: number, y: number): [number, number, number] {

@@ -14,14 +14,16 @@ import type {
  * Run records, in one documented layout under `{state.bucket}/{state.prefix}/runs/{runId}/`:
  *
  * - `run.json`              the run (task, counts), created once with a conditional write
- * - `items.json`            every item and its images in order (for the assembler)
+ * - `items/{p}.json`        every item and its images in order (for the assembler), in parts of
+ *                           `ITEMS_PER_PART` items (one line each: a million images' worth stays small)
  * - `shards/{n}.json`       shard n's images: all a worker reads
  * - `attempts/{a}.json`     submission a: which shards, which jobs
  * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
  * - `report.json`           the run report, written by the assembler
  * - `error.json`            why a task was rejected (cloud submitter)
  *
- * Shard and attempt numbers are zero-padded to 5 digits so listings sort numerically.
+ * Shard descriptions and item parts are compact JSON on one line; the others are pretty-printed.
+ * Shard, part and attempt numbers are zero-padded to 5 digits so listings sort numerically.
  */
 export class RunStore {
   public constructor(
@@ -91,13 +93,37 @@ export class RunStore {
     return undefined;
   }
 
-  public async putItems(runId: string, items: readonly PlannedItem[]): Promise<void> {
-    await putJson(this.storage, this.state.bucket, this.runKey(runId, 'items.json'), { runId, items });
+  /** Write the item list in parts of `ITEMS_PER_PART` (items are read from `items` one part at a time). */
+  public async putItems(runId: string, items: Iterable<PlannedItem>): Promise<void> {
+    let part = 0;
+    let slice: PlannedItem[] = [];
+    const flush = async (): Promise<void> => {
+      const key = this.runKey(runId, shardName('items', part));
+      await putJson(this.storage, this.state.bucket, key, { runId, part, items: slice }, { compact: true });
+      part++;
+      slice = [];
+    };
+    for (const item of items) {
+      slice.push(item);
+      if (slice.length === ITEMS_PER_PART) await flush();
+    }
+    if (slice.length > 0 || part === 0) await flush();
   }
 
+  /** Every item of the run in order, from its parts. */
   public async getItems(runId: string): Promise<readonly PlannedItem[]> {
-    const document = await this.required<{ items: PlannedItem[] }>(runId, 'items.json');
-    return document.items;
+    const keys: string[] = [];
+    for await (const object of this.storage.list(this.state.bucket, `${this.runKey(runId, 'items')}/`)) {
+      if (object.key.endsWith('.json')) keys.push(object.key);
+    }
+    if (keys.length === 0) {
+      throw new RunRecordError(`Run "${runId}" has no items at ${this.describe(runId, 'items/')}`, runId);
+    }
+    const items: PlannedItem[] = [];
+    for (const key of keys.sort()) {
+      items.push(...(await getJson<{ items: PlannedItem[] }>(this.storage, this.state.bucket, key)).items);
+    }
+    return items;
   }
 
   public async putShard(description: ShardDescription): Promise<void> {
@@ -106,6 +132,7 @@ export class RunStore {
       this.state.bucket,
       this.runKey(description.runId, shardName('shards', description.shard)),
       description,
+      { compact: true },
     );
   }
 
@@ -210,6 +237,9 @@ export class RunStore {
     }
   }
 }
+
+/** Items per part of a run's item list (a part of a million-image run is a few MB). */
+export const ITEMS_PER_PART = 1000;
 
 /** `shards/00007.json` */
 export function shardName(folder: string, index: number): string {

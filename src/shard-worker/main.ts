@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readLogConfig, readTilerConfig, readWorkerConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
@@ -25,11 +25,12 @@ import { runShard, type ShardOutcome, WORK_FOLDER_PREFIX } from './run-shard.js'
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });
   try {
-    logger = createLogger(readLogConfig(), { job: 'shard-worker' });
-    const config = readWorkerConfig();
-    const tiler = readTilerConfig();
+    const env = processEnv();
+    logger = createLogger(readLogConfig(env), { job: 'shard-worker' });
+    const config = readWorkerConfig(env);
+    const tiler = readTilerConfig(env);
     configureSharp(tiler.threads === undefined ? {} : { threads: tiler.threads });
-    const storage = await createStorage({ localRoot: config.localRoot });
+    const storage = await createStorage({ localRoot: config.localRoot, aws: readAwsClientConfig(env) });
     const runStore = new RunStore(storage, config.state);
     const shard = await runStore.shardForChild(config.runId, config.attempt, config.childIndex);
     // This process's working folder; those of dead workers (killed, out of memory) are removed.

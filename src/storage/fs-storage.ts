@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +9,7 @@ import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js'
 import { LOCAL_STATE_BUCKET } from '../run/run-records.js';
 import { noSpaceError } from '../util/no-space-error.js';
 import { claimWorkFolder } from '../util/work-folder.js';
-import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
+import type { Body, ListOptions, ObjectInfo, PutOptions, ReadVersion, SkippedEntry, Storage } from './storage.js';
 
 const TEMP_MARK = '.iiif-batch-tmp-';
 
@@ -33,13 +33,19 @@ export class FsStorage implements Storage {
     return this.pathOf(bucket, key);
   }
 
-  public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+  /**
+   * Symbolic links are followed when their target is inside the local root (a link to a file is
+   * that file under the link's key; a link to a folder is walked like one). A link that is broken,
+   * leads outside the local root, or to a folder that contains it (a loop) is not listed: it goes
+   * to `options.onSkipped` with the reason.
+   */
+  public async *list(bucket: string, prefix: string, options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     const bucketDir = this.bucketDir(bucket);
     // Start the walk at the deepest folder the prefix names, then filter by the full prefix.
     const slash = prefix.lastIndexOf('/');
     const startKey = slash >= 0 ? prefix.slice(0, slash) : '';
     checkKey(bucket, startKey, true);
-    yield* this.walk(bucketDir, startKey, prefix);
+    yield* this.walk({ bucketDir, prefix, onSkipped: options.onSkipped }, startKey, new Set());
   }
 
   public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {
@@ -266,32 +272,85 @@ export class FsStorage implements Storage {
     }
   }
 
-  private async *walk(bucketDir: string, dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+  private async *walk(walk: Walk, dirKey: string, ancestors: ReadonlySet<string>): AsyncIterable<ObjectInfo> {
+    const { bucketDir, prefix } = walk;
     const dir = dirKey === '' ? bucketDir : join(bucketDir, ...dirKey.split('/'));
     let entries: import('node:fs').Dirent[];
+    let chain: Set<string>;
     try {
       entries = await readdir(dir, { withFileTypes: true });
+      // The real folders walked down to here: a link back to one of them is a loop.
+      chain = new Set(ancestors).add(await realpath(dir));
     } catch (error) {
       if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
       throw error;
     }
+    const keyOf = (name: string): string => (dirKey === '' ? name : `${dirKey}/${name}`);
+    const wanted = (key: string, folder: boolean): boolean =>
+      folder ? `${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`) : key.startsWith(prefix);
+    const resolved = await Promise.all(
+      entries
+        .filter((entry) => !entry.name.startsWith(TEMP_MARK))
+        .map(async (entry): Promise<WalkEntry> => {
+          const key = keyOf(entry.name);
+          if (entry.isDirectory()) return { key, kind: 'folder' };
+          if (entry.isFile()) return { key, kind: 'file' };
+          if (!entry.isSymbolicLink() || !(wanted(key, false) || wanted(key, true))) return { key, kind: 'other' };
+          return this.resolveLink(join(dir, entry.name), key, chain);
+        }),
+    );
     // Key order: compare names with a trailing '/' for folders, as S3 sorts full keys.
-    const named = entries
-      .filter((entry) => !entry.name.startsWith(TEMP_MARK))
-      .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+    const named = resolved
+      .map((entry) => ({ entry, sortKey: entry.kind === 'folder' ? `${entry.key}/` : entry.key }))
       .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     for (const { entry } of named) {
-      const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
-      if (entry.isDirectory()) {
-        const asFolder = `${key}/`;
-        if (asFolder.startsWith(prefix) || prefix.startsWith(asFolder)) yield* this.walk(bucketDir, key, prefix);
-      } else if (entry.isFile() && key.startsWith(prefix)) {
-        const info = await stat(join(dir, entry.name));
-        yield toObjectInfo(key, info.size, info.mtimeMs);
+      if (entry.kind === 'folder') {
+        if (wanted(entry.key, true)) yield* this.walk(walk, entry.key, chain);
+      } else if (entry.kind === 'file' && wanted(entry.key, false)) {
+        const info = await stat(join(bucketDir, ...entry.key.split('/')));
+        yield toObjectInfo(entry.key, info.size, info.mtimeMs);
+      } else if (entry.kind === 'skipped' && wanted(entry.key, false)) {
+        walk.onSkipped?.({ key: entry.key, reason: entry.reason });
       }
     }
   }
+
+  /** What a symbolic link is to a listing: a file, a folder, or skipped with the reason. */
+  private async resolveLink(path: string, key: string, chain: ReadonlySet<string>): Promise<WalkEntry> {
+    let target: string;
+    try {
+      target = await realpath(path);
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'it loops' : 'its target does not exist';
+      return { key, kind: 'skipped', reason: `a symbolic link that is not followed: ${why}` };
+    }
+    const realRoot = await realpath(this.root);
+    if (target !== realRoot && !target.startsWith(`${realRoot}${sep}`)) {
+      return {
+        key,
+        kind: 'skipped',
+        reason: `a symbolic link to ${target}, outside the local root ${this.root}: not followed (copy what it names under the local root to publish it)`,
+      };
+    }
+    const info = await stat(target);
+    if (info.isFile()) return { key, kind: 'file' };
+    if (!info.isDirectory()) return { key, kind: 'other' };
+    if (chain.has(target)) {
+      return { key, kind: 'skipped', reason: `a symbolic link to ${target}, a folder that contains it: not followed` };
+    }
+    return { key, kind: 'folder' };
+  }
 }
+
+interface Walk {
+  readonly bucketDir: string;
+  readonly prefix: string;
+  readonly onSkipped: ((entry: SkippedEntry) => void) | undefined;
+}
+
+type WalkEntry =
+  | { readonly key: string; readonly kind: 'file' | 'folder' | 'other' }
+  | { readonly key: string; readonly kind: 'skipped'; readonly reason: string };
 
 const foldersToRemove = new Set<string>();
 

@@ -16,7 +16,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/s3-client.js';
-import { readAwsClientConfig } from '../config.js';
+import type { AwsClientConfig } from '../config.js';
 import { AccessDeniedError, errorMessage, NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
 import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
 
@@ -346,9 +346,9 @@ export class S3Storage implements Storage {
   }
 }
 
-/** The S3 storage of an entry point, configured from the environment (see `readAwsClientConfig`). */
-export function createS3Storage(): Storage {
-  return new S3Storage(createS3Client(readAwsClientConfig()));
+/** The S3 storage of an entry point (`config` from `readAwsClientConfig`). */
+export function createS3Storage(config: AwsClientConfig): Storage {
+  return new S3Storage(createS3Client(config));
 }
 
 function putHeaders(options: PutOptions): { ContentType?: string; CacheControl?: string } {

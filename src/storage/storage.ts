@@ -12,6 +12,9 @@ export interface ObjectInfo {
   readonly lastModified: Date;
 }
 
+/** What planning keeps of a listed object. */
+export type ListedObject = Pick<ObjectInfo, 'key' | 'size' | 'etag'>;
+
 export interface PutOptions {
   /** e.g. `image/jpeg`, `application/ld+json`. */
   readonly contentType?: string;
@@ -35,6 +38,19 @@ export interface ReadVersion {
 
 export type Body = Buffer | Uint8Array | string | Readable;
 
+/** An entry a listing saw but did not list (the filesystem's symbolic links it would not follow). */
+export interface SkippedEntry {
+  /** The key the entry would have had. */
+  readonly key: string;
+  /** Why it was not listed, e.g. "a symbolic link to /mnt/x, outside the local root /data". */
+  readonly reason: string;
+}
+
+export interface ListOptions {
+  /** Called for every entry under the prefix that is not listed, with the reason. */
+  readonly onSkipped?: (entry: SkippedEntry) => void;
+}
+
 /**
  * Where bytes live. One interface, two implementations: the filesystem (`FsStorage`, local root
  * `DIR/<bucket>/<key>`) and S3 (`S3Storage`). Core code receives a `Storage` and never asks which.
@@ -42,8 +58,11 @@ export type Body = Buffer | Uint8Array | string | Readable;
 export interface Storage {
   /** Human-readable location of an object, for messages: `s3://b/k` or a file path. */
   describe(bucket: string, key: string): string;
-  /** Every object whose key starts with `prefix`, any count (paginates), in key order. */
-  list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Every object whose key starts with `prefix`, any count (paginates), in key order. Entries a
+   * store sees but does not list (filesystem links it does not follow) go to `options.onSkipped`.
+   */
+  list(bucket: string, prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
   /**
    * The "folders" directly under `prefix` (which ends with `/`): each distinct next key segment
    * that has objects below it, as a prefix ending with `/` (S3: CommonPrefixes with Delimiter `/`),
@@ -97,16 +116,20 @@ export async function getJsonIfExists<T>(storage: Storage, bucket: string, key: 
   }
 }
 
-/** Write a JSON document (pretty-printed: run records are read by people too). */
+/**
+ * Write a JSON document, pretty-printed (run records are read by people too), or `compact` on one
+ * line for large machine-read records (shard descriptions, item lists: a million images' worth).
+ */
 export async function putJson(
   storage: Storage,
   bucket: string,
   key: string,
   value: unknown,
-  options: PutOptions = {},
+  options: PutOptions & { readonly compact?: boolean } = {},
 ): Promise<void> {
-  await storage.put(bucket, key, `${JSON.stringify(value, null, 2)}\n`, {
+  const { compact, ...put } = options;
+  await storage.put(bucket, key, `${compact === true ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`, {
     contentType: 'application/json',
-    ...options,
+    ...put,
   });
 }

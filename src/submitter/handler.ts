@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createBatchClient } from '../aws/batch-client.js';
 import { createS3Client } from '../aws/s3-client.js';
-import { readAwsClientConfig, readLogConfig, readSubmitterConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readLogConfig, readSubmitterConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { RunStore } from '../run/run-store.js';
 import { S3Storage } from '../storage/s3-storage.js';
@@ -12,9 +12,10 @@ let dependencies: TaskRecordDependencies | undefined;
 
 /** Built once per Lambda container (clients keep their connections between invocations). */
 function buildDependencies(): TaskRecordDependencies {
-  const config = readSubmitterConfig();
-  const logger = createLogger(readLogConfig(undefined, false), { component: 'submitter' });
-  const storage = new S3Storage(createS3Client(readAwsClientConfig()));
+  const env = processEnv();
+  const config = readSubmitterConfig(env);
+  const logger = createLogger(readLogConfig(env, false), { component: 'submitter' });
+  const storage = new S3Storage(createS3Client(readAwsClientConfig(env)));
   return {
     storage,
     runStore: new RunStore(storage, config.state),

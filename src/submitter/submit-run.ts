@@ -1,12 +1,20 @@
 import { PlanError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
-import { countPages } from '../plan/count-pages.js';
-import { groupItems } from '../plan/group-items.js';
+import { readImageNameRecords, writeImageNameRecords } from '../plan/image-name-records.js';
+import { type ListingPlan, planListing } from '../plan/plan-listing.js';
 import { planShards } from '../plan/plan-shards.js';
-import type { AttemptRecord, RunCounts, RunRecord, ShardDescription, TaskSource } from '../run/run-records.js';
+import type {
+  AttemptRecord,
+  PlannedItem,
+  RunCounts,
+  RunRecord,
+  ShardDescription,
+  TaskSource,
+} from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { ObjectInfo, Storage } from '../storage/storage.js';
+import type { RunWarning } from '../run/run-warning.js';
+import type { SkippedEntry, Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -59,35 +67,54 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const log = logger.child({ runId });
 
   const listing = `${task.accessDir}/`;
-  const objects: ObjectInfo[] = [];
-  for await (const object of storage.list(task.srcBucket, listing)) objects.push(object);
+  const skipped: SkippedEntry[] = [];
+  const onSkipped = (entry: SkippedEntry): void => {
+    skipped.push(entry);
+  };
   const where = storage.describe(task.srcBucket, listing);
+  const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
   // Multi-page files (TIFF) become one image per page: their headers say how many.
-  const pages = await countPages(storage, task.srcBucket, objects);
-  const grouping = groupItems(objects, task.accessDir, where, pages);
-  if (grouping.images.length === 0) {
+  const plan = await planListing(storage.list(task.srcBucket, listing, { onSkipped }), {
+    storage,
+    bucket: task.srcBucket,
+    accessDir: task.accessDir,
+    source: where,
+    recordedNames,
+  });
+  if (plan.imageCount === 0) {
     throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${objects.length} objects, ${grouping.ignored.length} of them not images by extension`,
+      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${plan.objects} objects, ${plan.ignored} of them not images by extension` +
+        (skipped.length === 0
+          ? ''
+          : `, and ${skipped.length} symbolic links not followed (${skipped[0]?.key}: ${skipped[0]?.reason})`),
       { source: where, field: 'ACCESS_DIR' },
     );
   }
   // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
   await readMetadataCsv(storage, task);
 
-  const shards = planShards(grouping.images, task.settings, { minShards: request.minShards ?? 1 });
+  const shards = planShards(plan.costs, task.settings, { minShards: request.minShards ?? 1 });
   const counts: RunCounts = {
-    items: grouping.items.length,
-    images: grouping.images.length,
-    ignored: grouping.ignored.length,
+    items: plan.itemCount,
+    images: plan.imageCount,
+    ignored: plan.ignored + skipped.length,
     shards: shards.length,
   };
+  const warnings = skipped.map(
+    (entry): RunWarning => ({
+      code: 'source-link-ignored',
+      message: `${entry.key}: ${entry.reason}`,
+      file: entry.key,
+    }),
+  );
   const record: RunRecord = {
     runId,
     createdAt: now().toISOString(),
     source: request.source,
     task,
     counts,
-    ignoredSample: grouping.ignored.slice(0, 50),
+    ignoredSample: [...skipped.map((entry) => entry.key), ...plan.ignoredSample].slice(0, 50),
+    ...(warnings.length === 0 ? {} : { warnings }),
   };
   if (!(await runStore.createRun(record))) {
     log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
@@ -97,14 +124,15 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   deps.onPlanned?.(counts);
 
   try {
-    await runStore.putItems(runId, grouping.items);
+    await runStore.putItems(runId, plannedItems(plan));
+    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames);
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,
         shard: shard.index,
         shardCount: shards.length,
         task,
-        images: shard.images,
+        images: shard.images.map((index) => plan.image(index)),
         estimatedSeconds: Math.round(shard.estimatedSeconds),
       };
       await runStore.putShard(description);
@@ -117,6 +145,10 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     });
     throw error;
   }
+}
+
+function* plannedItems(plan: ListingPlan): Iterable<PlannedItem> {
+  for (let index = 0; index < plan.itemCount; index++) yield plan.item(index);
 }
 
 /**

@@ -1,120 +1,47 @@
-import { TaskFileError } from '../errors.js';
+import { z } from 'zod';
+import { asBoolean, asNumber, flag, fromText, integer, oneOf } from '../validation/rules.js';
 
-/** Optional settings, each an extra `environment` entry of the task file. */
-export interface Settings {
+/**
+ * Every optional setting of a task file (an extra `environment` entry): its environment name and
+ * its rule with the default. Add a setting here and it is parsed, typed, defaulted and documented.
+ */
+export const SETTINGS = {
   /** TILE_SIZE: tile width and height in pixels. Default 512, 64–4096. */
-  readonly tileSize: number;
+  tileSize: { name: 'TILE_SIZE', rule: fromText(integer(64, 4096), asNumber).default(512) },
   /** JPEG_QUALITY: quality of every published JPEG. Default 85, 1–100. */
-  readonly jpegQuality: number;
+  jpegQuality: { name: 'JPEG_QUALITY', rule: fromText(integer(1, 100), asNumber).default(85) },
   /** IMAGE_API_VERSION: IIIF Image API of the tiles and info.json, 3 (default) or 2 (2.1). */
-  readonly imageApiVersion: 2 | 3;
+  imageApiVersion: { name: 'IMAGE_API_VERSION', rule: fromText(oneOf([3, 2]), asNumber).default(3) },
   /** PRESENTATION_VERSION: IIIF Presentation API of manifests and collection, 3 (default) or 2 (2.1). */
-  readonly presentationVersion: 2 | 3;
+  presentationVersion: { name: 'PRESENTATION_VERSION', rule: fromText(oneOf([3, 2]), asNumber).default(3) },
   /**
    * FULL_MAX_SIZE: longest side in pixels of `full/max` (and the largest `sizes` entry). Larger images
    * get `maxWidth`/`maxHeight` in info.json. Default 10000, 256–65000.
    */
-  readonly fullMaxSize: number;
+  fullMaxSize: { name: 'FULL_MAX_SIZE', rule: fromText(integer(256, 65000), asNumber).default(10000) },
   /** SHARD_TARGET_MINUTES: estimated minutes of tiling per shard. Default 10, 1–600. */
-  readonly shardTargetMinutes: number;
+  shardTargetMinutes: { name: 'SHARD_TARGET_MINUTES', rule: fromText(integer(1, 600), asNumber).default(10) },
   /** MAX_SHARDS: upper bound on shards (array children) for one run. Default 1000, 1–10000. */
-  readonly maxShards: number;
+  maxShards: { name: 'MAX_SHARDS', rule: fromText(integer(1, 10000), asNumber).default(1000) },
   /** SHARD_COUNT: exact shard count, overriding the estimate. Default 0 (estimate), 0–10000. */
-  readonly shardCount: number;
+  shardCount: { name: 'SHARD_COUNT', rule: fromText(integer(0, 10000), asNumber).default(0) },
   /** FORCE_RETILE: retile images even when already published from the same source. Default false. */
-  readonly forceRetile: boolean;
+  forceRetile: { name: 'FORCE_RETILE', rule: fromText(flag, asBoolean).default(false) },
+} as const;
+
+type SettingKey = keyof typeof SETTINGS;
+
+/** The optional settings of a task, defaults applied (see `SETTINGS`). */
+export type Settings = { readonly [K in SettingKey]: z.output<(typeof SETTINGS)[K]['rule']> };
+
+/** The settings' rules by environment name, e.g. `{ TILE_SIZE: ..., JPEG_QUALITY: ... }`. */
+export const SETTING_RULES = Object.fromEntries(Object.values(SETTINGS).map((setting) => [setting.name, setting.rule]));
+
+/** Settings from environment values by name (already parsed by `SETTING_RULES`), keyed as in `Settings`. */
+export function settingsFrom(values: Readonly<Record<string, unknown>>): Settings {
+  return Object.fromEntries(
+    (Object.keys(SETTINGS) as SettingKey[]).map((key) => [key, values[SETTINGS[key].name]]),
+  ) as unknown as Settings;
 }
 
-export const DEFAULT_SETTINGS: Settings = {
-  tileSize: 512,
-  jpegQuality: 85,
-  imageApiVersion: 3,
-  presentationVersion: 3,
-  fullMaxSize: 10000,
-  shardTargetMinutes: 10,
-  maxShards: 1000,
-  shardCount: 0,
-  forceRetile: false,
-};
-
-interface SettingSpec {
-  readonly name: string;
-  readonly key: keyof Settings;
-  readonly description: string;
-  parse(value: string, field: string, source: string | undefined): Settings[keyof Settings];
-}
-
-function integer(min: number, max: number) {
-  return (value: string, field: string, source: string | undefined): number => {
-    const trimmed = value.trim();
-    const number = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-    if (!Number.isInteger(number) || number < min || number > max) {
-      throw new TaskFileError(`Expected integer between ${min} and ${max} for ${field} but received "${value}"`, {
-        source,
-        field,
-      });
-    }
-    return number;
-  };
-}
-
-function oneOf<T extends number>(values: readonly T[]) {
-  return (value: string, field: string, source: string | undefined): T => {
-    const found = values.find((candidate) => String(candidate) === value.trim());
-    if (found === undefined) {
-      throw new TaskFileError(`Expected one of ${values.join(', ')} for ${field} but received "${value}"`, {
-        source,
-        field,
-      });
-    }
-    return found;
-  };
-}
-
-function boolean(value: string, field: string, source: string | undefined): boolean {
-  const normalised = value.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(normalised)) return true;
-  if (['false', '0', 'no'].includes(normalised)) return false;
-  throw new TaskFileError(`Expected true or false for ${field} but received "${value}"`, { source, field });
-}
-
-/** Every optional setting, in documentation order. */
-export const SETTING_SPECS: readonly SettingSpec[] = [
-  { name: 'TILE_SIZE', key: 'tileSize', description: 'tile width and height in pixels', parse: integer(64, 4096) },
-  { name: 'JPEG_QUALITY', key: 'jpegQuality', description: 'JPEG quality', parse: integer(1, 100) },
-  { name: 'IMAGE_API_VERSION', key: 'imageApiVersion', description: 'IIIF Image API version', parse: oneOf([3, 2]) },
-  {
-    name: 'PRESENTATION_VERSION',
-    key: 'presentationVersion',
-    description: 'IIIF Presentation API version',
-    parse: oneOf([3, 2]),
-  },
-  {
-    name: 'FULL_MAX_SIZE',
-    key: 'fullMaxSize',
-    description: 'longest side of full/max in pixels',
-    parse: integer(256, 65000),
-  },
-  {
-    name: 'SHARD_TARGET_MINUTES',
-    key: 'shardTargetMinutes',
-    description: 'estimated minutes of work per shard',
-    parse: integer(1, 600),
-  },
-  { name: 'MAX_SHARDS', key: 'maxShards', description: 'most shards in one run', parse: integer(1, 10000) },
-  { name: 'SHARD_COUNT', key: 'shardCount', description: 'exact shard count (0: estimate)', parse: integer(0, 10000) },
-  { name: 'FORCE_RETILE', key: 'forceRetile', description: 'retile already published images', parse: boolean },
-];
-
-/** Parse optional setting values (already checked to be known names) over the defaults. */
-export function parseSettings(
-  values: ReadonlyMap<string, { value: string; field: string }>,
-  source?: string,
-): Settings {
-  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
-  for (const spec of SETTING_SPECS) {
-    const entry = values.get(spec.name);
-    if (entry !== undefined) settings[spec.key] = spec.parse(entry.value, entry.field, source);
-  }
-  return settings as unknown as Settings;
-}
+export const DEFAULT_SETTINGS: Settings = settingsFrom(z.object(SETTING_RULES).parse({}));

@@ -135,6 +135,11 @@ describe('Function: resolveSettings', () => {
       'does not overlap the run records at "tasks/state/runs/"',
     ],
     [{ sourceBuckets: ['Img_Src'] }, 'Expected an S3 bucket name for sourceBuckets[0] but received "Img_Src"'],
+    [{ destination: { bucketName: '10.0.0.1' } }, 'Expected an S3 bucket name for destination.bucketName'],
+    [{ tasks: { prefix: 'tasks/../x/' } }, 'Expected a non-empty key prefix without a leading / for tasks.prefix'],
+    [{ tasks: { prefix: '/tasks/' } }, 'Expected a non-empty key prefix without a leading / for tasks.prefix'],
+    [{ worker: { uploadConcurrency: 257 } }, 'Expected integer between 1 and 256 for worker.uploadConcurrency'],
+    [{ jobAttempts: 0 }, 'Expected integer between 1 and 10 for jobAttempts but received 0 of type number'],
     [
       { sourceBuckets: ['a-b', 'a-b'] },
       'Expected a list without duplicates for sourceBuckets but received "a-b" twice',

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from '../../src/storage/storage.js';
+import type { Body, ListOptions, ObjectInfo, PutOptions, ReadVersion, Storage } from '../../src/storage/storage.js';
 
 /** One call to the wrapped storage. */
 export interface StorageCall {
@@ -32,9 +32,9 @@ export class RecordingStorage implements Storage {
     return this.inner.describe(bucket, key);
   }
 
-  public async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
+  public async *list(bucket: string, prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo> {
     this.record({ op: 'list', bucket, key: prefix });
-    yield* this.inner.list(bucket, prefix);
+    yield* this.inner.list(bucket, prefix, options);
   }
 
   public async *listFolders(bucket: string, prefix: string): AsyncIterable<string> {

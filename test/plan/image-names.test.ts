@@ -2,6 +2,49 @@ import { describe, expect, it } from 'vitest';
 import { imageNames, pageNames } from '../../src/plan/image-names.js';
 
 describe('Function: imageNames', () => {
+  it('keeps a recorded name; a newcomer that would take it gets the suffixed name', () => {
+    // Prepare: p1.jpg was published as "p1"; p1.tif is added beside it.
+    const recorded = new Map([['p1.jpg', 'p1']]);
+
+    // Act
+    const names = imageNames(['p1.jpg', 'p1.tif'], recorded);
+
+    // Assess
+    expect(Object.fromEntries(names)).toEqual({ 'p1.jpg': 'p1', 'p1.tif': 'p1_tif' });
+    // Without the record, both would have been renamed.
+    expect(Object.fromEntries(imageNames(['p1.jpg', 'p1.tif']))).toEqual({ 'p1.jpg': 'p1_jpg', 'p1.tif': 'p1_tif' });
+  });
+
+  it('keeps recorded names after the file they clashed with is gone, and frees the names of removed files', () => {
+    // Prepare: p1.jpg and p1.tif were published as p1_jpg and p1_tif; p1.jpg was removed, p2.jpg was "p2".
+    const recorded = new Map([
+      ['p1.jpg', 'p1_jpg'],
+      ['p1.tif', 'p1_tif'],
+      ['p2.jpg', 'p2'],
+    ]);
+
+    // Act
+    const names = imageNames(['p1.tif', 'p2.tif', 'p3.jpg'], recorded);
+
+    // Assess: p1.tif keeps p1_tif; p2.tif may take "p2" (p2.jpg is gone); p3 is new.
+    expect(Object.fromEntries(names)).toEqual({ 'p1.tif': 'p1_tif', 'p2.tif': 'p2', 'p3.jpg': 'p3' });
+  });
+
+  it('names a newcomer around every recorded name, even one that looks like its own fresh name', () => {
+    // Prepare: "scan_tif.jpg" was published as scan_tif; then scan.tif and scan.jpg arrive.
+    const recorded = new Map([['scan_tif.jpg', 'scan_tif']]);
+
+    // Act
+    const names = imageNames(['scan.jpg', 'scan.tif', 'scan_tif.jpg'], recorded);
+
+    // Assess
+    expect(names.get('scan_tif.jpg')).toBe('scan_tif');
+    expect(names.get('scan.jpg')).toBe('scan_jpg');
+    expect(names.get('scan.tif')).toMatch(/^scan_tif_[0-9a-f]{8}$/);
+    expect(new Set(names.values()).size).toBe(3);
+    expect([...names.keys()]).toEqual(['scan.jpg', 'scan.tif', 'scan_tif.jpg']);
+  });
+
   it('uses the file name without extension when it is URL-safe', () => {
     expect([...imageNames(['page-1.tif', 'page_2.JPG', 'v1.2.png']).values()]).toEqual(['page-1', 'page_2', 'v1.2']);
   });

@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunRecordError } from '../../src/errors.js';
 import type { RunRecord } from '../../src/run/run-records.js';
-import { RunStore } from '../../src/run/run-store.js';
+import { ITEMS_PER_PART, RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { parseTaskFile } from '../../src/task/parse-task-file.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
@@ -48,6 +48,25 @@ describe('Class: RunStore', () => {
     expect(store.runKey('r1', 'shards/00007.json')).toBe('runs/r1/shards/00007.json');
   });
 
+  it('writes the item list in parts of ITEMS_PER_PART items on one line each, and reads it back in order', async () => {
+    // Prepare
+    const items = Array.from({ length: 2 * ITEMS_PER_PART + 3 }, (_, index) => ({
+      id: `Folder${index}`,
+      folder: `Box/Folder${index}`,
+      images: [{ name: 'p1', sourceKey: `Box/Folder${index}/p1.jpg` }],
+    }));
+
+    // Act
+    await store.putItems('r1', items);
+
+    // Assess
+    expect(await store.getItems('r1')).toEqual(items);
+    const parts = await readdir(join(root, '_iiif-batch', 'runs', 'r1', 'items'));
+    expect(parts.sort()).toEqual(['00000.json', '00001.json', '00002.json']);
+    const last = await readFile(join(root, '_iiif-batch', 'runs', 'r1', 'items', '00002.json'), 'utf8');
+    expect(last.trimEnd().split('\n')).toHaveLength(1);
+  });
+
   it('puts records under a prefix when the state location has one', () => {
     // Prepare
     const prefixed = new RunStore(new FsStorage(root), { bucket: 'tasks', prefix: 'iiif-batch' });
@@ -60,7 +79,7 @@ describe('Class: RunStore', () => {
     // Act / Assess
     await expect(store.getRun('nope')).rejects.toBeInstanceOf(RunRecordError);
     await expect(store.getRun('nope')).rejects.toThrow(/No run "nope" at .*runs\/nope\/run.json/);
-    await expect(store.getItems('nope')).rejects.toThrow(/Run "nope" has no items.json/);
+    await expect(store.getItems('nope')).rejects.toThrow(/Run "nope" has no items at .*runs\/nope\/items/);
     expect(await store.findRun('nope')).toBeUndefined();
     expect(await store.getResult('nope', 0)).toBeUndefined();
   });

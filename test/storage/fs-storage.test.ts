@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -124,6 +124,51 @@ describe('Class: FsStorage', () => {
     // Assess
     expect(keys).toEqual(['p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
     expect(prefixed).toEqual(['p-other/x.jpg', 'p/a/1.jpg', 'p/a/sub/3.jpg', 'p/b/2.jpg']);
+  });
+
+  it('follows symbolic links that stay inside the local root and reports the others with the reason', async () => {
+    // Prepare
+    const outside = await mkdtemp(join(tmpdir(), 'fs-storage-outside-'));
+    try {
+      await storage.put('src', 'masters/a.tif', 'A');
+      await storage.put('src', 'masters/sub/b.tif', 'BB');
+      await writeFile(join(outside, 'c.tif'), 'C');
+      await storage.put('src', 'box/own.tif', 'own');
+      const box = join(root, 'src', 'box');
+      await symlink(join(root, 'src', 'masters', 'a.tif'), join(box, 'linked.tif'));
+      await symlink(join(root, 'src', 'masters', 'sub'), join(box, 'linkedfolder'));
+      await symlink(join(outside, 'c.tif'), join(box, 'outside.tif'));
+      await symlink(join(root, 'src', 'nowhere.tif'), join(box, 'broken.tif'));
+      await symlink(box, join(box, 'loop'));
+      const skipped: { key: string; reason: string }[] = [];
+
+      // Act
+      const objects: { key: string; size: number }[] = [];
+      for await (const object of storage.list('src', 'box/', { onSkipped: (entry) => skipped.push(entry) })) {
+        objects.push({ key: object.key, size: object.size });
+      }
+
+      // Assess
+      expect(objects).toEqual([
+        { key: 'box/linked.tif', size: 1 },
+        { key: 'box/linkedfolder/b.tif', size: 2 },
+        { key: 'box/own.tif', size: 3 },
+      ]);
+      expect(await storage.getBytes('src', 'box/linkedfolder/b.tif')).toEqual(Buffer.from('BB'));
+      expect(skipped).toEqual([
+        { key: 'box/broken.tif', reason: 'a symbolic link that is not followed: its target does not exist' },
+        {
+          key: 'box/loop',
+          reason: expect.stringMatching(/^a symbolic link to .*box, a folder that contains it: not followed$/),
+        },
+        {
+          key: 'box/outside.tif',
+          reason: expect.stringMatching(/^a symbolic link to .*c\.tif, outside the local root .*: not followed/),
+        },
+      ]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('lists the folders one level below a prefix, in key order, without the files', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/aws/s3-client.js';
+import { readAwsClientConfig } from '../../src/config.js';
 import { NotFoundError, StorageError } from '../../src/errors.js';
 import { createS3Storage, S3Storage } from '../../src/storage/s3-storage.js';
 import { forEachLimited } from '../../src/util/for-each-limited.js';
@@ -199,7 +200,7 @@ describe('S3Storage against a local S3 emulator', () => {
       AWS_SECRET_ACCESS_KEY: 'test',
     });
     try {
-      const fromEnv = createS3Storage();
+      const fromEnv = createS3Storage(readAwsClientConfig(process.env));
 
       // Act
       await fromEnv.put(bucket, 'env/hello.txt', 'through the environment');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAwsClientConfig, readSubmitterConfig } from '../../src/config.js';
+import { readAwsClientConfig, readCliCloudConfig, readSubmitterConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
 const BASE = {
@@ -63,6 +63,36 @@ describe('readSubmitterConfig', () => {
     );
     expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_JOB_ATTEMPTS: '11' })).toThrow(
       'Expected integer between 1 and 10 for IIIF_BATCH_JOB_ATTEMPTS but received "11"',
+    );
+  });
+
+  it('checks bucket names with the rule task files and stack settings use', () => {
+    // Act / Assess
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_SOURCE_BUCKETS: 'img-src,192.168.5.4' })).toThrow(
+      'Expected a comma-separated list of bucket names for IIIF_BATCH_SOURCE_BUCKETS but received "192.168.5.4"',
+    );
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_STATE_BUCKET: 'Tasks' })).toThrow(
+      'Expected an S3 bucket name for IIIF_BATCH_STATE_BUCKET but received "Tasks"',
+    );
+    expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_STATE_PREFIX: 'a/../b' })).toThrow(
+      'Expected a relative path of folder names',
+    );
+  });
+});
+
+describe('readCliCloudConfig', () => {
+  it('lets a flag replace its variable and names both in a message', () => {
+    // Act
+    const config = readCliCloudConfig({ bucket: 'flag-tasks' }, { IIIF_BATCH_TASK_BUCKET: 'env-tasks' });
+
+    // Assess
+    expect(config.taskBucket).toBe('flag-tasks');
+    expect(config.state).toEqual({ bucket: 'flag-tasks', prefix: '' });
+    expect(() => readCliCloudConfig({ bucket: 'Tasks' }, {})).toThrow(
+      'Expected an S3 bucket name for --bucket (IIIF_BATCH_TASK_BUCKET) but received "Tasks"',
+    );
+    expect(() => readCliCloudConfig({}, { IIIF_BATCH_QUEUE_URL: 'my-queue' })).toThrow(
+      'Expected an absolute http(s) URL for --queue-url (IIIF_BATCH_QUEUE_URL) but received "my-queue"',
     );
   });
 });

@@ -196,6 +196,26 @@ describe('Function: parseTaskFile', () => {
     expect(error.message).toMatch(/AWS_SRC_BUCKET\) to be an S3 bucket name/);
   });
 
+  it.each(['AWS_SRC_BUCKET', 'AWS_DEST_BUCKET'])('rejects an IP address as %s, like the stack settings', (name) => {
+    // Act
+    const error = failure(legacyTaskFile({ [name]: '192.168.5.4' }));
+
+    // Assess
+    expect(error.message).toMatch(new RegExp(`${name}\\) to be an S3 bucket name but received "192\\.168\\.5\\.4"`));
+    expect(error.field).toMatch(name);
+  });
+
+  it('names the file in the message of a setting', () => {
+    // Act
+    const error = failure(legacyTaskFile({ SHARD_COUNT: '-1' }));
+
+    // Assess
+    expect(error.message).toBe(
+      'tasks/box2.json: Expected integer between 0 and 10000 for environment[9] (SHARD_COUNT) but received "-1"',
+    );
+    expect(error.field).toBe('environment[9] (SHARD_COUNT)');
+  });
+
   it('rejects an unknown setting and suggests the closest known name', () => {
     // Act
     const error = failure(legacyTaskFile({ TILESIZE: '256' }));
@@ -245,6 +265,10 @@ describe('Function: parseTaskFile', () => {
     ['TILE_SIZE', '4096', 4096],
     ['JPEG_QUALITY', '1', 1],
     ['JPEG_QUALITY', '100', 100],
+    ['FULL_MAX_SIZE', '256', 256],
+    ['FULL_MAX_SIZE', '65000', 65000],
+    ['SHARD_TARGET_MINUTES', '600', 600],
+    ['MAX_SHARDS', '10000', 10000],
   ])('accepts the boundary %s=%s', (name, value, expected) => {
     // Act
     const task = parse(legacyTaskFile({ [name]: value }));

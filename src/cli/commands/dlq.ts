@@ -3,8 +3,9 @@ import { CLI_ENV, processEnv } from '../../config.js';
 import { ConfigError } from '../../errors.js';
 import { type DeadLetter, processDeadLetters } from '../../operations/dead-letters.js';
 import { RunStore } from '../../run/run-store.js';
+import { integer } from '../../validation/rules.js';
 import { reportCommandError } from '../cli-error.js';
-import { type TargetArgs, withCloudOptions, withTargetOptions } from '../cli-options.js';
+import { checkFlag, type TargetArgs, withCloudOptions, withTargetOptions } from '../cli-options.js';
 import { openTarget, runStoreOf } from '../open-target.js';
 
 interface DlqArgs extends TargetArgs {
@@ -36,13 +37,7 @@ export const dlqCommand: CommandModule<object, DlqArgs> = {
         group: 'AWS:',
       })
       .option('max', { type: 'number', default: 1000, describe: 'At most this many messages' })
-      .check((argv) => {
-        const max = (argv as unknown as DlqArgs).max;
-        if (!Number.isInteger(max) || max < 1 || max > 100_000) {
-          throw new Error(`Expected integer between 1 and 100000 for --max but received ${String(max)}`);
-        }
-        return true;
-      })
+      .check((argv) => checkFlag('--max', integer(1, 100_000), (argv as unknown as DlqArgs).max))
       .epilog(
         'A task message lands in the dead-letter queue when the submitter failed on it with errors worth retrying ' +
           '(throttling, 5xx, configuration) as often as the queue allows; invalid task files are not retried but get an ' +

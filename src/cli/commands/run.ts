@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { cpuCount, processEnv } from '../../config.js';
 import { reportCommandError } from '../cli-error.js';
+import { checkFlag, workersRule } from '../cli-options.js';
 import { commandLogger } from '../command-logger.js';
 import { readTaskFile } from '../read-task-file.js';
 import { runLocally } from '../run-locally.js';
@@ -32,13 +33,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: 'Shard workers running at once (default: number of CPUs)',
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the result on stdout' })
-      .check((argv) => {
-        const workers = argv.workers;
-        if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
-          throw new Error(`Expected integer between 1 and 256 for --workers but received ${String(workers)}`);
-        }
-        return true;
-      })
+      .check((argv) => checkFlag('--workers', workersRule, argv.workers))
       .example('$0 run examples/task.json --local-root examples/data', 'Tile the example collection')
       // yargs types the kebab-case name; the handler receives the camelCase one as well.
       .example(

@@ -4,7 +4,9 @@ import { InvalidInputError } from '../../errors.js';
 import { PREVIEW_PATH } from '../../preview/preview-assets.js';
 import { publishedRoot } from '../../preview/published-root.js';
 import { startPreviewServer } from '../../preview/start-preview-server.js';
+import { port as portRule } from '../../validation/rules.js';
 import { reportCommandError } from '../cli-error.js';
+import { checkFlag } from '../cli-options.js';
 import { commandLogger } from '../command-logger.js';
 
 interface ServeArgs {
@@ -40,9 +42,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       })
       .check((argv) => {
         const { port, dir, localRoot } = argv as unknown as ServeArgs;
-        if (!Number.isInteger(port) || port < 0 || port > 65535) {
-          throw new Error(`Expected integer between 0 and 65535 for --port but received ${String(port)}`);
-        }
+        checkFlag('--port', portRule, port);
         if (dir === undefined && localRoot === undefined) throw new Error('Name the folder to serve: serve DIR');
         if (dir !== undefined && localRoot !== undefined && dir !== localRoot) {
           throw new Error('Name the folder once: either DIR or --local-root');

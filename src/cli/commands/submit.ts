@@ -13,8 +13,9 @@ import {
 } from '../../operations/submit-task-file.js';
 import { waitForRun } from '../../operations/wait-for-run.js';
 import { LOCAL_STATE_BUCKET } from '../../run/run-records.js';
+import { number } from '../../validation/rules.js';
 import { reportCommandError } from '../cli-error.js';
-import { type TargetArgs, withCloudOptions, withTargetOptions, withWorkersOption } from '../cli-options.js';
+import { checkFlag, type TargetArgs, withCloudOptions, withTargetOptions, withWorkersOption } from '../cli-options.js';
 import { commandLogger } from '../command-logger.js';
 import { formatRunStatus, statusExitCode } from '../format-run-status.js';
 import { type CloudTarget, type LocalTarget, openTarget, runStoreOf } from '../open-target.js';
@@ -73,18 +74,13 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       })
       .check((argv) => {
         const { interval, timeout, startTimeout } = argv as unknown as SubmitArgs;
-        if (!Number.isFinite(interval) || interval < 0.1 || interval > 3600) {
-          throw new Error(`Expected number between 0.1 and 3600 for --interval but received ${String(interval)}`);
-        }
-        if (!Number.isFinite(timeout) || timeout < 0) {
-          throw new Error(`Expected a number of minutes, 0 or more, for --timeout but received ${String(timeout)}`);
-        }
-        if (!Number.isFinite(startTimeout) || startTimeout <= 0 || startTimeout > 1440) {
-          throw new Error(
-            `Expected a number of minutes above 0 and at most 1440 for --start-timeout but received ${String(startTimeout)}`,
-          );
-        }
-        return true;
+        checkFlag('--interval', number(0.1, 3600), interval);
+        checkFlag('--timeout', number(0, Number.MAX_VALUE, 'a number of minutes, 0 or more'), timeout);
+        return checkFlag(
+          '--start-timeout',
+          number(Number.MIN_VALUE, 1440, 'a number of minutes above 0 and at most 1440'),
+          startTimeout,
+        );
       })
       .epilog(
         'The task file is validated here first; an invalid one is not uploaded. The run id is the one the submitter ' +

@@ -3,6 +3,9 @@
 //   /_preview/?collection=URL    opens a collection in Mirador
 //   /_preview/?manifest=URL      opens a manifest in Mirador
 //   /_preview/?image=URL         opens an image service (its info.json or its id) in OpenSeadragon
+//   /_preview/?item=URL          shows a manifest's pages as a grid of thumbnails
+// Collections and items are grids of thumbnails (published `sizes` files, never the full image),
+// lazy-loaded, GRID_PAGE a page, with a filter box over their labels.
 // `window.iiifPreview` exposes the state of the page (mode, viewer, tile counts) for people and tests.
 
 const PREVIEW = '/_preview/';
@@ -10,6 +13,8 @@ const state = { mode: 'listing', viewer: undefined, tiles: { loaded: 0, failed: 
 window.iiifPreview = state;
 
 const $ = (id) => document.getElementById(id);
+/** Thumbnails shown at once in one grid; more are a click on the pager away. */
+const GRID_PAGE = 120;
 
 function element(tag, properties = {}, ...children) {
   const node = document.createElement(tag);
@@ -35,6 +40,12 @@ function labelOf(label) {
 
 const idOf = (resource) => resource?.id ?? resource?.['@id'];
 
+/** The URL of a resource's thumbnail (Presentation 3 list or 2.1 object or string). */
+function thumbnailOf(resource) {
+  const thumbnail = [resource?.thumbnail ?? []].flat()[0];
+  return typeof thumbnail === 'string' ? thumbnail : idOf(thumbnail);
+}
+
 async function fetchJson(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${response.status} ${response.statusText} for ${url}`);
@@ -46,7 +57,7 @@ function manifestsOf(collection) {
   const entries = collection.items ?? collection.manifests ?? [];
   return entries
     .filter((entry) => /manifest$/i.test(String(entry.type ?? entry['@type'] ?? '')))
-    .map((entry) => ({ id: idOf(entry), label: labelOf(entry.label) || idOf(entry) }));
+    .map((entry) => ({ id: idOf(entry), label: labelOf(entry.label) || idOf(entry), thumbnail: thumbnailOf(entry) }));
 }
 
 /** Image services painted on a manifest's canvases (Presentation 3 and 2.1). */
@@ -60,7 +71,13 @@ function imagesOf(manifest) {
     for (const body of bodies) {
       const services = [body?.service ?? []].flat();
       const service = services.find((candidate) => idOf(candidate));
-      if (service) images.push({ label: labelOf(canvas.label) || idOf(canvas), service: idOf(service) });
+      if (service) {
+        images.push({
+          label: labelOf(canvas.label) || idOf(canvas),
+          service: idOf(service),
+          thumbnail: thumbnailOf(canvas),
+        });
+      }
     }
   }
   return images;
@@ -105,7 +122,33 @@ async function showListing() {
     );
   }
   state.listed = { collections: collections.length, manifests: manifests.length };
+  await showRuns();
   document.body.dataset.ready = 'listing';
+}
+
+/** The runs recorded under a served local root, each a link to its QC page. */
+async function showRuns() {
+  let runs;
+  try {
+    runs = await fetchJson(`${PREVIEW}api/runs.json`);
+  } catch {
+    return;
+  }
+  if (runs.length === 0) return;
+  $('runs-block').hidden = false;
+  for (const run of runs) {
+    $('runs').append(
+      element(
+        'li',
+        {},
+        element('a', {
+          href: `${PREVIEW}runs/${encodeURIComponent(run.runId)}`,
+          textContent: `QC page of ${run.runId}`,
+        }),
+        ` · ${run.collectionId} · ${run.createdAt}`,
+      ),
+    );
+  }
 }
 
 function collectionCard(collection) {
@@ -123,36 +166,133 @@ function collectionCard(collection) {
   const mismatch = describeIdMismatch(collection);
   if (mismatch) card.append(element('p', { className: 'warning', textContent: mismatch }));
   card.append(element('p', { className: 'actions' }, previewLink('collection', url, 'Open the collection in Mirador')));
-  const list = element('ul', { className: 'items' });
-  card.append(list);
+  const holder = element(
+    'div',
+    { className: 'grid-holder' },
+    element('p', { className: 'status', textContent: 'Loading…' }),
+  );
+  card.append(holder);
   fetchJson(collection.path)
     .then((json) => {
-      for (const manifest of manifestsOf(json)) list.append(itemEntry(manifest));
-      if (list.childElementCount === 0) list.append(element('li', { textContent: 'No manifests listed.' }));
+      const entries = manifestsOf(json).map((manifest) => ({
+        label: manifest.label,
+        thumbnail: manifest.thumbnail,
+        href: `${PREVIEW}?manifest=${encodeURIComponent(manifest.id)}`,
+        extra: { text: 'pages', href: `${PREVIEW}?item=${encodeURIComponent(manifest.id)}` },
+        manifest: manifest.id,
+      }));
+      holder.replaceChildren(thumbnailGrid(entries, 'items'));
     })
-    .catch((error) => list.append(element('li', { className: 'error', textContent: error.message })));
+    .catch((error) => holder.replaceChildren(element('p', { className: 'error', textContent: error.message })));
   return card;
 }
 
-function itemEntry(manifest) {
-  const images = element('ul', { className: 'images' });
-  const toggle = element('a', { href: '#', textContent: 'images' });
-  toggle.addEventListener('click', async (event) => {
-    event.preventDefault();
-    if (images.dataset.loaded) return;
-    images.dataset.loaded = 'yes';
-    try {
-      const json = await fetchJson(manifest.id);
-      for (const image of imagesOf(json)) {
-        images.append(
-          element('li', {}, previewLink('image', `${image.service}/info.json`, image.label || image.service)),
-        );
-      }
-    } catch (error) {
-      images.append(element('li', { className: 'error', textContent: error.message }));
-    }
+/** Fill in a thumbnail that a collection entry lacks from its manifest, once it scrolls into view. */
+const lateThumbnails =
+  'IntersectionObserver' in window
+    ? new IntersectionObserver((entries, observer) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          observer.unobserve(entry.target);
+          const img = entry.target;
+          fetchJson(img.dataset.manifest)
+            .then((manifest) => {
+              const url = thumbnailOf(manifest) ?? imagesOf(manifest)[0]?.thumbnail;
+              if (url) img.src = url;
+            })
+            .catch(() => img.classList.add('broken'));
+        }
+      })
+    : undefined;
+
+/**
+ * A grid of labelled thumbnails with a filter box over the labels and a pager: only GRID_PAGE
+ * cards exist at once, and their images load lazily (`loading="lazy"`) as they scroll into view.
+ */
+function thumbnailGrid(entries, kind) {
+  const filter = element('input', {
+    type: 'search',
+    className: 'grid-filter',
+    placeholder: `Filter ${entries.length} ${kind} by label`,
   });
-  return element('li', {}, previewLink('manifest', manifest.id, manifest.label), ' · ', toggle, images);
+  filter.setAttribute('aria-label', `Filter ${kind} by label`);
+  const count = element('span', { className: 'grid-count' });
+  const grid = element('div', { className: 'thumb-grid' });
+  const previous = element('button', { type: 'button', textContent: 'Previous' });
+  const next = element('button', { type: 'button', textContent: 'Next' });
+  const pageLabel = element('span');
+  const pager = element('div', { className: 'pager' }, previous, pageLabel, next);
+  const view = { page: 0, text: '' };
+  const render = () => {
+    const matching = entries.filter((entry) => entry.label.toLowerCase().includes(view.text));
+    const pages = Math.max(1, Math.ceil(matching.length / GRID_PAGE));
+    view.page = Math.min(view.page, pages - 1);
+    const shown = matching.slice(view.page * GRID_PAGE, (view.page + 1) * GRID_PAGE);
+    grid.replaceChildren(...shown.map(thumbnailCard));
+    count.textContent = `${matching.length} of ${entries.length} ${kind}`;
+    pageLabel.textContent = `page ${view.page + 1} of ${pages}`;
+    previous.disabled = view.page === 0;
+    next.disabled = view.page >= pages - 1;
+    pager.hidden = pages === 1;
+    if (entries.length === 0) grid.replaceChildren(element('p', { textContent: `No ${kind} listed.` }));
+  };
+  filter.addEventListener('input', () => {
+    view.text = filter.value.trim().toLowerCase();
+    view.page = 0;
+    render();
+  });
+  previous.addEventListener('click', () => {
+    view.page -= 1;
+    render();
+  });
+  next.addEventListener('click', () => {
+    view.page += 1;
+    render();
+  });
+  render();
+  return element(
+    'div',
+    { className: 'grid-block' },
+    element('div', { className: 'grid-tools' }, filter, count),
+    grid,
+    pager,
+  );
+}
+
+function thumbnailCard(entry) {
+  const img = element('img', { alt: entry.label, loading: 'lazy', decoding: 'async' });
+  if (entry.thumbnail) img.src = entry.thumbnail;
+  else if (entry.manifest && lateThumbnails) {
+    img.dataset.manifest = entry.manifest;
+    lateThumbnails.observe(img);
+  }
+  const card = element(
+    'figure',
+    { className: 'thumb-card' },
+    element('a', { href: entry.href, className: 'thumb-link', title: entry.label }, img),
+    element('figcaption', {}, element('a', { href: entry.href, textContent: entry.label })),
+  );
+  if (entry.extra)
+    card.append(element('a', { className: 'extra', href: entry.extra.href, textContent: entry.extra.text }));
+  return card;
+}
+
+async function showItem(url) {
+  state.mode = 'item';
+  $('listing').hidden = false;
+  const status = $('listing-status');
+  const manifest = await fetchJson(url);
+  const label = labelOf(manifest.label) || url;
+  $('listing-title').textContent = label;
+  status.replaceChildren(previewLink('manifest', url, 'Open the item in Mirador'));
+  const entries = imagesOf(manifest).map((image) => ({
+    label: image.label,
+    thumbnail: image.thumbnail,
+    href: `${PREVIEW}?image=${encodeURIComponent(`${image.service}/info.json`)}`,
+  }));
+  $('collections').append(thumbnailGrid(entries, 'pages'));
+  state.listed = { pages: entries.length };
+  document.body.dataset.ready = 'item';
 }
 
 function loadScript(src) {
@@ -240,6 +380,7 @@ async function main() {
     if (query.has('collection')) await showMirador('collection', query.get('collection'));
     else if (query.has('manifest')) await showMirador('manifest', query.get('manifest'));
     else if (query.has('image')) await showOpenSeadragon(query.get('image'));
+    else if (query.has('item')) await showItem(query.get('item'));
     else await showListing();
   } catch (error) {
     state.error = error.message;

@@ -30,7 +30,7 @@ export interface BrowserAvailability {
  * under CI (`CI=true`), where a missing browser is a failure: CI installs it (.ci/install-browser.sh).
  */
 export function browserAvailability(): BrowserAvailability {
-  const config = readBrowserTestConfig();
+  const config = readBrowserTestConfig(process.env);
   const available = existsSync(config.chromiumPath);
   const message = available
     ? ''

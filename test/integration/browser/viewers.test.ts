@@ -388,10 +388,10 @@ describe.skipIf(!browser.run)('Real browser: OpenSeadragon and Mirador on the lo
       const titles = await page.locator('.collection h2').allTextContents();
       const viewerShownOnListing = await page.locator('#viewer-panel').isVisible();
       const v3 = page.locator('.collection', { hasText: 'Version 3 box' });
-      await v3.getByRole('link', { name: 'images' }).first().click();
-      const firstImage = v3.locator('ul.images a').first();
-      await firstImage.waitFor({ timeout: 30_000 });
-      const imageLinks = await v3.locator('ul.images a').count();
+      await v3.locator('.thumb-card', { hasText: 'Folder A' }).getByRole('link', { name: 'pages' }).click();
+      await page.waitForFunction(() => document.body.dataset['ready'] === 'item', undefined, { timeout: 30_000 });
+      const firstImage = page.locator('.thumb-card a.thumb-link').first();
+      const imageLinks = await page.locator('.thumb-card a.thumb-link').count();
       await firstImage.click();
       await page.waitForFunction(() => document.body.dataset['ready'] === 'image', undefined, { timeout: 30_000 });
       await page.waitForFunction(

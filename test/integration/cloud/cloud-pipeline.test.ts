@@ -387,7 +387,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     expect(report.counts).toMatchObject({ images: 5, tiled: 5, failed: 0, ignored: 1, manifests: 3 });
     expect(report.missingShards).toEqual([]);
 
-    const { items } = JSON.parse(await getText(TASKS, `runs/${runId}/items.json`)) as { items: PlannedItem[] };
+    const { items } = JSON.parse(await getText(TASKS, `runs/${runId}/items/00000.json`)) as { items: PlannedItem[] };
     expect(items.map((item) => item.id)).toEqual(['Folder1', 'Folder2', 'Folder3']);
     for (const item of items) {
       for (const image of item.images) {

@@ -73,7 +73,7 @@ function findImage(item: PlannedItem, file: string): PlannedItem['images'][numbe
 }
 
 /**
- * Write a run's records as the submitter and the shard workers would: run.json, items.json, one
+ * Write a run's records as the submitter and the shard workers would: run.json, the item list, one
  * shard description per shard, and a result for each shard whose results are given
  * (`undefined` = the shard never reported).
  */

@@ -1,0 +1,69 @@
+import type { StateLocation } from '../run/run-records.js';
+import { getJson, putJson, type Storage } from '../storage/storage.js';
+import { collectionKey, joinKey, type Task } from '../task/task.js';
+import { forEachLimited } from '../util/for-each-limited.js';
+
+/**
+ * `{state.prefix}/names/{destBucket}/{DEST_PREFIX}/{COLLECTION}/{item}.json`: the image name each
+ * file of an item was published under (file name → image name). Read when planning, so a file keeps
+ * its name on every later run (see `imageNames`); written with the run's records when an item's
+ * names change (files added or removed). One small document per item.
+ */
+export interface ImageNameRecord {
+  readonly item: string;
+  /** Image name by file name (not key): a folder moved under `Access/` keeps its names. */
+  readonly names: Readonly<Record<string, string>>;
+}
+
+/** One item whose names are to be recorded. */
+export interface ItemNames {
+  readonly item: string;
+  readonly names: ReadonlyMap<string, string>;
+}
+
+/** Reads and writes in flight at once. */
+const CONCURRENCY = 16;
+
+/** The prefix of a collection's name records, ending with `/`. */
+export function imageNameRecordsPrefix(state: StateLocation, task: Task): string {
+  return `${joinKey(state.prefix, 'names', task.destBucket, collectionKey(task))}/`;
+}
+
+/**
+ * The recorded names of every item of the task's collection: one listing of the collection's
+ * records, then one read per item that has one.
+ *
+ * @returns image names by file name, by item
+ */
+export async function readImageNameRecords(
+  storage: Storage,
+  state: StateLocation,
+  task: Task,
+): Promise<Map<string, Map<string, string>>> {
+  const prefix = imageNameRecordsPrefix(state, task);
+  const keys: string[] = [];
+  for await (const object of storage.list(state.bucket, prefix)) {
+    const rest = object.key.slice(prefix.length);
+    if (!rest.includes('/') && rest.endsWith('.json')) keys.push(object.key);
+  }
+  const records = new Map<string, Map<string, string>>();
+  await forEachLimited(keys, CONCURRENCY, async (key) => {
+    const record = await getJson<ImageNameRecord>(storage, state.bucket, key);
+    records.set(record.item, new Map(Object.entries(record.names)));
+  });
+  return records;
+}
+
+/** Record the names of items whose names changed. */
+export async function writeImageNameRecords(
+  storage: Storage,
+  state: StateLocation,
+  task: Task,
+  items: readonly ItemNames[],
+): Promise<void> {
+  const prefix = imageNameRecordsPrefix(state, task);
+  await forEachLimited(items, CONCURRENCY, async ({ item, names }) => {
+    const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
+    await putJson(storage, state.bucket, `${prefix}${item}.json`, record);
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Many short strings (file names, ETags) in one growing UTF-8 buffer, each read back as a fresh
+ * string. A million listed keys kept as JavaScript strings cost about 200 MB (and a string cut from
+ * a listing response can keep the whole response alive); here they cost their bytes.
+ */
+export class TextArena {
+  private bytes = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  private readonly ends: number[] = [];
+
+  /** Store `text`; returns its id (0, 1, 2 … in order of adding). */
+  public add(text: string): number {
+    const length = Buffer.byteLength(text);
+    if (this.used + length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + length));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    this.used += this.bytes.write(text, this.used);
+    this.ends.push(this.used);
+    return this.ends.length - 1;
+  }
+
+  public get(id: number): string {
+    const end = this.ends[id];
+    if (end === undefined) throw new RangeError(`Expected a text id below ${this.ends.length} but received ${id}`);
+    return this.bytes.toString('utf8', id === 0 ? 0 : (this.ends[id - 1] ?? 0), end);
+  }
+}
