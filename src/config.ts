@@ -19,8 +19,10 @@ import {
 } from './validation/rules.js';
 
 /**
- * The only module that reads `process.env`. Entry points call a `read*Config` function once and
- * pass typed values inward; every other module receives what it needs as arguments.
+ * The only module that reads `process.env`, and only in `processEnv()`: entry points call it once
+ * and give the result to the `read*Config` functions (which take the environment as a parameter,
+ * never a default), then pass typed values inward; every other module receives what it needs as
+ * arguments.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 

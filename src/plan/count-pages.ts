@@ -2,6 +2,7 @@ import { NotFoundError } from '../errors.js';
 import type { SourceFormat } from '../run/run-records.js';
 import type { ListedObject, Storage } from '../storage/storage.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import { countPdfPages } from './count-pdf-pages.js';
 import { countTiffPages, type ReadRange } from './count-tiff-pages.js';
 import { sourceFormat } from './source-format.js';
 
@@ -9,12 +10,13 @@ import { sourceFormat } from './source-format.js';
 const COUNT_CONCURRENCY = 32;
 
 /** How each multi-page format's pages are counted from a few ranged reads. */
-const COUNTERS: Partial<Record<SourceFormat, (read: ReadRange) => Promise<number | undefined>>> = {
+const COUNTERS: Partial<Record<SourceFormat, (read: ReadRange, size: number) => Promise<number | undefined>>> = {
   tiff: countTiffPages,
+  pdf: countPdfPages,
 };
 
 /**
- * The page count of every multi-page file in a listing (TIFF), read from the file headers with
+ * The page count of every multi-page file in a listing (TIFF, PDF), read from the file headers with
  * small ranged reads, never the whole file. Files of one page, files whose header cannot be read as
  * their format (the worker reports why when it decodes them) and files deleted since the listing
  * are left out: the plan treats them as one page.
@@ -39,7 +41,7 @@ export async function countPages(
         ? Promise.resolve(Buffer.alloc(0))
         : storage.getRange(bucket, object.key, start, Math.min(length, object.size - start));
     try {
-      const count = await counter(read);
+      const count = await counter(read, object.size);
       if (count !== undefined && count > 1) pages.set(object.key, count);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;

@@ -13,7 +13,15 @@ const PIXELS_PER_BYTE: Readonly<Record<SourceFormat, number>> = {
   tiff: 0.4,
   // Lossless JPEG 2000 is about 2:1, lossy masters 10:1 and more; decoding is slower than JPEG.
   jp2: 0.8,
+  // A PDF page's work is its rendered size at PDF_DPI, not its bytes (see below).
+  pdf: 0,
 };
+
+/** An A4 page's area in square inches: the page size a PDF page is assumed to have. */
+const PDF_PAGE_SQUARE_INCHES = 8.27 * 11.69;
+
+/** Rendering a PDF page costs about as much again as tiling its pixels. */
+const PDF_RENDER_FACTOR = 2;
 
 /** Megapixels per second one worker tiles (sharp, 512 px tiles, JPEG out); see `npm run bench`. */
 export const WORKER_MEGAPIXELS_PER_SECOND = 12;
@@ -23,9 +31,13 @@ const SECONDS_PER_IMAGE = 1;
 
 /**
  * Estimated seconds one worker spends on an image (one page of a multi-page file: its share of
- * the file's bytes): the planner's cost model.
+ * the file's bytes; for a PDF page, an A4 page rendered at `pdfDpi`): the planner's cost model.
  */
-export function estimateSeconds(image: Pick<PlannedImage, 'format' | 'bytes' | 'pages'>): number {
+export function estimateSeconds(image: Pick<PlannedImage, 'format' | 'bytes' | 'pages'>, pdfDpi = 300): number {
+  if (image.format === 'pdf') {
+    const megapixels = (PDF_PAGE_SQUARE_INCHES * pdfDpi * pdfDpi) / 1e6;
+    return SECONDS_PER_IMAGE + (PDF_RENDER_FACTOR * megapixels) / WORKER_MEGAPIXELS_PER_SECOND;
+  }
   const megapixels = (image.bytes * PIXELS_PER_BYTE[image.format]) / (image.pages ?? 1) / 1e6;
   return SECONDS_PER_IMAGE + megapixels / WORKER_MEGAPIXELS_PER_SECOND;
 }

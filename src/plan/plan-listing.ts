@@ -50,6 +50,8 @@ export async function planListing(
     readonly source: string;
     /** Image names by file name, by item, from earlier runs (see `readImageNameRecords`). */
     readonly recordedNames?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+    /** PDF_DPI: what a PDF page costs to render (see `estimateSeconds`). Default 300. */
+    readonly pdfDpi?: number;
   },
 ): Promise<ListingPlan> {
   const { accessDir, source } = options;
@@ -135,7 +137,7 @@ export async function planListing(
         entries.push(entryOf.get(planned.sourceKey) ?? -1);
         names.add(planned.name);
         if (details.page !== undefined) paged.set(costs.length, { page: details.page, pages: details.pages ?? 1 });
-        costs.push(estimateSeconds(details));
+        costs.push(estimateSeconds(details, options.pdfDpi));
       }
       items.push({ id: item.id, folder: item.folder, first, end: entries.length });
     }

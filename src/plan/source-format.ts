@@ -13,10 +13,8 @@ const BY_EXTENSION: Readonly<Record<string, SourceFormat>> = {
   j2k: 'jp2',
   jpf: 'jp2',
   jpx: 'jp2',
+  pdf: 'pdf',
 };
-
-/** Extensions recognised as images (case-insensitive), for documentation and messages. */
-export const IMAGE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
 
 /**
  * The image format a key names by its extension, case-insensitively, or `undefined` for anything

@@ -16,7 +16,7 @@ export interface StateLocation {
 export const LOCAL_STATE_BUCKET = '_iiif-batch';
 
 /** The image formats recognised by extension. */
-export type SourceFormat = 'jpeg' | 'tiff' | 'png' | 'webp' | 'gif' | 'jp2';
+export type SourceFormat = 'jpeg' | 'tiff' | 'png' | 'webp' | 'gif' | 'jp2' | 'pdf';
 
 /** One image as the plan sees it. */
 export interface PlannedImage {

@@ -17,6 +17,8 @@ export const RUN_WARNING_CODES = {
   'csv-value-unused': 'a CSV value that was not used as written',
   /** A multi-page or multi-frame source of which only the first page or frame was published. */
   'source-pages-ignored': 'only the first page (or frame) of a multi-page source was published',
+  /** A PDF page rendered below PDF_DPI so that its longest side stays within FULL_MAX_SIZE. */
+  'pdf-resolution-capped': 'a PDF page rendered below PDF_DPI (its longest side capped by FULL_MAX_SIZE)',
   /** A source whose content is another format than its file name says (it was read by content). */
   'source-format-mismatch': 'a source whose content is not the format its file name says',
   /** A file of ACCESS_DIR that was not read: a symbolic link that is broken, loops, or leaves the local root. */

@@ -29,6 +29,8 @@ export interface PublishFingerprint {
    * are not retiled for it.)
    */
   readonly imageApi2Names?: number;
+  /** PDF pages only: the PDF_DPI they were rendered at. */
+  readonly pdfDpi?: number;
 }
 
 /** The current `imageApi2Names`. */

@@ -135,6 +135,8 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     serviceId,
     renderer: RENDERER_VERSION,
     ...(settings.imageApiVersion === 2 ? { imageApi2Names: IMAGE_API_2_NAMES } : {}),
+    // A PDF page is rendered at PDF_DPI: another resolution is another image.
+    ...(image.format === 'pdf' ? { pdfDpi: settings.pdfDpi } : {}),
   };
 
   if (state !== undefined && !settings.forceRetile) {
@@ -352,8 +354,8 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   const infoKey = `${service.key}/info.json`;
   const republishing = (await withRetries(() => storage.head(task.destBucket, infoKey), retry)) !== undefined;
 
-  // Formats sharp cannot read (JPEG 2000) are first converted into a file it can.
-  const readable = await readableSource(sourcePath, workDir, image);
+  // Formats sharp cannot read (JPEG 2000, PDF) are first converted into a file it can.
+  const readable = await readableSource(sourcePath, workDir, image, settings);
   if (readable.converted && sourceIsCopy) await rm(sourcePath, { force: true });
   const decoded = await decodeSource(
     readable.path,
@@ -447,7 +449,7 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
   return {
     image: describePublishedImage(pyramid, api, service),
     qc: await qc,
-    warnings: decoded.warnings,
+    warnings: [...readable.warnings, ...decoded.warnings],
     files: uploaded.files + 1,
     bytes: uploaded.bytes + Buffer.byteLength(info),
   };

@@ -4,7 +4,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
 import { LOCAL_STATE_BUCKET } from '../run/run-records.js';
 import { noSpaceError } from '../util/no-space-error.js';
@@ -208,9 +207,8 @@ export class FsStorage implements Storage {
         await place(temp, path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-        // A stream is consumed by the first copy: copy that file rather than the stream.
-        const bytes = await readFile(temp).finally(() => unlink(temp).catch(() => undefined));
-        temp = await this.writeTemp(dirname(path), bytes, bucket, key, action);
+        await unlink(temp).catch(() => undefined);
+        temp = await this.writeTemp(dirname(path), body, bucket, key, action);
         await place(temp, path);
       }
     } catch (error) {
@@ -254,16 +252,11 @@ export class FsStorage implements Storage {
   private async writeTemp(dir: string, body: Body, bucket: string, key: string, action: string): Promise<string> {
     const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
     try {
-      if (typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Uint8Array) {
-        const handle = await open(temp, 'w');
-        try {
-          await handle.writeFile(body);
-        } finally {
-          await handle.close();
-        }
-      } else {
-        const handle = await open(temp, 'w');
-        await pipeline(body, handle.createWriteStream());
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(body);
+      } finally {
+        await handle.close();
       }
       return temp;
     } catch (error) {

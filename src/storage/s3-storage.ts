@@ -1,10 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  AbortMultipartUploadCommand,
-  type CompletedPart,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -13,22 +9,13 @@ import {
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/s3-client.js';
 import type { AwsClientConfig } from '../config.js';
 import { AccessDeniedError, errorMessage, NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
 import type { Body, ObjectInfo, PutOptions, ReadVersion, Storage } from './storage.js';
 
-/** S3's smallest part size (except the last part). */
-const MIN_PART_SIZE = 5 * 1024 * 1024;
-
 export interface S3StorageOptions {
-  /**
-   * Streamed bodies up to this size are sent with one PutObject; bigger ones as a multipart upload
-   * with parts of this size. At least 5 MiB (S3's minimum part size). Default 8 MiB.
-   */
-  readonly partSize?: number;
   /** Keys per ListObjectsV2 page (1..1000, default 1000; smaller only to exercise pagination). */
   readonly listPageSize?: number;
   /**
@@ -47,14 +34,12 @@ export interface S3StorageOptions {
  */
 export class S3Storage implements Storage {
   private readonly client: S3Client;
-  private readonly partSize: number;
   private readonly listPageSize: number;
   private readonly conflictRetries: number;
   private readonly conflictDelayMs: number;
 
   public constructor(client: S3Client, options: S3StorageOptions = {}) {
     this.client = client;
-    this.partSize = checkInteger(options.partSize ?? 8 * 1024 * 1024, MIN_PART_SIZE, 5 * 1024 ** 3, 'partSize');
     this.listPageSize = checkInteger(options.listPageSize ?? 1000, 1, 1000, 'listPageSize');
     this.conflictRetries = checkInteger(options.conflictRetries ?? 4, 0, 100, 'conflictRetries');
     this.conflictDelayMs = checkInteger(options.conflictDelayMs ?? 200, 0, 60_000, 'conflictDelayMs');
@@ -196,35 +181,30 @@ export class S3Storage implements Storage {
   }
 
   public async put(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<void> {
-    if (!(body instanceof Readable)) {
-      await this.putObject(bucket, key, body, options);
-      return;
-    }
-    const first = await readUpTo(body, this.partSize + 1, bucket, key);
-    if (first.ended) {
-      await this.putObject(bucket, key, first.bytes, options);
-      return;
-    }
-    await this.putMultipart(bucket, key, first.bytes, body, options);
+    await this.send(
+      () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...putHeaders(options) })),
+      bucket,
+      key,
+      'write',
+    );
   }
 
   /**
    * `PutObject` with `IfNoneMatch: '*'`. 412 PreconditionFailed means an object exists: `false`.
    * 409 ConditionalRequestConflict means another conditional write to the key was in flight; it is
    * retried (with backoff) until S3 gives a definite answer: 200 (created) or 412 (the other writer
-   * won). Streamed bodies are read into memory first (run records are small) so a retry can resend.
+   * won).
    *
    * A HEAD request first answers the common case (a redelivered message, long after the first
    * create) without a write, and keeps that case correct on S3-compatible stores and emulators that
    * ignore `If-None-Match`; only the conditional PUT closes the race between concurrent creators.
    */
   public async putIfAbsent(bucket: string, key: string, body: Body, options: PutOptions = {}): Promise<boolean> {
-    const bytes = body instanceof Readable ? (await readUpTo(body, Number.POSITIVE_INFINITY, bucket, key)).bytes : body;
     if ((await this.head(bucket, key)) !== undefined) return false;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, IfNoneMatch: '*', ...putHeaders(options) }),
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*', ...putHeaders(options) }),
         );
         return true;
       } catch (error) {
@@ -244,95 +224,6 @@ export class S3Storage implements Storage {
     } catch (error) {
       if (isNotFound(error)) return;
       throw toStorageError(error, bucket, key, 'delete');
-    }
-  }
-
-  private async putObject(
-    bucket: string,
-    key: string,
-    body: Buffer | Uint8Array | string,
-    options: PutOptions,
-  ): Promise<void> {
-    await this.send(
-      () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...putHeaders(options) })),
-      bucket,
-      key,
-      'write',
-    );
-  }
-
-  /** A multipart upload of a stream whose first `partSize + 1` bytes are already read. */
-  private async putMultipart(
-    bucket: string,
-    key: string,
-    head: Buffer,
-    rest: Readable,
-    options: PutOptions,
-  ): Promise<void> {
-    const created = await this.send(
-      () => this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...putHeaders(options) })),
-      bucket,
-      key,
-      'write',
-    );
-    const uploadId = created.UploadId;
-    if (uploadId === undefined) {
-      throw new StorageError(`Starting a multipart upload to s3://${bucket}/${key} returned no upload id`, {
-        bucket,
-        key,
-        transient: true,
-      });
-    }
-    try {
-      const parts: CompletedPart[] = [];
-      let pending = head;
-      let ended = false;
-      while (!ended || pending.length > 0) {
-        // Fill a part; keep any extra bytes for the next one.
-        while (!ended && pending.length < this.partSize) {
-          const next = await readUpTo(rest, this.partSize - pending.length, bucket, key);
-          pending = pending.length === 0 ? next.bytes : Buffer.concat([pending, next.bytes]);
-          ended = next.ended;
-        }
-        const part = pending.subarray(0, this.partSize);
-        pending = pending.subarray(part.length);
-        const partNumber = parts.length + 1;
-        const uploaded = await this.send(
-          () =>
-            this.client.send(
-              new UploadPartCommand({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: partNumber,
-                Body: part,
-              }),
-            ),
-          bucket,
-          key,
-          'write',
-        );
-        parts.push({ PartNumber: partNumber, ETag: uploaded.ETag });
-      }
-      await this.send(
-        () =>
-          this.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: bucket,
-              Key: key,
-              UploadId: uploadId,
-              MultipartUpload: { Parts: parts },
-            }),
-          ),
-        bucket,
-        key,
-        'write',
-      );
-    } catch (error) {
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-        .catch(() => undefined);
-      throw error;
     }
   }
 
@@ -356,86 +247,6 @@ function putHeaders(options: PutOptions): { ContentType?: string; CacheControl?:
     ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
     ...(options.cacheControl === undefined ? {} : { CacheControl: options.cacheControl }),
   };
-}
-
-/**
- * Reads from `stream` until `limit` bytes or its end. Bytes beyond `limit` that arrive in the last
- * chunk are pushed back with `unshift`, so the stream can be read on from exactly `limit`.
- */
-async function readUpTo(
-  stream: Readable,
-  limit: number,
-  bucket: string,
-  key: string,
-): Promise<{ bytes: Buffer; ended: boolean }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    while (length < limit) {
-      const chunk = await nextChunk(stream);
-      if (chunk === undefined) return { bytes: Buffer.concat(chunks, length), ended: true };
-      const room = limit - length;
-      if (chunk.length > room) {
-        chunks.push(chunk.subarray(0, room));
-        stream.unshift(chunk.subarray(room));
-        length += room;
-      } else {
-        chunks.push(chunk);
-        length += chunk.length;
-      }
-    }
-  } catch (error) {
-    throw new StorageError(
-      `Reading the body for s3://${bucket}/${key} failed: ${errorMessage(error)}`,
-      {
-        bucket,
-        key,
-      },
-      { cause: error },
-    );
-  }
-  return { bytes: Buffer.concat(chunks, length), ended: false };
-}
-
-/** The next chunk of a paused stream, or `undefined` at its end. Rejects on a stream error. */
-function nextChunk(stream: Readable): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const tryRead = (): boolean => {
-      const chunk: unknown = stream.read();
-      if (chunk === null) return false;
-      cleanup();
-      resolve(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
-      return true;
-    };
-    const onReadable = (): void => {
-      tryRead();
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(undefined);
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = (): void => {
-      stream.off('readable', onReadable);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    if (stream.readableEnded) {
-      resolve(undefined);
-      return;
-    }
-    if (stream.errored) {
-      reject(stream.errored);
-      return;
-    }
-    stream.on('readable', onReadable);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    tryRead();
-  });
 }
 
 interface AwsErrorShape {

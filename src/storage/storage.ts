@@ -36,7 +36,8 @@ export interface ReadVersion {
   readonly etag?: string;
 }
 
-export type Body = Buffer | Uint8Array | string | Readable;
+/** What is written: every writer has its bytes in memory (tiles, JSON records, task files). */
+export type Body = Buffer | Uint8Array | string;
 
 /** An entry a listing saw but did not list (the filesystem's symbolic links it would not follow). */
 export interface SkippedEntry {

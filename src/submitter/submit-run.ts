@@ -73,13 +73,14 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   };
   const where = storage.describe(task.srcBucket, listing);
   const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
-  // Multi-page files (TIFF) become one image per page: their headers say how many.
+  // Multi-page files (TIFF, PDF) become one image per page: their headers say how many.
   const plan = await planListing(storage.list(task.srcBucket, listing, { onSkipped }), {
     storage,
     bucket: task.srcBucket,
     accessDir: task.accessDir,
     source: where,
     recordedNames,
+    pdfDpi: task.settings.pdfDpi,
   });
   if (plan.imageCount === 0) {
     throw new PlanError(

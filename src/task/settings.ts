@@ -19,6 +19,11 @@ export const SETTINGS = {
    * get `maxWidth`/`maxHeight` in info.json. Default 10000, 256–65000.
    */
   fullMaxSize: { name: 'FULL_MAX_SIZE', rule: fromText(integer(256, 65000), asNumber).default(10000) },
+  /**
+   * PDF_DPI: resolution PDF pages are rendered at, in dots per inch. Default 300, 72–1200. A page
+   * whose longest side would exceed FULL_MAX_SIZE at this resolution is rendered smaller (a warning).
+   */
+  pdfDpi: { name: 'PDF_DPI', rule: fromText(integer(72, 1200), asNumber).default(300) },
   /** SHARD_TARGET_MINUTES: estimated minutes of tiling per shard. Default 10, 1–600. */
   shardTargetMinutes: { name: 'SHARD_TARGET_MINUTES', rule: fromText(integer(1, 600), asNumber).default(10) },
   /** MAX_SHARDS: upper bound on shards (array children) for one run. Default 1000, 1–10000. */

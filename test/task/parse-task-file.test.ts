@@ -252,6 +252,9 @@ describe('Function: parseTaskFile', () => {
     ['IMAGE_API_VERSION', '2.1', 'Expected one of 3, 2 for'],
     ['FORCE_RETILE', 'maybe', 'Expected true or false for'],
     ['MAX_SHARDS', '10001', 'Expected integer between 1 and 10000'],
+    ['PDF_DPI', '71', 'Expected integer between 72 and 1200'],
+    ['PDF_DPI', '1201', 'Expected integer between 72 and 1200'],
+    ['PDF_DPI', '300dpi', 'Expected integer between 72 and 1200'],
   ])('rejects %s=%s with a precise message', (name, value, message) => {
     // Act
     const error = failure(legacyTaskFile({ [name]: value }));
@@ -269,6 +272,8 @@ describe('Function: parseTaskFile', () => {
     ['FULL_MAX_SIZE', '65000', 65000],
     ['SHARD_TARGET_MINUTES', '600', 600],
     ['MAX_SHARDS', '10000', 10000],
+    ['PDF_DPI', '72', 72],
+    ['PDF_DPI', '1200', 1200],
   ])('accepts the boundary %s=%s', (name, value, expected) => {
     // Act
     const task = parse(legacyTaskFile({ [name]: value }));

@@ -4,8 +4,15 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeJp2 } from '../../helpers/jpeg2000.js';
+import { makePdf } from '../../helpers/pdf.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
+
+/** The PDF's pages: US Letter and A4 (points), rendered at PDF_DPI 100. */
+const PDF_PAGES = [
+  { width: 612, height: 792, colour: [180, 90, 20] as const, pixels: [850, 1100] },
+  { width: 595, height: 842, colour: [60, 60, 160] as const, pixels: [826, 1169] },
+];
 
 /** The JP2 master: 20 megapixels, lossless. */
 const JP2_SIZE = { width: 5000, height: 4000 } as const;
@@ -39,7 +46,7 @@ interface Canvas {
   readonly items: { items: { body: { service: { id: string }[] } }[] }[];
 }
 
-describe('Command: iiif-batch run with multi-page sources', () => {
+describe('Command: iiif-batch run with multi-page TIFF, JPEG 2000 and PDF sources', () => {
   let root: string;
   let localRoot: string;
   let taskPath: string;
@@ -75,6 +82,7 @@ describe('Command: iiif-batch run with multi-page sources', () => {
       );
       return mean;
     })();
+    await write('img-src/Coll/Letters/c-report.pdf', await makePdf(PDF_PAGES));
     await write('img-src/metadata/m.csv', 'identifier,title\nLetters,Letters\n');
     taskPath = join(root, 'task.json');
     await writeFile(
@@ -87,6 +95,7 @@ describe('Command: iiif-batch run with multi-page sources', () => {
           DEST_URL: 'https://iiif.example.org',
           CSV_NAME: 'm.csv',
           TILE_SIZE: '256',
+          PDF_DPI: '100',
         }),
       ),
     );
@@ -96,14 +105,14 @@ describe('Command: iiif-batch run with multi-page sources', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('publishes one canvas per page, in page order, each page with its own pixels', async () => {
+  it('publishes a 3-page TIFF, a 20 MP JP2 and a 2-page PDF as 6 canvases in order, each with its pixels', async () => {
     // Act
     const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
 
     // Assess
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const summary = JSON.parse(result.stdout) as { counts: Record<string, number> };
-    expect(summary.counts).toMatchObject({ items: 1, images: 4, tiled: 4, failed: 0 });
+    expect(summary.counts).toMatchObject({ items: 1, images: 6, tiled: 6, failed: 0 });
     const item = join(localRoot, 'img-pub', 'pub', 'Coll', 'Letters');
     const manifest = JSON.parse(await readFile(join(item, 'manifest.json'), 'utf8')) as { items: Canvas[] };
     expect(manifest.items.map((canvas) => Object.values(canvas.label)[0]?.[0])).toEqual([
@@ -111,11 +120,15 @@ describe('Command: iiif-batch run with multi-page sources', () => {
       'a-letter, p. 2',
       'a-letter, p. 3',
       'b-master',
+      'c-report, p. 1',
+      'c-report, p. 2',
     ]);
     const services = manifest.items.map((canvas) => canvas.items[0]?.items[0]?.body.service[0]?.id);
     expect(services).toEqual([
       ...[1, 2, 3].map((page) => `https://iiif.example.org/pub/Coll/Letters/a-letter_p${page}`),
       'https://iiif.example.org/pub/Coll/Letters/b-master',
+      'https://iiif.example.org/pub/Coll/Letters/c-report_p1',
+      'https://iiif.example.org/pub/Coll/Letters/c-report_p2',
     ]);
     for (const [index, colour] of TIFF_COLOURS.entries()) {
       const full = join(item, `a-letter_p${index + 1}`, 'full', 'max', '0', 'default.jpg');
@@ -133,6 +146,15 @@ describe('Command: iiif-batch run with multi-page sources', () => {
     const stats = await sharp(full).stats();
     for (const [channel, expected] of jp2Mean.entries()) {
       expect(Math.abs((stats.channels[channel]?.mean ?? 0) - expected)).toBeLessThan(3);
+    }
+    for (const [index, page] of PDF_PAGES.entries()) {
+      const pageFull = join(item, `c-report_p${index + 1}`, 'full', 'max', '0', 'default.jpg');
+      const meta = await sharp(pageFull).metadata();
+      expect([meta.width, meta.height]).toEqual(page.pixels);
+      const pageStats = await sharp(pageFull).stats();
+      for (const [channel, expected] of page.colour.entries()) {
+        expect(Math.abs((pageStats.channels[channel]?.mean ?? 0) - expected)).toBeLessThan(4);
+      }
     }
   });
 });
