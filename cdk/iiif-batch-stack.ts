@@ -1,14 +1,16 @@
 import { Annotations, CfnOutput, Duration, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { CLI_ENV, JOB_ENV, SUBMITTER_ENV, SUBMITTER_OPTIONAL_ENV } from '../src/config.js';
+import { CLI_ENV, EVENT_BUS_ENV, JOB_ENV, SUBMITTER_ENV, SUBMITTER_OPTIONAL_ENV } from '../src/config.js';
 import { packageRoot } from '../src/local/package-root.js';
 import { BatchCompute } from './constructs/batch-compute.js';
 import { DestinationCdn } from './constructs/destination-cdn.js';
 import { Network } from './constructs/network.js';
 import { PublishingBuckets } from './constructs/publishing-buckets.js';
+import { RunNotifications } from './constructs/run-notifications.js';
 import { Submitter } from './constructs/submitter.js';
 import { TaskIntake } from './constructs/task-intake.js';
 import {
@@ -54,6 +56,9 @@ export class IiifBatchStack extends Stack {
   public readonly compute: BatchCompute;
   public readonly submitter: Submitter;
   public readonly cdn: DestinationCdn | undefined;
+  /** The EventBridge bus of the "Run finished" and "Task rejected" events. */
+  public readonly eventBus: events.IEventBus;
+  public readonly notifications: RunNotifications | undefined;
 
   public constructor(scope: Construct, id: string, props: IiifBatchStackProps = {}) {
     super(scope, id, props);
@@ -62,6 +67,8 @@ export class IiifBatchStack extends Stack {
     const projectRoot = props.projectRoot ?? packageRoot();
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
     const statePrefix = settings.tasks.statePrefix;
+    const eventBusName = settings.notifications.eventBusName;
+    this.eventBus = events.EventBus.fromEventBusName(this, 'RunEventBus', eventBusName);
 
     this.buckets = new PublishingBuckets(this, 'Buckets', {
       sourceBucketNames: settings.sourceBuckets,
@@ -114,6 +121,8 @@ export class IiifBatchStack extends Stack {
         vcpus: settings.assembler.vcpus,
         memoryMiB: settings.assembler.memoryMiB,
         timeout: Duration.minutes(settings.assembler.timeoutMinutes),
+        // The assembler announces each finished run on this bus.
+        environment: { [EVENT_BUS_ENV]: eventBusName },
       },
       attempts: settings.jobAttempts,
       environment: BatchCompute.stateEnvironment(this.intake.bucket.bucketName, statePrefix),
@@ -139,6 +148,8 @@ export class IiifBatchStack extends Stack {
         [SUBMITTER_ENV.jobQueue]: this.compute.jobQueue.jobQueueArn,
         [SUBMITTER_ENV.workerJobDefinition]: this.compute.workerJobDefinition.jobDefinitionArn,
         [SUBMITTER_ENV.assemblerJobDefinition]: this.compute.assemblerJobDefinition.jobDefinitionArn,
+        // The submitter announces each rejected task file on this bus.
+        [EVENT_BUS_ENV]: eventBusName,
         [SUBMITTER_OPTIONAL_ENV.jobAttempts]: String(settings.jobAttempts),
         [SUBMITTER_OPTIONAL_ENV.assemblerTimeoutSeconds]: String(settings.assembler.timeoutMinutes * 60),
         ...(settings.worker.timeoutMinutes === undefined
@@ -169,6 +180,13 @@ export class IiifBatchStack extends Stack {
       }
     }
 
+    if (settings.notifications.email.length > 0) {
+      this.notifications = new RunNotifications(this, 'Notifications', {
+        bus: this.eventBus,
+        email: settings.notifications.email,
+      });
+    }
+
     this.addOutputs();
     this.suppressFindingsOfCdkInternals();
   }
@@ -179,6 +197,8 @@ export class IiifBatchStack extends Stack {
     for (const source of this.buckets.sources) source.grantRead(role);
     this.buckets.destination.grantReadWrite(role);
     this.intake.bucket.grantReadWrite(role);
+    // The assembler puts one "Run finished" event per run on the bus (the role is the jobs' role).
+    this.eventBus.grantPutEventsTo(role);
     acknowledgeWildcards(
       role,
       [...S3_READ_ACTIONS, ...S3_WRITE_ACTIONS],
@@ -207,6 +227,8 @@ export class IiifBatchStack extends Stack {
     // Jobs are tagged at submission (run id, collection), which Batch authorises as TagResource on
     // the new job; a job's ARN does not exist before it is submitted, hence job/* in this account.
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['batch:TagResource'], resourceArns: [jobs] });
+    // A rejected task file is announced with one "Task rejected" event on the bus.
+    this.eventBus.grantPutEventsTo(fn);
     // When the assembler cannot be submitted, the submitter cancels its own shard job, and only jobs
     // carrying the pipeline's run-id tag.
     iam.Grant.addToPrincipal({
@@ -270,6 +292,14 @@ export class IiifBatchStack extends Stack {
       ].join(' '),
       'Paste into a shell for the iiif-batch CLI (status, resubmit, submit, dlq)',
     );
+    output(
+      'EventBusName',
+      this.eventBus.eventBusName,
+      'EventBridge bus of the "Run finished" and "Task rejected" events',
+    );
+    if (this.notifications !== undefined) {
+      output('NotificationTopicArn', this.notifications.topic.topicArn, 'SNS topic e-mailed on every run event');
+    }
     output('SubmitterFunctionName', this.submitter.function.functionName, 'Submitter Lambda (logs: its log group)');
     output('JobLogGroupName', this.compute.logGroup.logGroupName, 'Logs of the shard workers and the assembler');
     output('DestinationBucketName', this.buckets.destination.bucketName, 'Where tiles and manifests are published');

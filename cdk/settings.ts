@@ -172,6 +172,24 @@ const SETTINGS = z
         publicSubnets: flag.optional(),
       }),
       /**
+       * Where the end of each run is announced: EventBridge events with source "iiif-batch" ("Run
+       * finished" from the assembler, "Task rejected" from the submitter).
+       */
+      notifications: section({
+        /** The bus the events go on: `default` (the account's) or an existing custom bus's name. @default "default" */
+        eventBusName: text('an EventBridge bus name (letters, digits, . _ -)', (value) =>
+          /^[A-Za-z0-9._-]{1,256}$/.test(value),
+        ).default('default'),
+        /**
+         * E-mail addresses notified of every event, through a rule on the bus and an encrypted SNS topic
+         * (each address confirms its subscription once). @default [] (no rule, no topic)
+         */
+        email: list(
+          text('an e-mail address', (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)),
+          'an e-mail address',
+        ).default([]),
+      }),
+      /**
        * Attempts per Batch job including the first (1–10). Spot reclaims and unexpected failures are
        * retried; invalid input (exit 2) is not (failed images are outcomes: workers exit 0). @default 3
        */

@@ -104,6 +104,17 @@ export const JOB_ENV = {
   uploadConcurrency: 'IIIF_BATCH_UPLOAD_CONCURRENCY',
 } as const;
 
+/**
+ * The EventBridge bus run events go to (name or ARN; `default` is the account's default bus). Set by
+ * the stack for the assembler ("Run finished") and the submitter ("Task rejected"); unset, events
+ * are only logged.
+ */
+export const EVENT_BUS_ENV = 'IIIF_BATCH_EVENT_BUS';
+
+export function readEventBus(env: Env): string | undefined {
+  return readEnv(env, { [EVENT_BUS_ENV]: z.string().optional() })[EVENT_BUS_ENV];
+}
+
 /** What both container jobs need to find their run. */
 export interface JobConfig {
   readonly runId: string;

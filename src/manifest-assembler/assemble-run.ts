@@ -11,7 +11,8 @@ import { naturalCompare } from '../plan/natural-compare.js';
 import { qcSubjectsOf } from '../qc/qc-subjects.js';
 import { qcWarnings } from '../qc/qc-warnings.js';
 import { runFindings } from '../qc/run-findings.js';
-import type { IncompleteItem, RunReport } from '../run/run-records.js';
+import { publishRunEvent, type RunEvents, runFinishedEvent } from '../run/run-events.js';
+import type { IncompleteItem, RunRecord, RunReport } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import { csvKey, type Task } from '../task/task.js';
@@ -33,6 +34,8 @@ export interface AssembleDependencies {
   readonly now?: () => Date;
   /** Reads and writes in flight at once. Default 16. */
   readonly concurrency?: number;
+  /** Where the "Run finished" event goes once the report is written (none: no event). */
+  readonly events?: RunEvents;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
       warnings: [...(run.warnings ?? []), ...outcomes.warnings, ...qc],
     });
     await runStore.putReport(report);
+    await announce(deps, run, report);
     throw error;
   }
 
@@ -156,6 +160,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     warnings,
   });
   await runStore.putReport(report);
+  await announce(deps, run, report);
   logger.info('run assembled', {
     status: report.status,
     manifests: report.counts.manifests,
@@ -173,6 +178,16 @@ function incompleteReason(item: ItemOutcome): string {
   const file = first === undefined ? '' : `${first.sourceKey.slice(first.sourceKey.lastIndexOf('/') + 1)}: `;
   const more = item.failures.length > 1 ? ` (and ${item.failures.length - 1} more)` : '';
   return `${item.failures.length} of ${total} images not published: ${file}${first?.reason ?? ''}${more}`;
+}
+
+/** One "Run finished" event per written report (a failed publish is logged, not thrown). */
+async function announce(deps: AssembleDependencies, run: RunRecord, report: RunReport): Promise<void> {
+  const event = runFinishedEvent(run, report, {
+    report: deps.runStore.describe(report.runId, 'report.json'),
+    collection:
+      report.collection === undefined ? undefined : deps.storage.describe(run.task.destBucket, report.collection.key),
+  });
+  await publishRunEvent(deps.events, event, deps.logger.child({ runId: report.runId }));
 }
 
 async function putDocument(

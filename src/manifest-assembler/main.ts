@@ -1,7 +1,8 @@
-import { processEnv, readAwsClientConfig, readJobConfig, readLogConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readEventBus, readJobConfig, readLogConfig } from '../config.js';
 import { InvalidInputError, RunRecordError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
+import { LogRunEvents, type RunEvents } from '../run/run-events.js';
 import { RunStore } from '../run/run-store.js';
 import { createStorage } from '../storage/create-storage.js';
 import { assembleRun } from './assemble-run.js';
@@ -9,7 +10,8 @@ import { assembleRun } from './assemble-run.js';
 /**
  * Container entry point of the manifest assembler (the job that runs after every shard worker).
  * Environment: `IIIF_BATCH_RUN_ID`, `IIIF_BATCH_STATE_BUCKET`/`IIIF_BATCH_STATE_PREFIX` (S3) or
- * `IIIF_BATCH_LOCAL_ROOT` (filesystem), `LOG_FORMAT`, `LOG_LEVEL`.
+ * `IIIF_BATCH_LOCAL_ROOT` (filesystem), `IIIF_BATCH_EVENT_BUS` (where the "Run finished" event
+ * goes; unset: the event is a log line), `LOG_FORMAT`, `LOG_LEVEL`.
  *
  * Exit status: 0 once the report is written, whatever it says (failed images and items left without
  * a new manifest are in it: `status`, the CLI and the report show them; rerunning the assembler would
@@ -24,7 +26,9 @@ async function main(): Promise<ExitCode> {
     const config = readJobConfig(env);
     const storage = await createStorage({ localRoot: config.localRoot, aws: readAwsClientConfig(env) });
     const runStore = new RunStore(storage, config.state);
-    await assembleRun({ storage, runStore, logger }, { runId: config.runId });
+    // Local runs print their summary themselves; only the cloud announces a run on a bus.
+    const events = await runEvents(config.localRoot === undefined ? readEventBus(env) : undefined, logger);
+    await assembleRun({ storage, runStore, logger, events }, { runId: config.runId });
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof InvalidInputError || error instanceof RunRecordError) {
@@ -34,6 +38,13 @@ async function main(): Promise<ExitCode> {
     logger.error('manifest assembler failed', { error });
     return ExitCode.Failed;
   }
+}
+
+/** EventBridge when a bus is configured (the SDK is loaded only then), else log lines. */
+async function runEvents(eventBus: string | undefined, logger: Logger): Promise<RunEvents> {
+  if (eventBus === undefined) return new LogRunEvents(logger);
+  const { createEventBridgeClient, EventBridgeRunEvents } = await import('../aws/eventbridge-run-events.js');
+  return new EventBridgeRunEvents(createEventBridgeClient(), eventBus);
 }
 
 process.exitCode = await main();

@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createBatchClient } from '../aws/batch-client.js';
+import { createEventBridgeClient, EventBridgeRunEvents } from '../aws/eventbridge-run-events.js';
 import { createS3Client } from '../aws/s3-client.js';
-import { processEnv, readAwsClientConfig, readLogConfig, readSubmitterConfig } from '../config.js';
+import { processEnv, readAwsClientConfig, readEventBus, readLogConfig, readSubmitterConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { RunStore } from '../run/run-store.js';
 import { S3Storage } from '../storage/s3-storage.js';
@@ -16,6 +17,7 @@ function buildDependencies(): TaskRecordDependencies {
   const config = readSubmitterConfig(env);
   const logger = createLogger(readLogConfig(env, false), { component: 'submitter' });
   const storage = new S3Storage(createS3Client(readAwsClientConfig(env)));
+  const eventBus = readEventBus(env);
   return {
     storage,
     runStore: new RunStore(storage, config.state),
@@ -23,6 +25,7 @@ function buildDependencies(): TaskRecordDependencies {
     logger,
     sourceBuckets: config.sourceBuckets,
     destinationBuckets: config.destinationBuckets,
+    ...(eventBus === undefined ? {} : { events: new EventBridgeRunEvents(createEventBridgeClient(), eventBus) }),
   };
 }
 

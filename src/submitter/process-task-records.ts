@@ -9,6 +9,7 @@ import {
   VersionMismatchError,
 } from '../errors.js';
 import type { Logger } from '../log.js';
+import { publishRunEvent, type RunEvents } from '../run/run-events.js';
 import type { RunStore } from '../run/run-store.js';
 import type { ReadVersion, Storage } from '../storage/storage.js';
 import { decodeTaskFile } from '../task/decode-task-file.js';
@@ -31,6 +32,8 @@ export interface TaskRecordDependencies {
   readonly sourceBuckets: readonly string[];
   /** Buckets a task may name as AWS_DEST_BUCKET (written by the jobs). */
   readonly destinationBuckets: readonly string[];
+  /** Where the "Task rejected" event of a refused task goes (none: no event). */
+  readonly events?: RunEvents;
   readonly now?: () => Date;
 }
 
@@ -196,6 +199,21 @@ export async function submitTaskObject(
       field,
       report: deps.runStore.describe(runId, 'error.json'),
     });
+    await publishRunEvent(
+      deps.events,
+      {
+        detailType: 'Task rejected',
+        detail: {
+          runId,
+          status: 'rejected',
+          task: { file: location, version: event.versionId ?? event.etag },
+          message: report.message,
+          field,
+          report: deps.runStore.describe(runId, 'error.json'),
+        },
+      },
+      log.child({ runId }),
+    );
     return { status: 'rejected', runId, reason: report.message };
   }
 }

@@ -292,3 +292,54 @@ describe('Stack: IiifBatch bound to an account and region', () => {
     expect(synthesized.nag.violations.map((violation) => violation.ruleName)).toEqual([]);
   });
 });
+
+describe('Stack: IiifBatch with e-mail notifications on a custom bus', () => {
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize({
+      sourceBuckets: ['img-src'],
+      notifications: { eventBusName: 'archive-events', email: ['ops@example.org', 'curator@example.org'] },
+    });
+  });
+  afterAll(() => synthesized.cleanUp());
+
+  it('forwards run events from that bus to an encrypted SNS topic that e-mails each address', () => {
+    // Prepare
+    const { template } = synthesized;
+    const topic = resourceNamed(template, 'AWS::SNS::Topic', 'NotificationsTopic');
+
+    // Act
+    const rule = resourceNamed(template, 'AWS::Events::Rule', 'NotificationsRule');
+
+    // Assess
+    expect(rule.properties).toMatchObject({
+      EventBusName: 'archive-events',
+      EventPattern: { source: ['iiif-batch'], 'detail-type': ['Run finished', 'Task rejected'] },
+      Targets: [{ Arn: ref(topic.id) }],
+    });
+    expect(topic.properties.KmsMasterKeyId).toBeDefined();
+    const endpoints = Object.values(template.findResources('AWS::SNS::Subscription')).map(
+      (resource) => (resource as { Properties: { Protocol: string; Endpoint: string } }).Properties,
+    );
+    expect(endpoints.map(({ Protocol, Endpoint }) => `${Protocol}:${Endpoint}`).sort()).toEqual([
+      'email:curator@example.org',
+      'email:ops@example.org',
+    ]);
+    const key = resourceNamed(template, 'AWS::KMS::Key', 'NotificationsTopicKey');
+    expect(key.properties.EnableKeyRotation).toBe(true);
+  });
+
+  it('grants PutEvents on that bus only, and passes cdk-nag', () => {
+    // Act
+    const statements = [
+      ...statementsOfRole(synthesized.template, 'SubmitterRole'),
+      ...statementsOfRole(synthesized.template, 'BatchJobRole'),
+    ].filter((statement) => actionsOf(statement).includes('events:PutEvents'));
+
+    // Assess
+    expect(statements).toHaveLength(2);
+    for (const statement of statements)
+      expect(JSON.stringify(resourcesOf(statement))).toContain(':event-bus/archive-events');
+    expect(synthesized.nag.violations).toEqual([]);
+  });
+});

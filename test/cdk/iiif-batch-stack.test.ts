@@ -438,6 +438,48 @@ describe('Stack: IiifBatch (defaults)', () => {
       expect(JSON.stringify(terminate?.Resource)).toContain(':job/*');
     });
 
+    it('lets exactly the submitter and the jobs put events, on the default bus only, and tells both the bus', () => {
+      // Prepare
+      const defaultBus = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            ref('AWS::Partition'),
+            ':events:',
+            ref('AWS::Region'),
+            ':',
+            ref('AWS::AccountId'),
+            ':event-bus/default',
+          ],
+        ],
+      };
+
+      // Act
+      const puts = allowStatements(synthesized.template).filter(({ statement }) =>
+        actionsOf(statement).some((action) => action.startsWith('events:')),
+      );
+
+      // Assess
+      expect(puts.map(({ policy }) => policy.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+        'BatchJobRoleDefaultPolicy',
+        'SubmitterRoleDefaultPolicy',
+      ]);
+      for (const { statement } of puts) {
+        expect(actionsOf(statement)).toEqual(['events:PutEvents']);
+        expect(resourcesOf(statement)).toEqual([defaultBus]);
+      }
+      const fn = resourceNamed(synthesized.template, 'AWS::Lambda::Function', 'SubmitterFunction');
+      expect((fn.properties.Environment as { Variables: Record<string, unknown> }).Variables.IIIF_BATCH_EVENT_BUS).toBe(
+        'default',
+      );
+      const assembler = resourceNamed(synthesized.template, 'AWS::Batch::JobDefinition', 'BatchAssemblerJob');
+      expect(JSON.stringify(assembler.properties)).toContain('{"Name":"IIIF_BATCH_EVENT_BUS","Value":"default"}');
+      // E-mail is off by default: no rule, no topic.
+      expect(Object.keys(synthesized.template.findResources('AWS::Events::Rule'))).toEqual([]);
+      expect(Object.keys(synthesized.template.findResources('AWS::SNS::Topic'))).toEqual([]);
+    });
+
     it('gives the submitter no access to the destination', () => {
       // Prepare
       const destination = resourceNamed(synthesized.template, 'AWS::S3::Bucket', 'BucketsDestination');

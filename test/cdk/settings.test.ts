@@ -43,6 +43,7 @@ describe('Function: resolveSettings', () => {
       worker: { vcpus: 2, memoryMiB: 4096, timeoutMinutes: undefined, uploadConcurrency: 16 },
       assembler: { vcpus: 1, memoryMiB: 2048, timeoutMinutes: 60 },
       network: { kind: 'created', maxAzs: 2, natGateways: 0 },
+      notifications: { eventBusName: 'default', email: [] },
       jobAttempts: 3,
       logRetentionDays: 30,
     });
@@ -175,6 +176,15 @@ describe('Function: resolveSettings', () => {
     ],
     [{ network: { maxAzs: 4 } }, 'Expected integer between 1 and 3 for network.maxAzs but received 4'],
     [{ logRetentionDays: 10 }, 'Expected one of 1, 3, 5, 7, 14, 30,'],
+    [
+      { notifications: { email: ['ops.example.org'] } },
+      'Expected an e-mail address for notifications.email[0] but received "ops.example.org"',
+    ],
+    [
+      { notifications: { eventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/x' } },
+      'Expected an EventBridge bus name (letters, digits, . _ -) for notifications.eventBusName',
+    ],
+    [{ notifications: { emails: [] } }, 'Unknown setting notifications.emails (did you mean notifications.email?)'],
     [{ jobAttempts: 11 }, 'Expected integer between 1 and 10 for jobAttempts but received 11'],
     [{ submitter: { timeoutSeconds: 901 } }, 'Expected integer between 30 and 900 for submitter.timeoutSeconds'],
     [[], 'Expected an object for the settings but received a list'],

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CsvError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { assembleRun } from '../../src/manifest-assembler/assemble-run.js';
+import type { RunEvent } from '../../src/run/run-events.js';
 import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
@@ -389,6 +390,62 @@ describe('assembleRun', () => {
       csv: { error: (error as CsvError).message },
     });
     expect(report?.collection).toBeUndefined();
+  });
+
+  it('announces each written report once, a bad CSV too, and survives an event that cannot be delivered', async () => {
+    // Prepare: run-6 succeeds (a recording bus), run-7's CSV is bad (a bus that refuses).
+    const items = plannedItems(task, { A: ['1.tif', '2.tif'] });
+    const [a] = items;
+    if (a === undefined) throw new Error('fixture');
+    await writeRun(runStore, {
+      runId: 'run-6',
+      task,
+      items,
+      shards: [[publishedResult(task, a, '1.tif'), failedResult(a, '2.tif', 'not a decodable image')]],
+    });
+    await writeRun(runStore, { runId: 'run-7', task, items, shards: [[publishedResult(task, a, '1.tif')]] });
+    const published: RunEvent[] = [];
+    const recording = { publish: async (event: RunEvent) => void published.push(event) };
+    const refusing = {
+      publish: async () => {
+        throw new Error('EventBridge is down');
+      },
+    };
+
+    // Act
+    await putCsv('identifier,title\nA,Alpha\n');
+    const report = await assembleRun(
+      { storage, runStore, logger: silentLogger, now: () => NOW, events: recording },
+      { runId: 'run-6' },
+    );
+    await putCsv('identifier,title\nA,Alpha\nA,Again\n');
+    const badCsv = await assembleRun(
+      { storage, runStore, logger: silentLogger, now: () => NOW, events: recording },
+      { runId: 'run-7' },
+    ).catch((caught: unknown) => caught);
+    await putCsv('identifier,title\nA,Alpha\n');
+    const undelivered = await assembleRun(
+      { storage, runStore, logger: silentLogger, now: () => NOW, events: refusing },
+      { runId: 'run-6' },
+    );
+
+    // Assess
+    expect(published.map((event) => [event.detailType, event.detail.runId, event.detail.status])).toEqual([
+      ['Run finished', 'run-6', 'failed'],
+      ['Run finished', 'run-7', 'failed'],
+    ]);
+    expect(published[0]?.detail).toMatchObject({
+      counts: { items: 1, images: 2, tiled: 1, failed: 1, manifests: 1 },
+      failures: report.failures,
+      failuresOmitted: 0,
+      report: runStore.describe('run-6', 'report.json'),
+      collection: {
+        location: storage.describe(task.destBucket, 'iawa/Box2/collection.json'),
+        url: `${URL_BASE}/collection.json`,
+      },
+    });
+    expect(badCsv).toBeInstanceOf(CsvError);
+    expect(undelivered.status).toBe('failed');
   });
 
   it('labels an item without a CSV row by its identifier and reports it', async () => {

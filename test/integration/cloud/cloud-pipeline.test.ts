@@ -27,6 +27,7 @@ import { ENTRY_POINTS } from '../../../src/config.js';
 import type { PlannedItem, RunRecord, RunReport } from '../../../src/run/run-records.js';
 import { S3Storage } from '../../../src/storage/s3-storage.js';
 import { taskRunId } from '../../../src/submitter/run-id.js';
+import { type FakeEventBridge, startFakeEventBridge } from '../../helpers/fake-eventbridge-endpoint.js';
 import { type LocalAws, startLocalAws } from '../../helpers/local-aws.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
@@ -53,6 +54,7 @@ const HANDLER_ENV: Record<string, string> = {
   IIIF_BATCH_STATE_PREFIX: '',
   IIIF_BATCH_SOURCE_BUCKETS: SRC,
   IIIF_BATCH_DESTINATION_BUCKETS: PUB,
+  IIIF_BATCH_EVENT_BUS: 'iiif-bus',
   IIIF_BATCH_JOB_QUEUE: 'iiif-default-queue',
   IIIF_BATCH_WORKER_JOB_DEFINITION: WORKER_DEFINITION,
   IIIF_BATCH_ASSEMBLER_JOB_DEFINITION: ASSEMBLER_DEFINITION,
@@ -146,6 +148,7 @@ function runNode(script: string, env: NodeJS.ProcessEnv): Promise<ProcessResult>
 describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) → worker and assembler processes', () => {
   const batch = mockClient(BatchClient);
   let aws: LocalAws;
+  let eventBridge: FakeEventBridge;
   let s3: S3Client;
   let sqs: SQSClient;
   let queueUrl: string;
@@ -197,7 +200,12 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
       );
     }
     aws = await startLocalAws();
-    for (const [name, value] of Object.entries({ ...HANDLER_ENV, AWS_ENDPOINT_URL: aws.endpoint })) {
+    eventBridge = await startFakeEventBridge();
+    for (const [name, value] of Object.entries({
+      ...HANDLER_ENV,
+      AWS_ENDPOINT_URL: aws.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+    })) {
       savedEnv[name] = process.env[name];
       process.env[name] = value;
     }
@@ -247,6 +255,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     s3?.destroy();
     sqs?.destroy();
     await aws?.stop();
+    await eventBridge?.stop();
   });
 
   it('publishes tiles, manifests and the collection to S3 from a task file uploaded once and notified twice', async () => {
@@ -364,6 +373,9 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
       AWS_ENDPOINT_URL: aws.endpoint,
       S3_FORCE_PATH_STYLE: 'true',
       LOG_FORMAT: 'json',
+      // What the stack's job definitions set: the bus of the "Run finished" event.
+      IIIF_BATCH_EVENT_BUS: 'iiif-bus',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
       ...Object.fromEntries((input.containerOverrides?.environment ?? []).map((pair) => [pair.name, pair.value])),
     });
     const [shardJob, assemblerJob] = calls as [SubmitJobCommandInput, SubmitJobCommandInput];
@@ -385,6 +397,46 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     expect(report.status).toBe('succeeded');
     expect(report.counts).toMatchObject({ images: 5, tiled: 5, failed: 0, ignored: 1, manifests: 3 });
     expect(report.missingShards).toEqual([]);
+    // One "Run finished" event, from the assembler process, captured at the EventBridge stand-in.
+    expect(eventBridge.events).toEqual([
+      {
+        source: 'iiif-batch',
+        detailType: 'Run finished',
+        eventBusName: 'iiif-bus',
+        detail: {
+          runId,
+          status: 'succeeded',
+          task: {
+            jobName: 'Ms2016_012-Box2',
+            collection: 'Box1',
+            file: `s3://${TASKS}/${TASK_KEY}`,
+            version: eTag,
+          },
+          counts: {
+            items: 3,
+            images: 5,
+            tiled: 5,
+            skipped: 0,
+            failed: 0,
+            ignored: 1,
+            manifests: 3,
+            warnings: report.warnings.length,
+          },
+          failures: [],
+          failuresOmitted: 0,
+          missingShards: [],
+          // The report's warnings (e.g. QC flags on these synthetic photos), as the report has them.
+          warnings: report.warnings,
+          warningsOmitted: 0,
+          report: `s3://${TASKS}/runs/${runId}/report.json`,
+          collection: {
+            location: `s3://${PUB}/pub/Box1/collection.json`,
+            url: 'https://iiif.example.org/pub/Box1/collection.json',
+          },
+          finishedAt: report.finishedAt,
+        },
+      },
+    ]);
 
     const { items } = JSON.parse(await getText(TASKS, `runs/${runId}/items/00000.json`)) as { items: PlannedItem[] };
     expect(items.map((item) => item.id)).toEqual(['Folder1', 'Folder2', 'Folder3']);
@@ -604,5 +656,21 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     expect(await exists(TASKS, `runs/${runId}/run.json`)).toBe(false);
     const left = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
     expect(left.Messages ?? []).toEqual([]);
+    // The submitter announced the rejection.
+    expect(eventBridge.events.filter((event) => event.detail.runId === runId)).toEqual([
+      {
+        source: 'iiif-batch',
+        detailType: 'Task rejected',
+        eventBusName: 'iiif-bus',
+        detail: {
+          runId,
+          status: 'rejected',
+          task: { file: `s3://${TASKS}/${key}`, version: eTag },
+          message: report.message,
+          field: 'AWS_SRC_BUCKET',
+          report: `s3://${TASKS}/runs/${runId}/error.json`,
+        },
+      },
+    ]);
   }, 60_000);
 });
