@@ -394,14 +394,17 @@ describe('assembleRun', () => {
 
   it('announces each written report once, a bad CSV too, and survives an event that cannot be delivered', async () => {
     // Prepare: run-6 succeeds (a recording bus), run-7's CSV is bad (a bus that refuses).
-    const items = plannedItems(task, { A: ['1.tif', '2.tif'] });
-    const [a] = items;
-    if (a === undefined) throw new Error('fixture');
+    const items = plannedItems(task, { A: ['1.tif', '2.tif'], B: ['1.tif'] });
+    const [a, b] = items;
+    if (a === undefined || b === undefined) throw new Error('fixture');
     await writeRun(runStore, {
       runId: 'run-6',
       task,
       items,
-      shards: [[publishedResult(task, a, '1.tif'), failedResult(a, '2.tif', 'not a decodable image')]],
+      shards: [
+        [publishedResult(task, a, '1.tif'), failedResult(a, '2.tif', 'not a decodable image')],
+        [publishedResult(task, b, '1.tif')],
+      ],
     });
     await writeRun(runStore, { runId: 'run-7', task, items, shards: [[publishedResult(task, a, '1.tif')]] });
     const published: RunEvent[] = [];
@@ -435,7 +438,7 @@ describe('assembleRun', () => {
       ['Run finished', 'run-7', 'failed'],
     ]);
     expect(published[0]?.detail).toMatchObject({
-      counts: { items: 1, images: 2, tiled: 1, failed: 1, manifests: 1 },
+      counts: { items: 2, images: 3, tiled: 2, failed: 1, manifests: 1 },
       failures: report.failures,
       failuresOmitted: 0,
       report: runStore.describe('run-6', 'report.json'),
