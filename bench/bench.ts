@@ -41,6 +41,9 @@ const FULL_SET: readonly BenchImage[] = [
   { name: 'photo-8mp.jpg', width: 3464, height: 2309, format: 'jpeg' },
   { name: 'photo-24mp.jpg', width: 6000, height: 4000, format: 'jpeg' },
   { name: 'scan-50mp.tif', width: 8660, height: 5774, format: 'tiff' },
+  // JPEG 2000 is decoded by OpenJPEG in WebAssembly, a PDF page rendered by PDFium (A4 at 300 dpi).
+  { name: 'master-24mp.jp2', width: 6000, height: 4000, format: 'jp2' },
+  { name: 'page-a4-300dpi.pdf', width: 2480, height: 3508, format: 'pdf' },
   { name: 'scan-201mp.tif', width: 16384, height: 12288, format: 'tiff' },
   // The issue's memory target: a 400-megapixel TIFF tiles with peak memory under 1 GiB.
   { name: 'scan-400mp.tif', width: 23170, height: 17280, format: 'tiff' },
@@ -52,6 +55,8 @@ const RSS_TARGET_MIB = 1024;
 const QUICK_SET: readonly BenchImage[] = [
   { name: 'photo-2mp.jpg', width: 1732, height: 1155, format: 'jpeg' },
   { name: 'scan-8mp.tif', width: 3464, height: 2309, format: 'tiff' },
+  { name: 'master-2mp.jp2', width: 1732, height: 1155, format: 'jp2' },
+  { name: 'page-a6-300dpi.pdf', width: 1240, height: 1748, format: 'pdf' },
 ];
 
 const TILE_SIZE = 512;
@@ -162,7 +167,8 @@ async function tileWithVips(source: string, outDir: string, timeCommand: boolean
   await mkdir(outDir, { recursive: true });
   const vipsArgs = [
     'dzsave',
-    source,
+    // libvips renders PDF at 72 dpi unless told: the same 300 dpi as iiif-batch's PDF_DPI default.
+    source.endsWith('.pdf') ? `${source}[dpi=300]` : source,
     join(outDir, 'image'),
     '--layout',
     'iiif3',

@@ -1,9 +1,13 @@
-import sharp from 'sharp';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { PDFDocument, rgb } from 'pdf-lib';
+import sharp, { type Sharp } from 'sharp';
 
 /**
  * How a generated image is stored: `tiff` is LZW with strips, `tiff-tiled` LZW in 256-pixel tiles,
  * `tiff-16` 16-bit RGB LZW; `jpeg-cmyk` and `jpeg-grey` are CMYK and greyscale JPEGs; `png-alpha` has
- * a (varying) transparency channel.
+ * a (varying) transparency channel; `jp2` is a lossless JPEG 2000; `pdf` one PDF page holding the image
+ * as a JPEG under vector shapes, sized so that PDF_DPI 300 renders it at `width`×`height`.
  */
 export type GeneratedFormat =
   | 'jpeg'
@@ -14,7 +18,9 @@ export type GeneratedFormat =
   | 'tiff-16'
   | 'png'
   | 'png-alpha'
-  | 'webp';
+  | 'webp'
+  | 'jp2'
+  | 'pdf';
 
 /**
  * Write a photo-like test image: smooth colour fields (a small random image enlarged with a bicubic
@@ -50,6 +56,14 @@ export async function writePhotoLikeImage(
     .composite([{ input: grain, tile: true, blend: 'soft-light' }])
     // A composite adds an alpha channel (opaque here); scans are RGB, so the file is too.
     .removeAlpha();
+  if (format === 'jp2') {
+    await writeFile(path, await losslessJp2(image, width, height));
+    return;
+  }
+  if (format === 'pdf') {
+    await writeFile(path, await pdfPage(image, width, height));
+    return;
+  }
   const lzw = { compression: 'lzw', predictor: 'horizontal' } as const;
   const encoded = {
     jpeg: () => image.jpeg({ quality: 92 }),
@@ -63,6 +77,47 @@ export async function writePhotoLikeImage(
     webp: () => image.webp({ quality: 90 }),
   }[format];
   await encoded().toFile(path);
+}
+
+interface Jp2Encoder {
+  getDecodedBuffer(info: Record<string, number | boolean>): Uint8Array;
+  setQuality(lossless: boolean, quality: number): void;
+  encode(): void;
+  getEncodedBuffer(): Uint8Array;
+}
+
+/** Lossless JPEG 2000 with the same OpenJPEG build the worker decodes with. */
+async function losslessJp2(image: Sharp, width: number, height: number): Promise<Buffer> {
+  const factory = createRequire(import.meta.url)('@cornerstonejs/codec-openjpeg/wasmjs') as (
+    options: Record<string, unknown>,
+  ) => Promise<{ J2KEncoder: new () => Jp2Encoder }>;
+  const codec = await factory({ print: () => undefined, printErr: () => undefined });
+  const encoder = new codec.J2KEncoder();
+  const info = { width, height, bitsPerSample: 8, componentCount: 3, isSigned: false, isUsingColorTransform: true };
+  encoder.getDecodedBuffer(info).set(await image.raw().toBuffer());
+  encoder.setQuality(true, 0);
+  encoder.encode();
+  return Buffer.from(encoder.getEncodedBuffer());
+}
+
+/** One PDF page: the image (as a JPEG) filling it at 300 dpi, with vector bands and rings over it. */
+async function pdfPage(image: Sharp, width: number, height: number): Promise<Buffer> {
+  const document = await PDFDocument.create();
+  const [pageWidth, pageHeight] = [(width * 72) / 300, (height * 72) / 300];
+  const page = document.addPage([pageWidth, pageHeight]);
+  const jpeg = await document.embedJpg(await image.jpeg({ quality: 90 }).toBuffer());
+  page.drawImage(jpeg, { x: 0, y: 0, width: pageWidth, height: pageHeight });
+  for (let band = 0; band < 20; band++) {
+    page.drawRectangle({ x: 0, y: (band * pageHeight) / 20, width: pageWidth, height: 2, color: rgb(0.1, 0.1, 0.4) });
+    page.drawCircle({
+      x: pageWidth / 2,
+      y: pageHeight / 2,
+      size: (band + 1) * (pageWidth / 45),
+      borderColor: rgb(0.6, 0.1, 0.1),
+      borderWidth: 1,
+    });
+  }
+  return Buffer.from(await document.save());
 }
 
 /** A small seeded pseudo-random generator (mulberry32), so every run benchmarks the same pixels. */

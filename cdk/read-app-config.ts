@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../src/errors.js';
 import { parseInput } from '../src/validation/parse-input.js';
 import { text } from '../src/validation/rules.js';

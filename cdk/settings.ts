@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_TASK_PREFIX } from '../src/config.js';
 import { InvalidInputError } from '../src/errors.js';
 import { describe, dottedPath, expectedMessage, parseInput } from '../src/validation/parse-input.js';

@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 import { LOCAL_STATE_BUCKET, type StateLocation } from './run/run-records.js';
 import { expectedMessage, parseInput } from './validation/parse-input.js';
@@ -374,35 +374,29 @@ export interface CliCloudConfig {
   readonly aws: AwsClientConfig;
 }
 
+/** The variable each cloud flag replaces, with the flag's name for messages. */
+const FLAG_VARIABLES: Readonly<Record<Exclude<keyof CliCloudFlags, 'region'>, readonly [string, string]>> = {
+  bucket: [CLI_ENV.taskBucket, '--bucket'],
+  taskPrefix: [CLI_ENV.taskPrefix, '--task-prefix'],
+  stateBucket: [SUBMITTER_ENV.stateBucket, '--state-bucket'],
+  statePrefix: [SUBMITTER_ENV.statePrefix, '--state-prefix'],
+  queueUrl: [CLI_ENV.queueUrl, '--queue-url'],
+  dlqUrl: [CLI_ENV.dlqUrl, '--dlq-url'],
+  jobQueue: [SUBMITTER_ENV.jobQueue, '--job-queue'],
+  workerJobDefinition: [SUBMITTER_ENV.workerJobDefinition, '--worker-job-definition'],
+  assemblerJobDefinition: [SUBMITTER_ENV.assemblerJobDefinition, '--assembler-job-definition'],
+  endpointUrl: ['AWS_ENDPOINT_URL', '--endpoint-url'],
+};
+
 export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConfig {
   // A flag replaces its variable; messages name both.
-  const given = (flag: string | undefined, name: string) => (flag?.trim() ? { [name]: flag } : {});
-  const labels: Record<string, string> = {
-    [CLI_ENV.taskBucket]: '--bucket',
-    [SUBMITTER_ENV.stateBucket]: '--state-bucket',
-    [SUBMITTER_ENV.statePrefix]: '--state-prefix',
-    [CLI_ENV.queueUrl]: '--queue-url',
-    [CLI_ENV.dlqUrl]: '--dlq-url',
-    [SUBMITTER_ENV.jobQueue]: '--job-queue',
-    [SUBMITTER_ENV.workerJobDefinition]: '--worker-job-definition',
-    [SUBMITTER_ENV.assemblerJobDefinition]: '--assembler-job-definition',
-    AWS_ENDPOINT_URL: '--endpoint-url',
-    [CLI_ENV.taskPrefix]: '--task-prefix',
-  };
+  const given = Object.entries(FLAG_VARIABLES).flatMap(([key, [name]]) => {
+    const value = flags[key as keyof CliCloudFlags]?.trim();
+    return value ? [[name, value]] : [];
+  });
+  const labels = new Map(Object.values(FLAG_VARIABLES).map(([name, flag]) => [name, `${flag} (${name})`]));
   const values = readEnv(
-    {
-      ...env,
-      ...given(flags.bucket, CLI_ENV.taskBucket),
-      ...given(flags.stateBucket, SUBMITTER_ENV.stateBucket),
-      ...given(flags.statePrefix, SUBMITTER_ENV.statePrefix),
-      ...given(flags.queueUrl, CLI_ENV.queueUrl),
-      ...given(flags.dlqUrl, CLI_ENV.dlqUrl),
-      ...given(flags.jobQueue, SUBMITTER_ENV.jobQueue),
-      ...given(flags.workerJobDefinition, SUBMITTER_ENV.workerJobDefinition),
-      ...given(flags.assemblerJobDefinition, SUBMITTER_ENV.assemblerJobDefinition),
-      ...given(flags.endpointUrl, 'AWS_ENDPOINT_URL'),
-      ...given(flags.taskPrefix, CLI_ENV.taskPrefix),
-    },
+    { ...env, ...Object.fromEntries(given) },
     {
       [CLI_ENV.taskBucket]: bucketName.optional(),
       [CLI_ENV.taskPrefix]: keyPrefix.default(DEFAULT_TASK_PREFIX),
@@ -416,7 +410,7 @@ export function readCliCloudConfig(flags: CliCloudFlags, env: Env): CliCloudConf
       AWS_ENDPOINT_URL_SQS: httpUrl.optional(),
       AWS_ENDPOINT_URL: httpUrl.optional(),
     },
-    (name) => (labels[name] === undefined ? name : `${labels[name]} (${name})`),
+    (name) => labels.get(name) ?? name,
   );
   const endpointUrl = flags.endpointUrl?.trim() ? values.AWS_ENDPOINT_URL : undefined;
   const taskBucket = values[CLI_ENV.taskBucket] ?? values[SUBMITTER_ENV.stateBucket];

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { cpuCount } from '../config.js';
 import { checkValue } from '../validation/parse-input.js';
 import { integer } from '../validation/rules.js';

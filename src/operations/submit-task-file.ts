@@ -1,9 +1,11 @@
 import { basename } from 'node:path';
-import { InvalidInputError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import { taskRunId } from '../submitter/run-id.js';
 import { parseTaskFile } from '../task/parse-task-file.js';
 import type { Task } from '../task/task.js';
+import { checkValue } from '../validation/parse-input.js';
+import { isKeyPath, text } from '../validation/rules.js';
 
 /** Puts a task file where the pipeline picks it up, and says which version it stored. */
 export interface TaskFileUploader {
@@ -58,23 +60,15 @@ export async function submitTaskFile(
   };
 }
 
-/** A task key must be a plain key ending in `.json` (the notification's suffix filter). */
+/** A task key: a plain key ending in `.json` (the notification's suffix filter). */
+const TASK_KEY = text('a key like tasks/name.json', (key) => !key.startsWith('/') && isKeyPath(key)).refine(
+  (key) => key.toLowerCase().endsWith('.json'),
+  { error: 'a key ending in .json (the bucket notifies the pipeline only of .json keys)' },
+);
+
+/** @throws InvalidInputError naming `--key` when `key` is not a plain key ending in `.json` */
 export function checkTaskKey(key: string): void {
-  if (
-    key === '' ||
-    key.startsWith('/') ||
-    key.split('/').some((part) => part === '' || part === '..' || part === '.')
-  ) {
-    throw new InvalidInputError(`Expected a key like tasks/name.json for --key but received "${key}"`, {
-      field: 'key',
-    });
-  }
-  if (!key.toLowerCase().endsWith('.json')) {
-    throw new InvalidInputError(
-      `Expected a key ending in .json for the task file (the bucket notifies the pipeline only of .json keys) but received "${key}"`,
-      { field: 'key' },
-    );
-  }
+  checkValue('--key', TASK_KEY, key);
 }
 
 /**

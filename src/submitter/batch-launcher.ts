@@ -172,10 +172,11 @@ export function submitJobInputs(
     jobName: `${base}-manifests`,
     jobQueue,
     jobDefinition: config.assemblerJobDefinition,
-    // Batch starts this once every child of the array job has SUCCEEDED, and cancels it when a child
-    // FAILED (after its retries). Children succeed once every image's outcome is recorded, failed
-    // images included, so the manifests follow every shard that did its job; a child that could not
-    // (storage kept failing) leaves the assembler cancelled until `iiif-batch resubmit` reruns it.
+    // On an array job, Batch starts this job once every child has finished, and only if every
+    // child succeeded (after its retries): a failed child fails this dependency and Batch never runs
+    // the assembler. Children succeed once every image's outcome is recorded, failed images included
+    // (shard-worker/main.ts), so the manifests follow every shard that did its job; a child that could
+    // not (storage kept failing) leaves the assembler cancelled until `iiif-batch resubmit` reruns it.
     dependsOn: [{ jobId: shardJobId }],
     containerOverrides: { environment },
     retryStrategy,

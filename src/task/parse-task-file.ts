@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TaskFileError } from '../errors.js';
 import { dottedPath, expectedMessage, parseInput } from '../validation/parse-input.js';
 import { baseUrl, bucketName, keyPath, singleName, text } from '../validation/rules.js';
@@ -17,7 +17,7 @@ const DOCUMENT = z.strictObject(
     ),
     jobQueue: nonEmpty.optional(),
     jobDefinition: nonEmpty.optional(),
-    command: z.unknown(),
+    command: z.unknown().optional(),
     environment: z.array(
       z.object({ name: nonEmpty, value: z.string({ error: 'a string' }) }, { error: 'an object {"name", "value"}' }),
       { error: 'an array of {"name", "value"} entries' },

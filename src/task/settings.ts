@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { asBoolean, asNumber, flag, fromText, integer, oneOf } from '../validation/rules.js';
 
 /**

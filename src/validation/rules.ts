@@ -1,9 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The rules every setting is checked with: task file, environment, CLI flags and stack settings.
  * Each rule's error text is *what was expected*, so that `parseInput` can say "Expected integer
  * between 64 and 4096 for TILE_SIZE but received "0"" (sharp's message shape) in any of them.
+ * Import zod as `import * as z from 'zod'`: esbuild then leaves out what is unused (the submitter
+ * Lambda's bundle is ~180 kB instead of ~550 kB with `import { z }`, which pulls in every locale).
  */
 
 /** A string that passes `test`. */

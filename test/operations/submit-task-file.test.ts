@@ -5,7 +5,12 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3TaskFileUploader } from '../../src/aws/task-file-upload.js';
 import { InvalidInputError, TaskFileError } from '../../src/errors.js';
-import { defaultTaskKey, StorageTaskFileUploader, submitTaskFile } from '../../src/operations/submit-task-file.js';
+import {
+  checkTaskKey,
+  defaultTaskKey,
+  StorageTaskFileUploader,
+  submitTaskFile,
+} from '../../src/operations/submit-task-file.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { taskRunId } from '../../src/submitter/run-id.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
@@ -103,5 +108,26 @@ describe('Function: submitTaskFile', () => {
       submitTaskFile(uploader, { text, path: 'a.json', bucket: 'b', key: 'tasks/../a.json' }),
     ).rejects.toBeInstanceOf(InvalidInputError);
     expect(uploads).toEqual([]);
+  });
+});
+
+describe('Function: checkTaskKey', () => {
+  it.each(['a.json', 'tasks/box2.json', 'inbox/2026/Box2.JSON'])('valid key %s passes', (key) => {
+    // Act / Assess
+    expect(() => checkTaskKey(key)).not.toThrow();
+  });
+
+  it.each([
+    ['/tasks/a.json', 'Expected a key like tasks/name.json for --key but received "/tasks/a.json"'],
+    ['tasks//a.json', 'Expected a key like tasks/name.json for --key'],
+    ['tasks/../a.json', 'Expected a key like tasks/name.json for --key'],
+    ['tasks/a.csv', 'Expected a key ending in .json (the bucket notifies the pipeline only of .json keys) for --key'],
+  ])('invalid key %s fails', (key, message) => {
+    // Act
+    const act = () => checkTaskKey(key);
+
+    // Assess
+    expect(act).toThrow(InvalidInputError);
+    expect(act).toThrow(message);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageFailure } from '../../src/shard-worker/image-failure.js';
-import { decodeJp2, readJp2Header } from '../../src/shard-worker/sources/jp2.js';
+import { decodeJp2, decodeMemory, OPENJPEG_MEMORY_BYTES, readJp2Header } from '../../src/shard-worker/sources/jp2.js';
 import { encodeJp2, opjCompress } from '../helpers/jpeg2000.js';
 
 /** Interleaved test pixels: four coloured quadrants with a gradient, `bits` deep. */
@@ -153,6 +153,28 @@ describe('Function: decodeJp2', () => {
     // Assess
     expect(Buffer.compare((await sharp(tiff).metadata()).icc as Buffer, icc)).toBe(0);
     expect(readJp2Header(jp2).icc?.length).toBe(icc.length);
+  });
+
+  it("refuses, before decoding, a JP2 larger than the decoder's memory, naming the sizes", async () => {
+    // Prepare: a small codestream whose SIZ marker claims 20000 x 20000 RGB.
+    const jp2 = await encodeJp2(quadrants(64, 64, 3, 8), {
+      width: 64,
+      height: 64,
+      components: 3,
+      bits: 8,
+      lossless: true,
+    });
+    const header = readJp2Header(jp2);
+    const siz = header.codestream.start + 8;
+    jp2.writeUInt32BE(20000, siz);
+    jp2.writeUInt32BE(20000, siz + 4);
+
+    // Act & Assess
+    expect(decodeMemory(readJp2Header(jp2))).toBeGreaterThan(OPENJPEG_MEMORY_BYTES);
+    expect(decodeMemory({ ...header, width: 10000, height: 10000 })).toBeLessThan(OPENJPEG_MEMORY_BYTES);
+    await expect(decode('huge.jp2', jp2)).rejects.toThrow(
+      /^JPEG 2000 too large to decode: 20000x20000x3 needs about 5\.7 GiB, more than the 2\.0 GiB/,
+    );
   });
 
   it('fails clearly on what is not JPEG 2000 or is cut short', async () => {

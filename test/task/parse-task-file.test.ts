@@ -70,6 +70,18 @@ describe('Function: parseTaskFile', () => {
     });
   });
 
+  it('accepts a task file without the legacy command', () => {
+    // Prepare
+    const document = legacyTaskFile();
+    delete document.command;
+
+    // Act
+    const task = parse(document);
+
+    // Assess
+    expect(task.jobName).toBe('Ms2016_012-Box2');
+  });
+
   it('ignores the legacy command and accepts a task without jobQueue and jobDefinition', () => {
     // Act
     const task = parse(legacyTaskFile({}, { command: ['anything'], jobQueue: undefined, jobDefinition: undefined }));

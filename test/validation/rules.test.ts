@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../src/errors.js';
 import { checkValue, expectedMessage, parseInput } from '../../src/validation/parse-input.js';
 import {

@@ -99,6 +99,25 @@ export function readJp2Header(bytes: Buffer): Jp2Header {
   };
 }
 
+/** The most memory OpenJPEG's WebAssembly build can grow to (its build's maximum heap). */
+export const OPENJPEG_MEMORY_BYTES = 2 * 1024 ** 3;
+
+/**
+ * Memory a whole-image decode needs inside OpenJPEG: the codestream, one 32-bit integer per sample
+ * while decoding, the interleaved output, and working room. (Measured: a lossless 100-megapixel
+ * RGB JP2 of 66 MB peaks at 1.9 GB resident.)
+ */
+export function decodeMemory(
+  header: Pick<Jp2Header, 'width' | 'height' | 'components' | 'bits' | 'codestream'>,
+): number {
+  const samples = header.width * header.height * header.components;
+  return header.codestream.length + samples * (4 + (header.bits > 8 ? 2 : 1)) + 64 * 1024 ** 2;
+}
+
+function gib(bytes: number): string {
+  return (bytes / 1024 ** 3).toFixed(1);
+}
+
 interface OpenJpegDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
@@ -129,7 +148,8 @@ function openJpeg(): Promise<OpenJpegModule> {
  * bits to 8.
  *
  * @throws {ImageFailure} for what cannot be decoded: not JPEG 2000, signed or subsampled components,
- *   sYCC, more than 4 components, larger than `MAX_INPUT_PIXELS`, or a codestream OpenJPEG rejects
+ *   sYCC, more than 4 components, larger than `MAX_INPUT_PIXELS` or than OpenJPEG's memory allows
+ *   (`decodeMemory`), or a codestream OpenJPEG rejects
  */
 export async function decodeJp2(sourcePath: string, outputPath: string): Promise<void> {
   const bytes = await readFile(sourcePath);
@@ -147,6 +167,13 @@ export async function decodeJp2(sourcePath: string, outputPath: string): Promise
   if (!header.fullResolution) throw new ImageFailure('JPEG 2000 with subsampled components: not supported');
   if (header.enumeratedColourSpace === 18) throw new ImageFailure('JPEG 2000 in sYCC: not supported');
   if (bits > 16) throw new ImageFailure(`JPEG 2000 with ${bits}-bit samples: at most 16 bits are supported`);
+  const needed = decodeMemory(header);
+  if (needed > OPENJPEG_MEMORY_BYTES) {
+    throw new ImageFailure(
+      `JPEG 2000 too large to decode: ${width}x${height}x${components} needs about ${gib(needed)} GiB, ` +
+        `more than the ${gib(OPENJPEG_MEMORY_BYTES)} GiB the decoder (OpenJPEG in WebAssembly) can address`,
+    );
+  }
 
   const codec = await openJpeg();
   const decoder = new codec.J2KDecoder();

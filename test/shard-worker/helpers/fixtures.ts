@@ -104,6 +104,16 @@ export async function writeInputFixtures(dir: string): Promise<Fixture[]> {
       .toBuffer(),
   );
   await add(
+    {
+      file: 'animated.webp',
+      format: 'webp',
+      expected: tiled(800, 500, 3, [/^\[source-pages-ignored\] .*animated\.webp: multi-frame WebP: frame 1 of 3 used/]),
+    },
+    await sharp([page1, page2, page3], { join: { animated: true } })
+      .webp({ lossless: true })
+      .toBuffer(),
+  );
+  await add(
     { file: 'cmyk.jpg', format: 'jpeg', expected: tiled(900, 600) },
     await (await rgb()).withIccProfile('cmyk').jpeg({ quality: 90 }).toBuffer(),
   );
