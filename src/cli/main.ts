@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
+import { verifyCommand } from './commands/verify.js';
 
 /**
  * The `iiif-batch` command line. Exit status: 0 success, 1 the work failed, 2 bad usage or input.
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .command(resubmitCommand)
     .command(assembleCommand)
     .command(reportCommand)
+    .command(verifyCommand)
     .command(serveCommand)
     .command(dlqCommand)
     .demandCommand(1, 'Name a command; see --help')

@@ -3,6 +3,8 @@ import type { IncompleteItem, RunCounts, RunReport } from '../run/run-records.js
 import { formatWarnings, type RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
+import type { VerifyResult } from '../verify/verify-published.js';
+import { formatVerify } from './format-verify.js';
 
 /** The machine-readable result of a run (`--json`). */
 export interface RunSummary {
@@ -24,6 +26,8 @@ export interface RunSummary {
   readonly incompleteItems: readonly IncompleteItem[];
   /** What a person must look at although it did not fail the run (see `RunWarning`). */
   readonly warnings: readonly RunWarning[];
+  /** What the check of the published files found (absent when the assembler did not get that far). */
+  readonly verify?: VerifyResult;
   /** Where the run report is (a path locally, `s3://…` in the cloud). */
   readonly report: string;
   readonly collection: { readonly location: string; readonly url: string } | undefined;
@@ -58,6 +62,7 @@ export function summariseRun(input: {
     itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
     incompleteItems: report?.incompleteItems ?? [],
     warnings: report?.warnings ?? [],
+    ...(report?.verify === undefined ? {} : { verify: report.verify }),
     report: input.reportLocation,
     collection:
       report?.collection === undefined
@@ -104,6 +109,7 @@ export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): stri
     lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);
   }
   if (summary.warnings.length > 0) lines.push('', ...formatWarnings(summary.warnings));
+  if (summary.verify !== undefined) lines.push('', ...formatVerify(summary.verify));
   if (summary.problem !== undefined) lines.push('', `Problem: ${summary.problem}`);
   lines.push('');
   if (summary.collection !== undefined) {

@@ -17,6 +17,8 @@ import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import { csvKey, type Task } from '../task/task.js';
 import { mapLimit } from '../util/for-each-limited.js';
+import type { VerifyResult } from '../verify/verify-published.js';
+import { verifyRunOutput } from '../verify/verify-run.js';
 import { buildCollectionModel, buildManifestModel, referenceOf } from './build-models.js';
 import { collectOutcomes, type ItemOutcome, type RunOutcomes } from './collect-outcomes.js';
 import { matchCsvRows } from './match-csv-rows.js';
@@ -146,11 +148,24 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
   });
   const warnings = [...(run.warnings ?? []), ...outcomes.warnings, ...qc, ...table.warnings, ...match.warnings];
   for (const warning of warnings) logger.warn(warning.message, { code: warning.code });
+  // Every file a viewer derives from what was published must exist: check before saying so.
+  const verify = await verifyRunOutput(
+    { storage, runStore },
+    {
+      task,
+      serviceKeys: publishable.flatMap((item) => item.pages.map((page) => page.image.serviceKey)),
+      documents: [...written.map((entry) => entry.key), ...(collection === undefined ? [] : [collection.key])],
+    },
+  );
+  if (verify.status !== 'complete') {
+    logger.error(`verify: ${verify.problemCount} files missing or bad`, { problems: verify.problems.slice(0, 20) });
+  }
   const report = buildReport({
     runId,
     task,
     ignored: run.counts.ignored,
     outcomes,
+    verify,
     finishedAt: now(),
     manifests: written.map(({ item, key, url, canvases }) => ({ item, key, url, canvases })),
     itemsWithoutManifest: incompleteItems.filter((item) => !item.keptManifest).map((item) => item.item),
@@ -215,10 +230,14 @@ function buildReport(parts: {
   collection: RunReport['collection'];
   csv: RunReport['csv'];
   warnings: RunReport['warnings'];
+  verify?: VerifyResult;
 }): RunReport {
   const { outcomes } = parts;
   const complete =
-    outcomes.failures.length === 0 && outcomes.missingShards.length === 0 && parts.csv.error === undefined;
+    outcomes.failures.length === 0 &&
+    outcomes.missingShards.length === 0 &&
+    parts.csv.error === undefined &&
+    parts.verify?.status !== 'incomplete';
   return {
     runId: parts.runId,
     finishedAt: parts.finishedAt.toISOString(),
@@ -237,6 +256,7 @@ function buildReport(parts: {
     itemsWithoutManifest: [...parts.itemsWithoutManifest].sort(naturalCompare),
     incompleteItems: [...parts.incompleteItems].sort((a, b) => naturalCompare(a.item, b.item)),
     warnings: parts.warnings,
+    ...(parts.verify === undefined ? {} : { verify: parts.verify }),
     collection: parts.collection,
     csv: parts.csv,
   };

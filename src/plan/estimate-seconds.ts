@@ -11,8 +11,9 @@ const PIXELS_PER_BYTE: Readonly<Record<SourceFormat, number>> = {
   png: 0.6,
   gif: 1.5,
   tiff: 0.4,
-  // Lossless JPEG 2000 is about 2:1, lossy masters 10:1 and more; decoding is slower than JPEG.
-  jp2: 0.8,
+  // Lossless RGB JPEG 2000 holds about 1.5 pixels per byte, and decoding it (OpenJPEG in WebAssembly,
+  // one thread, about 2.5 MP/s) costs about four times the tiling: weighted as 6 tiled pixels per byte.
+  jp2: 6,
   // A PDF page's work is its rendered size at PDF_DPI, not its bytes (see below).
   pdf: 0,
 };

@@ -1,4 +1,5 @@
 import type { Task } from '../task/task.js';
+import type { VerifyResult } from '../verify/verify-published.js';
 import type { ImageResult } from './image-result.js';
 import type { RunWarning } from './run-warning.js';
 
@@ -168,6 +169,11 @@ export interface RunReport {
    * images (pages not published), the CSV (rows and folders that do not match). In that order.
    */
   readonly warnings: readonly RunWarning[];
+  /**
+   * What `verify` found after the manifests were written: every file a viewer derives from the
+   * published info.json files, manifests and collection. `incomplete` fails the run.
+   */
+  readonly verify?: VerifyResult;
   readonly collection: { readonly key: string; readonly url: string; readonly items: number } | undefined;
   readonly csv: {
     readonly key: string;

@@ -26,7 +26,8 @@ export class RecordingStorage implements Storage {
   public readonly calls: StorageCall[] = [];
   public failWith: (call: StorageCall) => Error | undefined = () => undefined;
 
-  public constructor(private readonly inner: Storage) {}
+  /** @param inner the store that does the work (writes through it directly are not recorded) */
+  public constructor(public readonly inner: Storage) {}
 
   public describe(bucket: string, key: string): string {
     return this.inner.describe(bucket, key);

@@ -159,6 +159,7 @@ describe('assembleRun', () => {
       ],
       itemsWithoutManifest: [],
       incompleteItems: [],
+      verify: expect.objectContaining({ status: 'complete', services: 4, documents: 3, problemCount: 0 }),
       warnings: [
         {
           code: 'csv-row-without-item',
@@ -343,12 +344,7 @@ describe('assembleRun', () => {
       items,
       shards: [[publishedResult(task, a, '1.tif'), publishedResult(task, a, '2.tif')]],
     });
-    // What a shard worker published beside the manifests: info.json and tiles.
-    for (const name of ['1', '2']) {
-      await storage.put(task.destBucket, `iawa/Box2/A/${name}/info.json`, '{}');
-      await storage.put(task.destBucket, `iawa/Box2/A/${name}/full/max/0/default.jpg`, 'jpeg bytes');
-      await storage.put(task.destBucket, `iawa/Box2/A/${name}/0,0,512,512/512,512/0/default.jpg`, 'jpeg bytes');
-    }
+    // writeRun publishes what the shard workers would beside the manifests: info.json and tiles.
     await putCsv('identifier,title\nA,Alpah\n');
     await assemble('run-4');
     await putCsv('identifier,title\nA,Alpha\n');
@@ -361,7 +357,8 @@ describe('assembleRun', () => {
     expect((await readDest('iawa/Box2/A/manifest.json')).label).toEqual({ none: ['Alpha'] });
     expect(report.status).toBe('succeeded');
     const destinationReads = storage.reads.filter((read) => read.bucket === task.destBucket).map((read) => read.key);
-    expect(destinationReads.every((key) => key.endsWith('/manifest.json'))).toBe(true);
+    // verify reads each info.json (and lists each item's folder), never a tile.
+    expect(destinationReads.filter((key) => !/\/(manifest|collection|info)\.json$/.test(key))).toEqual([]);
     const writes = storage.puts.filter((put) => put.bucket === task.destBucket).map((put) => put.key);
     expect(writes.sort()).toEqual(['iawa/Box2/A/manifest.json', 'iawa/Box2/collection.json']);
   });

@@ -10,7 +10,7 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
-import type { Task } from '../../src/task/task.js';
+import { collectionKey, type Task } from '../../src/task/task.js';
 import { testTask } from '../helpers/test-task.js';
 import {
   manifestoCollectionView,
@@ -180,7 +180,9 @@ describe('manifest-assembler main (compiled entry point)', () => {
 
     // Assess
     expect(result.code).toBe(ExitCode.Invalid);
-    expect(existsSync(join(root, task.destBucket))).toBe(false);
+    // Only what the shard workers published is there: no manifest, no collection.
+    expect(existsSync(join(root, task.destBucket, collectionKey(task), 'collection.json'))).toBe(false);
+    expect(existsSync(join(root, task.destBucket, collectionKey(task), 'Folder1', 'manifest.json'))).toBe(false);
     const errors = logLines(result.stderr).filter((line) => line.level === 'error');
     expect(errors).toEqual([
       expect.objectContaining({

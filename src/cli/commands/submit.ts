@@ -179,28 +179,20 @@ async function submitToAws(target: CloudTarget, text: string, argv: SubmitArgs):
       process.exitCode = ExitCode.Invalid;
       return;
     }
-    case 'not-started': {
-      const message =
-        `No run ${submitted.runId} appeared within ${argv.startTimeout} minutes of uploading ${submitted.location}: ` +
-        `the submitter has neither started nor rejected it. Check that ${submitted.key} is under the task prefix ` +
-        `the stack's notification watches (its TaskPrefix output; pass --task-prefix or set ${CLI_ENV.taskPrefix}), ` +
-        "and look for the message in the dead-letter queue (iiif-batch dlq) and in the submitter's log.";
-      if (argv.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ...upload, status: outcome.status, error: message, exitCode: ExitCode.Failed })}\n`,
-        );
-      } else process.stderr.write(`iiif-batch: ${message}\n`);
-      process.exitCode = ExitCode.Failed;
-      return;
-    }
+    case 'not-started':
     case 'assembler-failed':
     case 'timed-out': {
       const message =
-        outcome.status === 'assembler-failed'
-          ? `Run ${submitted.runId} failed: ${outcome.reason}`
-          : outcome.run === undefined
-            ? `No run record for ${submitted.runId} after ${argv.timeout} minutes: is the bucket's notification set up for ${submitted.key}? See iiif-batch dlq`
-            : `Run ${submitted.runId} did not finish within ${argv.timeout} minutes; it goes on: iiif-batch status ${submitted.runId}`;
+        outcome.status === 'not-started'
+          ? `No run ${submitted.runId} appeared within ${argv.startTimeout} minutes of uploading ${submitted.location}: ` +
+            `the submitter has neither started nor rejected it. Check that ${submitted.key} is under the task prefix ` +
+            `the stack's notification watches (its TaskPrefix output; pass --task-prefix or set ${CLI_ENV.taskPrefix}), ` +
+            "and look for the message in the dead-letter queue (iiif-batch dlq) and in the submitter's log."
+          : outcome.status === 'assembler-failed'
+            ? `Run ${submitted.runId} failed: ${outcome.reason}`
+            : outcome.run === undefined
+              ? `No run record for ${submitted.runId} after ${argv.timeout} minutes: is the bucket's notification set up for ${submitted.key}? See iiif-batch dlq`
+              : `Run ${submitted.runId} did not finish within ${argv.timeout} minutes; it goes on: iiif-batch status ${submitted.runId}`;
       if (argv.json) {
         process.stdout.write(
           `${JSON.stringify({ ...upload, status: outcome.status, error: message, exitCode: ExitCode.Failed })}\n`,

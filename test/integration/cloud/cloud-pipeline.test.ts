@@ -106,6 +106,25 @@ function s3Notification(bucket: string, encodedKey: string, eTag: string, size: 
   });
 }
 
+/** A task file of the Box1 collection in SRC, published to PUB (settings may be overridden). */
+function box1Task(jobName: string, settings: Record<string, string> = {}): string {
+  return JSON.stringify(
+    legacyTaskFile(
+      {
+        COLLECTION_IDENTIFIER: 'Box1',
+        ACCESS_DIR: 'Coll/Box1',
+        AWS_SRC_BUCKET: SRC,
+        AWS_DEST_BUCKET: PUB,
+        DEST_PREFIX: 'pub',
+        DEST_URL: 'https://iiif.example.org',
+        CSV_NAME: 'box1.csv',
+        ...settings,
+      },
+      { jobName },
+    ),
+  );
+}
+
 /** What the Lambda service hands the function for received SQS messages. */
 function toSqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
   return {
@@ -496,20 +515,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
       $metadata: { httpStatusCode: 429 },
     });
     batch.on(SubmitJobCommand).rejects(throttled);
-    const taskBody = JSON.stringify(
-      legacyTaskFile(
-        {
-          COLLECTION_IDENTIFIER: 'Box1',
-          ACCESS_DIR: 'Coll/Box1',
-          AWS_SRC_BUCKET: SRC,
-          AWS_DEST_BUCKET: PUB,
-          DEST_PREFIX: 'pub',
-          DEST_URL: 'https://iiif.example.org',
-          CSV_NAME: 'box1.csv',
-        },
-        { jobName: 'Throttled' },
-      ),
-    );
+    const taskBody = box1Task('Throttled');
     const upload = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: 'tasks/throttled.json', Body: taskBody }));
     const eTag = (upload.ETag ?? '').replaceAll('"', '');
     await sqs.send(
@@ -555,22 +561,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
       return { jobId: `job-${jobCounter}`, jobName: input.jobName };
     });
     const key = 'tasks/overwritten.json';
-    const body = (quality: string): string =>
-      JSON.stringify(
-        legacyTaskFile(
-          {
-            COLLECTION_IDENTIFIER: 'Box1',
-            ACCESS_DIR: 'Coll/Box1',
-            AWS_SRC_BUCKET: SRC,
-            AWS_DEST_BUCKET: PUB,
-            DEST_PREFIX: 'pub',
-            DEST_URL: 'https://iiif.example.org',
-            CSV_NAME: 'box1.csv',
-            JPEG_QUALITY: quality,
-          },
-          { jobName: 'Overwritten' },
-        ),
-      );
+    const body = (quality: string): string => box1Task('Overwritten', { JPEG_QUALITY: quality });
     const uploadA = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: key, Body: body('81') }));
     const uploadB = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: key, Body: body('100') }));
     const etagA = (uploadA.ETag ?? '').replaceAll('"', '');
@@ -617,20 +608,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     batch.reset();
     batch.on(SubmitJobCommand).resolves({ jobId: 'never' });
     const key = 'tasks/swapped.json';
-    const taskBody = JSON.stringify(
-      legacyTaskFile(
-        {
-          COLLECTION_IDENTIFIER: 'Box1',
-          ACCESS_DIR: 'Coll/Box1',
-          AWS_SRC_BUCKET: PUB,
-          AWS_DEST_BUCKET: SRC,
-          DEST_PREFIX: 'pub',
-          DEST_URL: 'https://iiif.example.org',
-          CSV_NAME: 'box1.csv',
-        },
-        { jobName: 'Swapped' },
-      ),
-    );
+    const taskBody = box1Task('Swapped', { AWS_SRC_BUCKET: PUB, AWS_DEST_BUCKET: SRC });
     const upload = await s3.send(new PutObjectCommand({ Bucket: TASKS, Key: key, Body: taskBody }));
     const eTag = (upload.ETag ?? '').replaceAll('"', '');
     await sqs.send(

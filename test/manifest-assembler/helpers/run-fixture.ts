@@ -1,8 +1,13 @@
 import { basename } from 'node:path';
-import type { ImageResult } from '../../../src/run/image-result.js';
+import { computePyramid } from '../../../src/iiif/image-api/compute-pyramid.js';
+import { imageApiFor } from '../../../src/iiif/image-api/image-api-for.js';
+import { listTileSet } from '../../../src/iiif/image-api/list-tile-set.js';
+import type { ImageResult, PublishedImage } from '../../../src/run/image-result.js';
 import type { PlannedImage, PlannedItem, ShardResult } from '../../../src/run/run-records.js';
 import type { RunStore } from '../../../src/run/run-store.js';
+import type { Storage } from '../../../src/storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../../../src/task/task.js';
+import { RecordingStorage } from '../../helpers/recording-storage.js';
 import { publishedImage } from '../../iiif/presentation/helpers/published-image.js';
 
 /** Items of a plan: identifier → source file names (keys under `ACCESS_DIR/{item}/`). */
@@ -136,7 +141,32 @@ export async function writeRun(
         images: results,
       };
       await runStore.putResult(result);
+      // Published beside the records, unrecorded: tests count what the assembler reads and writes.
+      const store = runStore.storage instanceof RecordingStorage ? runStore.storage.inner : runStore.storage;
+      for (const image of results) if (image.image !== undefined) await publishService(store, task, image.image);
     }
+  }
+}
+
+/**
+ * What a shard worker publishes for an image, as far as `verify` looks: its info.json and a
+ * (one-byte) file under every path that info.json implies.
+ */
+export async function publishService(storage: Storage, task: Task, image: PublishedImage): Promise<void> {
+  const api = imageApiFor(image.imageApiVersion);
+  const pyramid = computePyramid({
+    width: image.width,
+    height: image.height,
+    tileSize: image.tiles[0]?.width ?? 512,
+    fullMaxSize: Math.max(image.full.width, image.full.height),
+  });
+  await storage.put(
+    task.destBucket,
+    `${image.serviceKey}/info.json`,
+    JSON.stringify(api.infoJson(pyramid, image.serviceId)),
+  );
+  for (const entry of listTileSet(pyramid, api)) {
+    for (const path of entry.paths) await storage.put(task.destBucket, `${image.serviceKey}/${path}`, 'j');
   }
 }
 
