@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { forEachLimited } from '../src/util/for-each-limited.js';
+import { benchTaskFile } from './bench-task.js';
 import { MIXED_COLLECTION, writeMixedCollection } from './mixed-collection.js';
 
 /** One timed execution: wall-clock seconds, CPU seconds of the process tree, largest process's peak RSS. */
@@ -25,23 +26,6 @@ export interface MixedRound {
 }
 
 const ACCESS_DIR = 'Bench/Box1';
-const TASK = (tileSize: number, quality: number): string =>
-  JSON.stringify({
-    jobName: 'Bench_Box1',
-    environment: [
-      { name: 'COLLECTION_IDENTIFIER', value: 'Bench_Box' },
-      { name: 'ACCESS_DIR', value: ACCESS_DIR },
-      { name: 'AWS_SRC_BUCKET', value: 'img-src' },
-      { name: 'AWS_DEST_BUCKET', value: 'img-pub' },
-      { name: 'DEST_PREFIX', value: 'iiif' },
-      { name: 'DEST_URL', value: 'http://127.0.0.1:8080' },
-      { name: 'CSV_PATH', value: 'metadata' },
-      { name: 'CSV_NAME', value: 'bench.csv' },
-      { name: 'TILE_SIZE', value: String(tileSize) },
-      { name: 'JPEG_QUALITY', value: String(quality) },
-    ],
-  });
-
 /**
  * The user's view: the whole `iiif-batch run` (2 workers) on a mixed collection against a loop of
  * `vips dzsave --layout iiif3` over the same files, 2 at a time, alternating A B A B (`rounds` of
@@ -62,7 +46,16 @@ export async function benchMixedRun(options: {
   log(`generating the mixed collection (${MIXED_COLLECTION.length} images)…`);
   const files = await writeMixedCollection(sourceDir, join(sources, 'img-src', 'metadata', 'bench.csv'));
   const taskPath = join(work, 'task.json');
-  await writeFile(taskPath, TASK(options.tileSize, options.quality));
+  await writeFile(
+    taskPath,
+    benchTaskFile({
+      id: 'Bench_Box',
+      accessDir: ACCESS_DIR,
+      srcBucket: 'img-src',
+      destBucket: 'img-pub',
+      settings: { TILE_SIZE: String(options.tileSize), JPEG_QUALITY: String(options.quality) },
+    }),
+  );
   const rounds: MixedRound[] = [];
   for (let round = 0; round < options.rounds; round++) {
     let ours: ToolRound | undefined;

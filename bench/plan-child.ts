@@ -5,6 +5,7 @@ import { RunStore } from '../src/run/run-store.js';
 import type { Body, ObjectInfo, PutOptions, Storage } from '../src/storage/storage.js';
 import { submitRun } from '../src/submitter/submit-run.js';
 import { parseTaskFile } from '../src/task/parse-task-file.js';
+import { benchTaskFile } from './bench-task.js';
 
 /**
  * Benchmark child: the submitter's real planning (`submitRun`: list → count pages → items → shards →
@@ -109,22 +110,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(keyCount) || keyCount < 1) {
     throw new Error(`Expected a positive integer key count but received "${process.argv[2]}"`);
   }
-  const task = parseTaskFile(
-    JSON.stringify({
-      jobName: 'Ms2016_012',
-      environment: [
-        { name: 'COLLECTION_IDENTIFIER', value: 'Ms2016_012' },
-        { name: 'ACCESS_DIR', value: ACCESS_DIR },
-        { name: 'AWS_SRC_BUCKET', value: 'src' },
-        { name: 'AWS_DEST_BUCKET', value: 'pub' },
-        { name: 'DEST_PREFIX', value: 'iiif' },
-        { name: 'DEST_URL', value: 'https://iiif.example.org' },
-        { name: 'CSV_PATH', value: 'metadata' },
-        { name: 'CSV_NAME', value: 'Ms2016_012.csv' },
-      ],
-    }),
-    'bench task',
-  );
+  const task = parseTaskFile(benchTaskFile({ id: 'Ms2016_012', accessDir: ACCESS_DIR }), 'bench task');
   const storage = new SyntheticStore(keyCount);
   const runStore = new RunStore(storage, { bucket: 'state', prefix: '_iiif-batch' });
   const cpu = process.cpuUsage();

@@ -6,6 +6,7 @@ import { sourceFormat } from '../src/plan/source-format.js';
 import { tileImage } from '../src/shard-worker/tile-image.js';
 import { FsStorage } from '../src/storage/fs-storage.js';
 import { parseTaskFile } from '../src/task/parse-task-file.js';
+import { benchTaskFile } from './bench-task.js';
 
 /**
  * Benchmark child: publish one image with the shard worker's `tileImage` into a filesystem store
@@ -41,21 +42,7 @@ async function main(): Promise<void> {
   const info = await storage.head('src', `bench/${name}`);
   if (info === undefined) throw new Error(`Cannot see ${source} through the store`);
   const task = parseTaskFile(
-    JSON.stringify({
-      jobName: 'bench',
-      environment: [
-        { name: 'COLLECTION_IDENTIFIER', value: 'bench' },
-        { name: 'ACCESS_DIR', value: 'bench' },
-        { name: 'AWS_SRC_BUCKET', value: 'src' },
-        { name: 'AWS_DEST_BUCKET', value: 'pub' },
-        { name: 'DEST_PREFIX', value: 'iiif' },
-        { name: 'DEST_URL', value: 'http://127.0.0.1:8080' },
-        { name: 'CSV_PATH', value: 'metadata' },
-        { name: 'CSV_NAME', value: 'bench.csv' },
-        { name: 'TILE_SIZE', value: tileSize },
-        { name: 'JPEG_QUALITY', value: quality },
-      ],
-    }),
+    benchTaskFile({ id: 'bench', accessDir: 'bench', settings: { TILE_SIZE: tileSize, JPEG_QUALITY: quality } }),
     'bench task',
   );
   const started = performance.now();

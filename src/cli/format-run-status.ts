@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { RunStatus } from '../operations/read-run-status.js';
 import { formatWarnings } from '../run/run-warning.js';
+import { formatVerify } from './format-verify.js';
 
 /** Exit status of `status`: 1 when the run failed or was rejected, 0 while it runs or when it succeeded. */
 export function statusExitCode(status: RunStatus): 0 | 1 {
@@ -105,6 +106,7 @@ export function formatRunStatus(status: RunStatus, cwd = process.cwd()): string 
     if (report.incompleteItems.length === 0 && report.itemsWithoutManifest.length > 0) {
       lines.push(`Items without a manifest: ${report.itemsWithoutManifest.join(', ')}`);
     }
+    if (report.verify !== undefined) lines.push(...formatVerify(report.verify));
   }
   if (status.state === 'failed') {
     const next =

@@ -51,9 +51,12 @@ export interface AssembleDependencies {
  *    run's manifest, if any, and is reported with the reason (`incompleteItems`).
  * 3. Writes the collection: every item manifest published in the collection (earlier runs' too),
  *    in natural order of identifiers.
- * 4. Writes `report.json` and returns it: status `succeeded` when every image is published.
+ * 4. Verifies what it published (`verifyRunOutput`: each published image's info.json and a listing
+ *    of each item's folder, each manifest's and the collection's references).
+ * 5. Writes `report.json` and returns it: status `succeeded` when every image is published and
+ *    verify found everything.
  *
- * It never reads an image, a tile or an info.json, so rerunning it (after a CSV fix) is cheap.
+ * It never reads an image or a tile, so rerunning it (after a CSV fix) is cheap.
  *
  * @throws CsvError when the CSV cannot be used: no manifest is written (report.json records why)
  * @throws RunRecordError when the run or its items are missing

@@ -12,6 +12,7 @@ import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists } from '../storage/storage.js';
 import { collectionKey } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import type { VerifyResult } from '../verify/verify-published.js';
 import type { BatchJobStatus } from './batch-jobs.js';
 import type { AssemblerState, JobTracker, ShardState, UnreportedShard } from './job-tracker.js';
 
@@ -100,6 +101,8 @@ export interface RunStatus {
     readonly itemsWithoutManifest: readonly string[];
     /** Items that got no new manifest because an image failed (`RunReport.incompleteItems`). */
     readonly incompleteItems: readonly IncompleteItem[];
+    /** What the assembler's verify found (reports before verify existed have none). */
+    readonly verify?: VerifyResult;
   };
   /** Why the submitter refused the task (`error.json`). */
   readonly rejection?: {
@@ -270,6 +273,7 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
                 }),
             itemsWithoutManifest: report.itemsWithoutManifest,
             incompleteItems: report.incompleteItems ?? [],
+            ...(report.verify === undefined ? {} : { verify: report.verify }),
           },
         }),
   };

@@ -1,9 +1,11 @@
+import { tmpdir } from 'node:os';
 import { errorMessage, InfrastructureError, StorageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageResult } from '../run/image-result.js';
 import type { PlannedImage, ShardResult } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
+import { SharedSourceCopy } from './shared-source-copy.js';
 import { type FetchedImage, fetchImage, publishImage } from './tile-image.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
 
@@ -60,10 +62,13 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
   const total = description.images.length;
   logger.info(`Shard ${input.shard}: ${total} images`, { event: 'shard-start', shard: input.shard, total });
 
+  // The next page of a multi-page source the shard just copied is linked, not downloaded again.
+  const sharedCopy = new SharedSourceCopy(deps.tempDir ?? tmpdir());
   const tileDeps = {
     storage,
     logger,
     retry,
+    sharedCopy,
     ...(deps.uploadConcurrency === undefined ? {} : { uploadConcurrency: deps.uploadConcurrency }),
     ...(deps.tempDir === undefined ? {} : { tempDir: deps.tempDir }),
   };
@@ -74,31 +79,35 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
   const images: ImageResult[] = [];
   let retryable = false;
   let next = description.images[0] === undefined ? undefined : fetch(description.images[0]);
-  for (const [index, image] of description.images.entries()) {
-    const fetched = await (next as Promise<Settled<ImageResult | FetchedImage>>);
-    const following = description.images[index + 1];
-    next = following === undefined ? undefined : fetch(following);
-    let result: ImageResult;
-    try {
-      if (!fetched.ok) throw fetched.error;
-      result = 'status' in fetched.value ? fetched.value : await publishImage(tileDeps, fetched.value);
-    } catch (error) {
-      // tileImage returns content problems as results; what it throws is storage or a surprise.
-      retryable = true;
-      result = unexpectedFailure(image, error);
-      logger.error(`Image ${image.sourceKey} failed`, { sourceKey: image.sourceKey, error });
+  try {
+    for (const [index, image] of description.images.entries()) {
+      const fetched = await (next as Promise<Settled<ImageResult | FetchedImage>>);
+      const following = description.images[index + 1];
+      next = following === undefined ? undefined : fetch(following);
+      let result: ImageResult;
+      try {
+        if (!fetched.ok) throw fetched.error;
+        result = 'status' in fetched.value ? fetched.value : await publishImage(tileDeps, fetched.value);
+      } catch (error) {
+        // tileImage returns content problems as results; what it throws is storage or a surprise.
+        retryable = true;
+        result = unexpectedFailure(image, error);
+        logger.error(`Image ${image.sourceKey} failed`, { sourceKey: image.sourceKey, error });
+      }
+      images.push(result);
+      logger.info(`${result.status} ${image.sourceKey}`, {
+        event: 'image',
+        shard: input.shard,
+        done: images.length,
+        total,
+        status: result.status,
+        sourceKey: image.sourceKey,
+        ...(result.reason === undefined || result.status !== 'failed' ? {} : { reason: result.reason }),
+        ...(result.seconds === undefined ? {} : { seconds: result.seconds }),
+      });
     }
-    images.push(result);
-    logger.info(`${result.status} ${image.sourceKey}`, {
-      event: 'image',
-      shard: input.shard,
-      done: images.length,
-      total,
-      status: result.status,
-      sourceKey: image.sourceKey,
-      ...(result.reason === undefined || result.status !== 'failed' ? {} : { reason: result.reason }),
-      ...(result.seconds === undefined ? {} : { seconds: result.seconds }),
-    });
+  } finally {
+    await sharedCopy.close();
   }
 
   const result: ShardResult = {

@@ -28,6 +28,7 @@ import {
   writePublishedMarker,
 } from './published-marker.js';
 import { renderPyramid } from './render-pyramid.js';
+import type { SharedSourceCopy } from './shared-source-copy.js';
 import { readableSource } from './sources/readable-source.js';
 import { UploadQueue } from './upload-queue.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
@@ -46,6 +47,8 @@ export interface TileImageDeps {
   readonly retry?: RetryPolicy;
   /** Folder for per-image working files (source copy, decoded pixels, tiles). Default: the OS temp folder. */
   readonly tempDir?: string;
+  /** Keeps the last multi-page source copied, so the next page of it is not downloaded again. */
+  readonly sharedCopy?: SharedSourceCopy;
 }
 
 export interface TileImageInput {
@@ -189,7 +192,11 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
   try {
     const bytes = await withRetries(async () => {
       try {
-        return await fetchSource(storage, task.srcBucket, image.sourceKey, sourcePath);
+        const fetch = (path: string): Promise<number> => fetchSource(storage, task.srcBucket, image.sourceKey, path);
+        if (image.page === undefined || deps.sharedCopy === undefined) return await fetch(sourcePath);
+        // A page of a multi-page file: the shard's previous page may have copied the same file.
+        const identity = { bucket: task.srcBucket, key: image.sourceKey, etag: source.etag };
+        return (await deps.sharedCopy.copyInto(identity, sourcePath, fetch)) ?? source.size;
       } catch (error) {
         if (error instanceof NotFoundError) throw new ImageFailure(notFound, { cause: error });
         if (error instanceof StorageError) throw error;

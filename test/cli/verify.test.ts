@@ -79,6 +79,8 @@ describe('iiif-batch verify (CLI, real files)', () => {
     const text = await runCli(['verify', runId, '--local-root', localRoot]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^Verified: 1 image services, \d+ files, 2 manifests and collections/);
+    const status = await runCli(['status', runId, '--local-root', localRoot]);
+    expect(status.stdout).toMatch(/\nVerified: 1 image services, \d+ files, 2 manifests and collections/);
   });
 
   it('finds a deleted tile (exit 1, naming it) by run id and by prefix; a rerun restores it', async () => {

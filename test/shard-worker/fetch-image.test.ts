@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
+import { SharedSourceCopy } from '../../src/shard-worker/shared-source-copy.js';
 import { discardFetchedImage, type FetchedImage, fetchImage } from '../../src/shard-worker/tile-image.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
@@ -83,5 +84,51 @@ describe('Function: fetchImage', () => {
     expect(copied).toEqual(bytes);
     expect(recording.calls.map((call) => call.op)).toContain('getStream');
     await expect(stat(fetched.workDir)).rejects.toThrow();
+  });
+});
+
+describe('Function: fetchImage, pages of one multi-page source', () => {
+  it('downloads the source once for consecutive pages, each page owning its own copy', async () => {
+    // Prepare
+    const recording = new RecordingStorage(await storeWithSource());
+    const temp = await mkdtemp(join(dir, 'temp-'));
+    const sharedCopy = new SharedSourceCopy(temp);
+    const info = await recording.head(task.srcBucket, sourceKey);
+    const page = async (number: number): Promise<FetchedImage> => {
+      const fetched = await fetchImage(
+        { storage: recording, logger: silentLogger, tempDir: temp, sharedCopy },
+        {
+          task,
+          image: {
+            item: 'Box2_Folder1',
+            sourceKey,
+            name: `page1_p${number}`,
+            format: 'tiff',
+            bytes: info?.size ?? 0,
+            etag: info?.etag ?? '',
+            page: number,
+            pages: 3,
+          },
+        },
+      );
+      if ('status' in fetched) throw new Error(`Expected a fetched image but got ${fetched.status}`);
+      return fetched;
+    };
+
+    // Act
+    const first = await page(1);
+    const second = await page(2);
+    await discardFetchedImage(first);
+    const third = await page(3);
+
+    // Assess
+    expect(recording.count('getStream')).toBe(1);
+    expect(await readFile(second.sourcePath)).toEqual(bytes);
+    expect(await readFile(third.sourcePath)).toEqual(bytes);
+    expect(third.sourcePath).not.toBe(second.sourcePath);
+    await discardFetchedImage(second);
+    await discardFetchedImage(third);
+    await sharedCopy.close();
+    expect((await readdir(temp)).length).toBe(0);
   });
 });
