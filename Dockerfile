@@ -12,8 +12,9 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Scripts are skipped here: `prepare` would compile before the sources are copied, and the
-# `node` dev dependency's installer would fetch a second Node.js.
+# Scripts are skipped here: `prepare` would compile before the sources are copied, and the image
+# has Node 22 already, which the `node` dev dependency (approved in package.json `allowScripts` for
+# machines with an older system Node) would fetch a second time.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

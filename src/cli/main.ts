@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { assembleCommand } from './commands/assemble.js';
 import { dlqCommand } from './commands/dlq.js';
+import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { resubmitCommand } from './commands/resubmit.js';
 import { runCommand } from './commands/run.js';
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nPublish digitised collections as static IIIF, on this machine or on AWS Batch.')
     .command(runCommand)
     .command(submitCommand)
+    .command(planCommand)
     .command(statusCommand)
     .command(resubmitCommand)
     .command(assembleCommand)

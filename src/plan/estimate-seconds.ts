@@ -5,7 +5,7 @@ import type { PlannedImage, SourceFormat } from '../run/run-records.js';
  * JPEG and WebP compress ~10:1 or more; TIFF masters are often uncompressed or LZW (16-bit ones
  * have fewer pixels per byte, which this errs on the side of overestimating).
  */
-const PIXELS_PER_BYTE: Readonly<Record<SourceFormat, number>> = {
+export const PIXELS_PER_BYTE: Readonly<Record<SourceFormat, number>> = {
   jpeg: 3,
   webp: 4,
   png: 0.6,

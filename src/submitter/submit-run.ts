@@ -1,9 +1,7 @@
-import { PlanError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { readMetadataCsv } from '../manifest-assembler/read-metadata-csv.js';
-import { readImageNameRecords, writeImageNameRecords } from '../plan/image-name-records.js';
-import { type ListingPlan, planListing } from '../plan/plan-listing.js';
-import { planShards } from '../plan/plan-shards.js';
+import { writeImageNameRecords } from '../plan/image-name-records.js';
+import type { ListingPlan } from '../plan/plan-listing.js';
+import { planRun } from '../plan/plan-run.js';
 import type {
   AttemptRecord,
   PlannedItem,
@@ -13,8 +11,7 @@ import type {
   TaskSource,
 } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
-import type { RunWarning } from '../run/run-warning.js';
-import type { SkippedEntry, Storage } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
@@ -66,47 +63,15 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const { task, runId } = request;
   const log = logger.child({ runId });
 
-  const listing = `${task.accessDir}/`;
-  const skipped: SkippedEntry[] = [];
-  const onSkipped = (entry: SkippedEntry): void => {
-    skipped.push(entry);
-  };
-  const where = storage.describe(task.srcBucket, listing);
-  const recordedNames = await readImageNameRecords(runStore.storage, runStore.state, task);
-  // Multi-page files (TIFF, PDF) become one image per page: their headers say how many.
-  const plan = await planListing(storage.list(task.srcBucket, listing, { onSkipped }), {
-    storage,
-    bucket: task.srcBucket,
-    accessDir: task.accessDir,
-    source: where,
-    recordedNames,
-    pdfDpi: task.settings.pdfDpi,
-  });
-  if (plan.imageCount === 0) {
-    throw new PlanError(
-      `No images under ${where} (ACCESS_DIR "${task.accessDir}"): found ${plan.objects} objects, ${plan.ignored} of them not images by extension` +
-        (skipped.length === 0
-          ? ''
-          : `, and ${skipped.length} symbolic links not followed (${skipped[0]?.key}: ${skipped[0]?.reason})`),
-      { source: where, field: 'ACCESS_DIR' },
-    );
-  }
-  // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
-  await readMetadataCsv(storage, task);
-
-  const shards = planShards(plan.costs, task.settings, { minShards: request.minShards ?? 1 });
-  const counts: RunCounts = {
-    items: plan.itemCount,
-    images: plan.imageCount,
-    ignored: plan.ignored + skipped.length,
-    shards: shards.length,
-  };
-  const warnings = skipped.map(
-    (entry): RunWarning => ({
-      code: 'source-link-ignored',
-      message: `${entry.key}: ${entry.reason}`,
-      file: entry.key,
-    }),
+  const {
+    listing: plan,
+    shards,
+    counts,
+    warnings,
+    skipped,
+  } = await planRun(
+    { storage, runStore },
+    { task, ...(request.minShards === undefined ? {} : { minShards: request.minShards }) },
   );
   const record: RunRecord = {
     runId,

@@ -16,6 +16,7 @@ import { S3Storage } from '../../src/storage/s3-storage.js';
 import { taskRunId } from '../../src/submitter/run-id.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runReport } from '../helpers/run-report.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 import { emulatorS3, shardResult, writePlannedRun } from '../operations/helpers/run-records.js';
 import { type FakeBatch, startFakeBatch } from './helpers/fake-batch-endpoint.js';
@@ -28,19 +29,7 @@ const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif-queue';
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
 function report(runId: string): RunReport {
-  return {
-    runId,
-    finishedAt: new Date().toISOString(),
-    status: 'succeeded',
-    counts: { images: 2, tiled: 2, skipped: 0, failed: 0, ignored: 0, manifests: 1 },
-    failures: [],
-    missingShards: [],
-    manifests: [],
-    itemsWithoutManifest: [],
-    warnings: [],
-    collection: { key: 'pub/Box2/collection.json', url: 'https://example.org/pub/Box2/collection.json', items: 1 },
-    csv: { key: 'metadata/box2.csv', unmatchedRows: [], itemsWithoutRow: [] },
-  };
+  return runReport(runId, { finishedAt: new Date().toISOString() });
 }
 
 /**

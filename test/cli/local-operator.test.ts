@@ -2,18 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photo } from '../helpers/photo.js';
 import { runCli } from '../helpers/run-cli.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 /** A noisy test photograph (JPEG), so tiling does real work. */
-async function photo(width: number, height: number): Promise<Buffer> {
-  return sharp({
-    create: { width, height, channels: 3, background: '#7a6a55', noise: { type: 'gaussian', mean: 120, sigma: 35 } },
-  })
-    .jpeg()
-    .toBuffer();
+async function photoJpeg(width: number, height: number): Promise<Buffer> {
+  return (await photo(width, height)).jpeg().toBuffer();
 }
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
@@ -39,13 +35,13 @@ describe('Operator CLI on a local root (end to end)', () => {
       await writeFile(path, body);
     };
     for (const [name, [width, height]] of Object.entries(pages)) {
-      await write(source(`Folder1/Access/${name}.jpg`), await photo(width, height));
+      await write(source(`Folder1/Access/${name}.jpg`), await photoJpeg(width, height));
     }
     // The corrupt page: a JPEG cut in half.
-    const good = await photo(pages.page2[0], pages.page2[1]);
+    const good = await photoJpeg(pages.page2[0], pages.page2[1]);
     await write(source('Folder1/Access/page2.jpg'), good.subarray(0, Math.floor(good.length / 2)));
-    await write(source('Folder2/a.jpg'), await photo(300, 300));
-    await write(source('Folder2/b.jpg'), await photo(320, 240));
+    await write(source('Folder2/a.jpg'), await photoJpeg(300, 300));
+    await write(source('Folder2/b.jpg'), await photoJpeg(320, 240));
     await write(
       join(localRoot, 'img-src', 'metadata', 'box7.csv'),
       'identifier,title\nFolder1,First folder\nFolder2,Second folder\n',
@@ -131,7 +127,7 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('resubmit: after the file is fixed, publishes every page in order (exit 0)', async () => {
     // Prepare: replace the corrupt page with a good image.
-    await writeFile(source('Folder1/Access/page2.jpg'), await photo(pages.page2[0], pages.page2[1]));
+    await writeFile(source('Folder1/Access/page2.jpg'), await photoJpeg(pages.page2[0], pages.page2[1]));
 
     // Act
     const result = await runCli(['resubmit', runId, '--local-root', localRoot, '--workers', '2', '--json']);

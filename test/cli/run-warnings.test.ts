@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunWarning } from '../../src/run/run-warning.js';
 import { runCli } from '../helpers/run-cli.js';
-import { legacyTaskFile } from '../helpers/task-file.js';
+import { writeBoxTask } from './helpers/box-task.js';
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
@@ -47,26 +47,11 @@ describe('Run warnings (end to end through the CLI)', () => {
         .gif()
         .toBuffer(),
     );
-    await write(
-      join(localRoot, 'img-src', 'metadata', 'box.csv'),
+    taskPath = await writeBoxTask(
+      root,
+      localRoot,
       'identifier,title\nitem1,The first item\nLetters,Some letters\nBox,The box\n',
-    );
-    taskPath = join(root, 'box.json');
-    await writeFile(
-      taskPath,
-      JSON.stringify(
-        legacyTaskFile(
-          {
-            COLLECTION_IDENTIFIER: 'Box',
-            ACCESS_DIR: 'Coll/Box',
-            DEST_PREFIX: 'pub',
-            DEST_URL: 'https://iiif.example.org',
-            CSV_NAME: 'box.csv',
-            TILE_SIZE: '256',
-          },
-          { jobName: 'Box' },
-        ),
-      ),
+      { TILE_SIZE: '256' },
     );
   });
 

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunWarning } from '../../src/run/run-warning.js';
 import { runCli } from '../helpers/run-cli.js';
-import { legacyTaskFile } from '../helpers/task-file.js';
+import { writeBoxTask } from './helpers/box-task.js';
 
 /**
  * Symbolic links under ACCESS_DIR (a local root): followed when they stay inside the local root,
@@ -31,18 +31,7 @@ describe('Symbolic links under ACCESS_DIR (CLI run)', () => {
     await writeFile(join(root, 'elsewhere.jpg'), jpeg);
     await symlink(join(masters, 'p2.jpg'), join(item, 'p2.jpg'));
     await symlink(join(root, 'elsewhere.jpg'), join(item, 'p3.jpg'));
-    await mkdir(join(localRoot, 'img-src', 'metadata'), { recursive: true });
-    await writeFile(join(localRoot, 'img-src', 'metadata', 'box.csv'), 'identifier,title\nItem1,One\n');
-    taskPath = join(root, 'box.json');
-    await writeFile(
-      taskPath,
-      JSON.stringify(
-        legacyTaskFile(
-          { COLLECTION_IDENTIFIER: 'Box', ACCESS_DIR: 'Coll/Box', DEST_PREFIX: 'pub', CSV_NAME: 'box.csv' },
-          { jobName: 'Box' },
-        ),
-      ),
-    );
+    taskPath = await writeBoxTask(root, localRoot, 'identifier,title\nItem1,One\n');
   });
 
   afterAll(async () => {

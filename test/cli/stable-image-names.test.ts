@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-import { legacyTaskFile } from '../helpers/task-file.js';
+import { writeBoxTask } from './helpers/box-task.js';
 
 async function picture(width: number, height: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: '#6a7a55' } })
@@ -34,24 +34,7 @@ describe('Stable image names (two runs through the CLI)', () => {
         .jpeg()
         .toBuffer(),
     );
-    await mkdir(join(localRoot, 'img-src', 'metadata'), { recursive: true });
-    await writeFile(join(localRoot, 'img-src', 'metadata', 'box.csv'), 'identifier,title\nItem1,One\n');
-    taskPath = join(root, 'box.json');
-    await writeFile(
-      taskPath,
-      JSON.stringify(
-        legacyTaskFile(
-          {
-            COLLECTION_IDENTIFIER: 'Box',
-            ACCESS_DIR: 'Coll/Box',
-            DEST_PREFIX: 'pub',
-            DEST_URL: 'https://iiif.example.org',
-            CSV_NAME: 'box.csv',
-          },
-          { jobName: 'Box' },
-        ),
-      ),
-    );
+    taskPath = await writeBoxTask(root, localRoot, 'identifier,title\nItem1,One\n');
   });
 
   afterAll(async () => {

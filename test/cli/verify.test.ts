@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/verify/verify-published.js';
 import { runCli } from '../helpers/run-cli.js';
-import { legacyTaskFile } from '../helpers/task-file.js';
+import { writeBoxTask } from './helpers/box-task.js';
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
@@ -39,25 +39,7 @@ describe('iiif-batch verify (CLI, real files)', () => {
         .jpeg()
         .toBuffer(),
     );
-    await mkdir(join(localRoot, 'img-src', 'metadata'), { recursive: true });
-    await writeFile(join(localRoot, 'img-src', 'metadata', 'box.csv'), 'identifier,title\nItem1,One\n');
-    taskPath = join(root, 'box.json');
-    await writeFile(
-      taskPath,
-      JSON.stringify(
-        legacyTaskFile(
-          {
-            COLLECTION_IDENTIFIER: 'Box',
-            ACCESS_DIR: 'Coll/Box',
-            DEST_PREFIX: 'pub',
-            DEST_URL: 'https://iiif.example.org',
-            CSV_NAME: 'box.csv',
-            TILE_SIZE: '256',
-          },
-          { jobName: 'Box' },
-        ),
-      ),
-    );
+    taskPath = await writeBoxTask(root, localRoot, 'identifier,title\nItem1,One\n', { TILE_SIZE: '256' });
   });
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import type { RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
+import { runReport } from '../helpers/run-report.js';
 import { emulatorS3, jobDetail, shardResult, writeAttempt, writePlannedRun } from './helpers/run-records.js';
 
 const STATE_BUCKET = 'iiif-tasks';
@@ -19,19 +20,12 @@ const batchTracker = new BatchJobTracker(new BatchStatusReader(new BatchClient({
 const localTracker = new LocalJobTracker();
 
 function report(runId: string, status: 'succeeded' | 'failed', finishedAt: string): RunReport {
-  return {
-    runId,
+  return runReport(runId, {
     finishedAt,
     status,
     counts: { images: 12, tiled: 11, skipped: 0, failed: status === 'failed' ? 1 : 0, ignored: 0, manifests: 4 },
-    failures: [],
-    missingShards: [],
-    manifests: [],
-    itemsWithoutManifest: [],
-    warnings: [],
     collection: { key: 'pub/Box2/collection.json', url: 'https://example.org/pub/Box2/collection.json', items: 4 },
-    csv: { key: 'metadata/box2.csv', unmatchedRows: [], itemsWithoutRow: [] },
-  };
+  });
 }
 
 describe('Function: readRunStatus', () => {

@@ -8,24 +8,16 @@ import { type WaitProgress, waitForRun } from '../../src/operations/wait-for-run
 import { LOCAL_STATE_BUCKET, type RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
+import { runReport } from '../helpers/run-report.js';
 import { shardResult, writeAttempt, writePlannedRun } from './helpers/run-records.js';
 
 const runId = 'Box2-aaaaaaaaaaaa';
 
 function report(): RunReport {
-  return {
-    runId,
-    finishedAt: '2025-03-01T11:00:00.000Z',
-    status: 'succeeded',
+  return runReport(runId, {
     counts: { images: 4, tiled: 4, skipped: 0, failed: 0, ignored: 0, manifests: 2 },
-    failures: [],
-    missingShards: [],
-    manifests: [],
-    itemsWithoutManifest: [],
-    warnings: [],
     collection: undefined,
-    csv: { key: 'metadata/box2.csv', unmatchedRows: [], itemsWithoutRow: [] },
-  };
+  });
 }
 
 describe('Function: waitForRun', () => {

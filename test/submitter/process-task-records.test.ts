@@ -18,6 +18,7 @@ import { BatchJobLauncher } from '../../src/submitter/batch-launcher.js';
 import { processTaskRecords, type TaskRecordDependencies } from '../../src/submitter/process-task-records.js';
 import { taskRunId } from '../../src/submitter/run-id.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
+import { s3Notification } from '../helpers/s3-notification.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 const STATE = { bucket: 'iiif-tasks', prefix: '' };
@@ -32,30 +33,6 @@ const BATCH: BatchSubmitConfig = {
   attempts: 3,
 };
 const ACCESS_DIR = 'Women_of_Design/Ms2016_012_Womens_Development_Corp_Box2';
-
-/** The body S3 sends to SQS for one created object (key form-URL-encoded, as S3 does). */
-function s3Notification(bucket: string, encodedKey: string, eTag: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2025-03-01T12:00:00.000Z',
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'AWS:EXAMPLE' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'REQ', 'x-amz-id-2': 'HOST' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'tasks',
-          bucket: { name: bucket, ownerIdentity: { principalId: 'OWNER' }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: encodedKey, size: 700, eTag, sequencer: '00650000000000000', ...extra },
-        },
-      },
-    ],
-  });
-}
 
 function sqsRecord(messageId: string, body: string): SQSRecord {
   return {

@@ -20,7 +20,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../../src/aws/s3-client.js';
 import { ENTRY_POINTS } from '../../../src/config.js';
@@ -29,7 +28,9 @@ import { S3Storage } from '../../../src/storage/s3-storage.js';
 import { taskRunId } from '../../../src/submitter/run-id.js';
 import { type FakeEventBridge, startFakeEventBridge } from '../../helpers/fake-eventbridge-endpoint.js';
 import { type LocalAws, startLocalAws } from '../../helpers/local-aws.js';
+import { photo } from '../../helpers/photo.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
+import { s3Notification } from '../../helpers/s3-notification.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
 
 /**
@@ -64,47 +65,6 @@ const HANDLER_ENV: Record<string, string> = {
   AWS_SECRET_ACCESS_KEY: 'test',
   LOG_LEVEL: 'error',
 };
-
-async function photo(width: number, height: number, seed: number): Promise<Buffer> {
-  return sharp({
-    create: { width, height, channels: 3, background: { r: (seed * 40) % 256, g: 120, b: 200 - seed * 10 } },
-  })
-    .composite([
-      {
-        input: {
-          create: { width: Math.floor(width / 2), height: Math.floor(height / 3), channels: 3, background: '#202020' },
-        },
-        left: Math.floor(width / 5),
-        top: Math.floor(height / 4),
-      },
-    ])
-    .jpeg({ quality: 90 })
-    .toBuffer();
-}
-
-/** An S3 event notification for one created object, as S3 sends it to SQS. */
-function s3Notification(bucket: string, encodedKey: string, eTag: string, size: number): string {
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'AWS:TEST' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'REQUEST', 'x-amz-id-2': 'HOST' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'task-files',
-          bucket: { name: bucket, ownerIdentity: { principalId: 'OWNER' }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: encodedKey, size, eTag, sequencer: '0065F0A1B2C3D4E5F6' },
-        },
-      },
-    ],
-  });
-}
 
 /** A task file of the Box1 collection in SRC, published to PUB (settings may be overridden). */
 function box1Task(jobName: string, settings: Record<string, string> = {}): string {
@@ -280,11 +240,11 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
   it('publishes tiles, manifests and the collection to S3 from a task file uploaded once and notified twice', async () => {
     // Prepare: images (three items, one in the old `Access` layout), the CSV and the task file.
     const images: [string, Buffer][] = [
-      ['Coll/Box1/Folder1/page1.jpg', await photo(640, 480, 1)],
-      ['Coll/Box1/Folder1/page2.jpg', await photo(300, 500, 2)],
-      ['Coll/Box1/Folder2/Access/scan 1.jpg', await photo(520, 260, 3)],
-      ['Coll/Box1/Folder2/Access/scan 2.jpg', await photo(200, 200, 4)],
-      ['Coll/Box1/Folder3/only.jpg', await photo(700, 300, 5)],
+      ['Coll/Box1/Folder1/page1.jpg', await (await photo(640, 480)).jpeg({ quality: 90 }).toBuffer()],
+      ['Coll/Box1/Folder1/page2.jpg', await (await photo(300, 500)).jpeg({ quality: 90 }).toBuffer()],
+      ['Coll/Box1/Folder2/Access/scan 1.jpg', await (await photo(520, 260)).jpeg({ quality: 90 }).toBuffer()],
+      ['Coll/Box1/Folder2/Access/scan 2.jpg', await (await photo(200, 200)).jpeg({ quality: 90 }).toBuffer()],
+      ['Coll/Box1/Folder3/only.jpg', await (await photo(700, 300)).jpeg({ quality: 90 }).toBuffer()],
     ];
     for (const [key, body] of images) {
       await s3.send(new PutObjectCommand({ Bucket: SRC, Key: key, Body: body, ContentType: 'image/jpeg' }));

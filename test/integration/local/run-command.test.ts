@@ -2,21 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photo } from '../../helpers/photo.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
 import { tiffDirectoryFirst } from '../../shard-worker/helpers/tiff-directory-first.js';
-
-/** A photo-like test image: a gradient with noise, so JPEG work and tiles are realistic. */
-async function photo(width: number, height: number): Promise<Sharp> {
-  const noise = await sharp({
-    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
-  })
-    .png()
-    .toBuffer();
-  return sharp(noise);
-}
 
 describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
   let root: string;

@@ -3,25 +3,21 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ImageResult, ImageStatus } from '../../../src/run/image-result.js';
 import type { AttemptRecord, PlannedImage, RunRecord, ShardResult } from '../../../src/run/run-records.js';
 import type { RunStore } from '../../../src/run/run-store.js';
-import { parseTaskFile } from '../../../src/task/parse-task-file.js';
 import type { Task } from '../../../src/task/task.js';
 import type { LocalAws } from '../../helpers/local-aws.js';
-import { legacyTaskFile } from '../../helpers/task-file.js';
+import { testTask } from '../../helpers/test-task.js';
 
 export const CREATED_AT = '2025-03-01T10:00:00.000Z';
 
-export function testTask(): Task {
-  return parseTaskFile(
-    JSON.stringify(
-      legacyTaskFile({
-        COLLECTION_IDENTIFIER: 'Box2',
-        ACCESS_DIR: 'Coll/Box2',
-        DEST_PREFIX: 'pub',
-        CSV_NAME: 'box2.csv',
-      }),
-    ),
-    's3://iiif-tasks/tasks/box2.json',
-  );
+/** The task of the runs these helpers write: collection Box2 under `pub/`. */
+function box2Task(): Task {
+  return testTask({
+    collectionId: 'Box2',
+    accessDir: 'Coll/Box2',
+    destPrefix: 'pub',
+    destUrl: 'https://d21nnzi4oh5qvs.cloudfront.net',
+    csvName: 'box2.csv',
+  });
 }
 
 /** An S3 client for the emulator, with a bucket per name. */
@@ -57,7 +53,7 @@ export async function writePlannedRun(
     assemblerJobId?: string;
   },
 ): Promise<RunRecord> {
-  const task = testTask();
+  const task = box2Task();
   const run: RunRecord = {
     runId: input.runId,
     createdAt: CREATED_AT,
