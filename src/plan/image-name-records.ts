@@ -23,6 +23,8 @@ export interface ItemNames {
 
 /** Reads and writes in flight at once. */
 const CONCURRENCY = 16;
+/** Items whose names are made and written at a time. */
+const WRITE_BATCH = 256;
 
 /** The prefix of a collection's name records, ending with `/`. */
 export function imageNameRecordsPrefix(state: StateLocation, task: Task): string {
@@ -54,16 +56,26 @@ export async function readImageNameRecords(
   return records;
 }
 
-/** Record the names of items whose names changed. */
+/** Record the names of items whose names changed, taking a few items from `items` at a time. */
 export async function writeImageNameRecords(
   storage: Storage,
   state: StateLocation,
   task: Task,
-  items: readonly ItemNames[],
+  items: Iterable<ItemNames>,
 ): Promise<void> {
   const prefix = imageNameRecordsPrefix(state, task);
-  await forEachLimited(items, CONCURRENCY, async ({ item, names }) => {
-    const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
-    await putJson(storage, state.bucket, `${prefix}${item}.json`, record);
-  });
+  const write = (batch: readonly ItemNames[]): Promise<void> =>
+    forEachLimited(batch, CONCURRENCY, async ({ item, names }) => {
+      const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
+      await putJson(storage, state.bucket, `${prefix}${item}.json`, record);
+    });
+  let batch: ItemNames[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === WRITE_BATCH) {
+      await write(batch);
+      batch = [];
+    }
+  }
+  await write(batch);
 }

@@ -6,6 +6,7 @@ import { estimateSeconds } from './estimate-seconds.js';
 import { groupItems, itemIdentifier } from './group-items.js';
 import type { ItemNames } from './image-name-records.js';
 import { naturalCompare } from './natural-compare.js';
+import { NumberColumn } from './number-column.js';
 import { sourceFormat } from './source-format.js';
 import { TextArena } from './text-arena.js';
 
@@ -29,8 +30,11 @@ export interface ListingPlan {
   readonly imageCount: number;
   /** Estimated seconds of work per image, in image order (see `estimateSeconds`). */
   readonly costs: readonly number[];
-  /** Items whose image names differ from the recorded ones: to record (see `groupItems`). */
-  readonly changedNames: readonly ItemNames[];
+  /**
+   * Items whose image names differ from the recorded ones, to record (see `groupItems`): each made
+   * from compact text while iterating, so a million names are not held as maps.
+   */
+  changedNames(): Iterable<ItemNames>;
   item(index: number): PlannedItem;
   image(index: number): PlannedImage;
 }
@@ -57,8 +61,8 @@ export async function planListing(
   const { accessDir, source } = options;
   const files = new TextArena();
   const etags = new TextArena();
-  const sizes: number[] = [];
-  const folderOf: number[] = [];
+  const sizes = new NumberColumn('float64');
+  const folderOf = new NumberColumn('int32');
   const folders: string[] = [];
   const filesOf: number[][] = [];
   const folderIds = new Map<string, number>();
@@ -107,11 +111,13 @@ export async function planListing(
 
   const keyOf = (folder: string, entry: number): string => (folder === '' ? '' : `${folder}/`) + files.get(entry);
   const items: { id: string; folder: string; first: number; end: number }[] = [];
-  const entries: number[] = [];
+  const entries = new NumberColumn('int32');
   const names = new TextArena();
   const paged = new Map<number, { page: number; pages: number }>();
-  const costs: number[] = [];
-  const changedNames: ItemNames[] = [];
+  const costs = new NumberColumn('float64');
+  // Changed names as file name, image name pairs of text (see `ListingPlan.changedNames`).
+  const changedText = new TextArena();
+  const changed: { item: string; first: number; end: number }[] = [];
   for (let start = 0; start < order.length; ) {
     const batch: ListedObject[] = [];
     const entryOf = new Map<string, number>();
@@ -120,14 +126,21 @@ export async function planListing(
       const id = order[end++]?.id ?? 0;
       for (const entry of filesOf[id] ?? []) {
         const key = keyOf(folders[id] ?? '', entry);
-        batch.push({ key, size: sizes[entry] ?? 0, etag: etags.get(entry) });
+        batch.push({ key, size: sizes.get(entry), etag: etags.get(entry) });
         entryOf.set(key, entry);
       }
     }
     start = end;
     const pages = await countPages(options.storage, options.bucket, batch);
     const grouping = groupItems(batch, accessDir, source, pages, options.recordedNames);
-    changedNames.push(...grouping.changedNames);
+    for (const { item, names: itemNames } of grouping.changedNames) {
+      const first = changed.length === 0 ? 0 : (changed[changed.length - 1]?.end ?? 0);
+      for (const [fileName, name] of itemNames) {
+        changedText.add(fileName);
+        changedText.add(name);
+      }
+      changed.push({ item, first, end: first + itemNames.size * 2 });
+    }
     let image = 0;
     for (const item of grouping.items) {
       const first = entries.length;
@@ -144,15 +157,15 @@ export async function planListing(
   }
 
   const image = (index: number, item: string): PlannedImage => {
-    const entry = entries[index] ?? -1;
-    const sourceKey = keyOf(folders[folderOf[entry] ?? 0] ?? '', entry);
+    const entry = entries.get(index);
+    const sourceKey = keyOf(folders[folderOf.get(entry)] ?? '', entry);
     const pages = paged.get(index);
     return {
       item,
       sourceKey,
       name: names.get(index),
       format: sourceFormat(sourceKey) ?? 'jpeg',
-      bytes: sizes[entry] ?? 0,
+      bytes: sizes.get(entry),
       etag: etags.get(entry),
       ...(pages === undefined ? {} : pages),
     };
@@ -173,8 +186,14 @@ export async function planListing(
     ignoredSample,
     itemCount: items.length,
     imageCount: entries.length,
-    costs,
-    changedNames,
+    costs: costs.toArray(),
+    *changedNames() {
+      for (const { item, first, end } of changed) {
+        const names = new Map<string, string>();
+        for (let at = first; at < end; at += 2) names.set(changedText.get(at), changedText.get(at + 1));
+        yield { item, names };
+      }
+    },
     item: (index) => {
       const item = items[index];
       if (item === undefined) throw new RangeError(`Expected an item below ${items.length} but received ${index}`);

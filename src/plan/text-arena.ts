@@ -1,3 +1,8 @@
+import { NumberColumn } from './number-column.js';
+
+/** The arena's ends are 32-bit: 2 GiB of text, far above a million keys' worth. */
+const MAX_BYTES = 2 ** 31 - 1;
+
 /**
  * Many short strings (file names, ETags) in one growing UTF-8 buffer, each read back as a fresh
  * string. A million listed keys kept as JavaScript strings cost about 200 MB (and a string cut from
@@ -6,11 +11,12 @@
 export class TextArena {
   private bytes = Buffer.allocUnsafe(1 << 16);
   private used = 0;
-  private readonly ends: number[] = [];
+  private readonly ends = new NumberColumn('int32');
 
   /** Store `text`; returns its id (0, 1, 2 … in order of adding). */
   public add(text: string): number {
     const length = Buffer.byteLength(text);
+    if (this.used + length > MAX_BYTES) throw new RangeError(`A text arena holds at most ${MAX_BYTES} bytes`);
     if (this.used + length > this.bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + length));
       this.bytes.copy(grown, 0, 0, this.used);
@@ -22,8 +28,9 @@ export class TextArena {
   }
 
   public get(id: number): string {
-    const end = this.ends[id];
-    if (end === undefined) throw new RangeError(`Expected a text id below ${this.ends.length} but received ${id}`);
-    return this.bytes.toString('utf8', id === 0 ? 0 : (this.ends[id - 1] ?? 0), end);
+    if (!Number.isInteger(id) || id < 0 || id >= this.ends.length) {
+      throw new RangeError(`Expected a text id below ${this.ends.length} but received ${id}`);
+    }
+    return this.bytes.toString('utf8', id === 0 ? 0 : this.ends.get(id - 1), this.ends.get(id));
   }
 }

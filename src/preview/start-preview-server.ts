@@ -121,28 +121,9 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
     headOnly: boolean,
   ): Promise<void> {
     if (urlPath === DOCUMENTS_API_PATH) {
-      const documents = await findPublishedDocuments(root);
-      const body = JSON.stringify(documents);
-      response.writeHead(200, {
-        ...CORS_HEADERS,
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'Cache-Control': 'no-store',
-      });
-      response.end(headOnly ? undefined : body);
-      return;
+      return sendJson(response, await findPublishedDocuments(root), headOnly);
     }
-    if (urlPath === RUNS_API_PATH) {
-      const body = JSON.stringify(await listLocalRuns(root));
-      response.writeHead(200, {
-        ...CORS_HEADERS,
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(body),
-        'Cache-Control': 'no-store',
-      });
-      response.end(headOnly ? undefined : body);
-      return;
-    }
+    if (urlPath === RUNS_API_PATH) return sendJson(response, await listLocalRuns(root), headOnly);
     const relative = urlPath.slice(PREVIEW_PATH.length);
     const run = /^runs\/([\w.-]+)$/.exec(relative);
     if (run?.[1] !== undefined) return serveQcPage(response, decodeURIComponent(run[1]), headOnly);
@@ -283,6 +264,17 @@ async function sendListing(response: ServerResponse, folder: string, urlPath: st
   response.writeHead(200, {
     ...CORS_HEADERS,
     'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  response.end(headOnly ? undefined : body);
+}
+
+function sendJson(response: ServerResponse, value: unknown, headOnly: boolean): void {
+  const body = JSON.stringify(value);
+  response.writeHead(200, {
+    ...CORS_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
   });

@@ -91,7 +91,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 
   try {
     await runStore.putItems(runId, plannedItems(plan));
-    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames);
+    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames());
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       const description: ShardDescription = {
         runId,

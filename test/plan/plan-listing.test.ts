@@ -44,7 +44,7 @@ describe('Function: planListing', () => {
     expect(Array.from({ length: plan.itemCount }, (_, index) => plan.item(index))).toEqual(expected.items);
     expect(Array.from({ length: plan.imageCount }, (_, index) => plan.image(index))).toEqual(expected.images);
     expect(plan.costs).toHaveLength(4500);
-    expect(plan.changedNames).toEqual(expected.changedNames);
+    expect([...plan.changedNames()]).toEqual(expected.changedNames);
   });
 
   it('rejects two folders that give the same item identifier', async () => {

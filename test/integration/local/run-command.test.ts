@@ -142,7 +142,8 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     // Prepare: a clean collection with good images only.
     await rm(join(localRoot, 'img-src', 'Coll', 'Box1', 'Folder2'), { recursive: true });
     await rm(join(localRoot, 'img-pub'), { recursive: true });
-    await rm(join(localRoot, '_iiif-batch'), { recursive: true });
+    // Without the published tree its resume markers are wrong too (verify would find the files missing).
+    await rm(join(localRoot, '_iiif-batch', 'published'), { recursive: true, force: true });
 
     // Act
     const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2']);
