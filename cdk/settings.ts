@@ -191,7 +191,7 @@ const SETTINGS = z
       }),
       /**
        * Attempts per Batch job including the first (1–10). Spot reclaims and unexpected failures are
-       * retried; invalid input (exit 2) and undecodable images (exit 3) are not. @default 3
+       * retried; invalid input (exit 2) is not (failed images are outcomes: workers exit 0). @default 3
        */
       jobAttempts: jobAttempts.default(3),
       /** Days to keep the logs of the submitter, the jobs and the VPC flow log. @default 30 */

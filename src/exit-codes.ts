@@ -2,14 +2,13 @@
 export const ExitCode = {
   /** Everything published. */
   Ok: 0,
-  /** The work ran but some of it failed (images, a shard, the assembler); or an unexpected error. */
+  /**
+   * The work ran but some of it failed (images, a shard, the assembler); or an unexpected error.
+   * A shard worker exits 1 only when it could not do its job (record every image's outcome: storage
+   * kept failing, the working disk is full): Batch retries it. Failed images are outcomes, not that.
+   */
   Failed: 1,
   /** The input was invalid (task file, CSV, flags, environment) and nothing ran. */
   Invalid: 2,
-  /**
-   * Shard worker only: it finished, but some images could not be tiled (undecodable, truncated).
-   * Distinct so Batch does not retry a child that cannot succeed on retry.
-   */
-  ImagesFailed: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

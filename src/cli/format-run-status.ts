@@ -99,7 +99,11 @@ export function formatRunStatus(status: RunStatus, cwd = process.cwd()): string 
     if (report.collection !== undefined) {
       lines.push(`Collection: ${show(report.collection.location)}`, `            ${report.collection.url}`);
     }
-    if (report.itemsWithoutManifest.length > 0) {
+    for (const item of report.incompleteItems) {
+      const manifest = item.keptManifest ? 'keeps its earlier manifest' : 'no manifest';
+      lines.push(`Item not updated: ${item.item} (${manifest}): ${item.reason}`);
+    }
+    if (report.incompleteItems.length === 0 && report.itemsWithoutManifest.length > 0) {
       lines.push(`Items without a manifest: ${report.itemsWithoutManifest.join(', ')}`);
     }
     if (report.verify !== undefined) lines.push(...formatVerify(report.verify));

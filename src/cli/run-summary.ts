@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { RunCounts, RunReport } from '../run/run-records.js';
+import type { IncompleteItem, RunCounts, RunReport } from '../run/run-records.js';
 import { formatWarnings, type RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
@@ -22,6 +22,8 @@ export interface RunSummary {
   };
   readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
   readonly itemsWithoutManifest: readonly string[];
+  /** Items that got no new manifest because an image failed (see `RunReport.incompleteItems`). */
+  readonly incompleteItems: readonly IncompleteItem[];
   /** What a person must look at although it did not fail the run (see `RunWarning`). */
   readonly warnings: readonly RunWarning[];
   /** What the check of the published files found (absent when the assembler did not get that far). */
@@ -58,6 +60,7 @@ export function summariseRun(input: {
     },
     failures: report?.failures ?? [],
     itemsWithoutManifest: report?.itemsWithoutManifest ?? [],
+    incompleteItems: report?.incompleteItems ?? [],
     warnings: report?.warnings ?? [],
     ...(report?.verify === undefined ? {} : { verify: report.verify }),
     report: input.reportLocation,
@@ -96,7 +99,13 @@ export function formatRunSummary(summary: RunSummary, cwd = process.cwd()): stri
     lines.push('', `Failed images (${summary.failures.length}):`);
     for (const failure of summary.failures) lines.push(`  ${failure.sourceKey}: ${failure.reason}`);
   }
-  if (summary.itemsWithoutManifest.length > 0) {
+  if (summary.incompleteItems.length > 0) {
+    lines.push('', `Items not updated, an image failed (fix it, then iiif-batch resubmit ${summary.runId}):`);
+    for (const item of summary.incompleteItems) {
+      const manifest = item.keptManifest ? 'keeps its earlier manifest' : 'no manifest';
+      lines.push(`  ${item.item} (${manifest}): ${item.reason}`);
+    }
+  } else if (summary.itemsWithoutManifest.length > 0) {
     lines.push('', `Items without a manifest: ${summary.itemsWithoutManifest.join(', ')}`);
   }
   if (summary.warnings.length > 0) lines.push('', ...formatWarnings(summary.warnings));

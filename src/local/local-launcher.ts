@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ENTRY_POINTS, type Env, JOB_ENV } from '../config.js';
+import { ExitCode } from '../exit-codes.js';
 import type { JobLauncher, LaunchRequest, LaunchResult } from '../submitter/job-launcher.js';
 import { forEachLimited } from '../util/for-each-limited.js';
 import { packageRoot } from './package-root.js';
@@ -38,14 +39,25 @@ export interface LocalLauncherOptions {
   readonly baseEnv: Env;
   /** libvips threads per worker (VIPS_CONCURRENCY), so N workers share the CPUs instead of oversubscribing. */
   readonly threadsPerWorker?: number;
+  /**
+   * Attempts per job including the first, as the stack's Batch retry strategy (`jobAttempts`):
+   * a child that exits non-zero (other than 2, invalid input) or is killed runs again. Default 3.
+   */
+  readonly attempts?: number;
   readonly onProgress?: (progress: LocalProgress) => void;
 }
 
+/** The stack's default `jobAttempts`. */
+const DEFAULT_ATTEMPTS = 3;
+
 /**
- * Stands in for AWS Batch on one machine: starts the real shard-worker entry point once per shard
- * (at most `workers` at a time) with the environment a Batch array child gets, and the real
- * assembler entry point once every child has exited, as the Batch dependency would. Resolves
- * when the assembler has exited.
+ * Stands in for AWS Batch on one machine, with Batch's semantics: starts the real shard-worker entry
+ * point once per shard (at most `workers` at a time) with the environment a Batch array child gets,
+ * runs a child again when it could not do its job (a non-zero exit other than 2, or killed: out of
+ * memory, SIGKILL) up to `attempts` times, and runs the real assembler entry point once every child
+ * has succeeded, as the Batch dependency does. (A child exits 0 once every image's outcome is
+ * recorded, failed images included.) When a child still fails, the assembler is not run, as Batch
+ * cancels it: `resubmit` runs the shard and the assembler again. Resolves when the jobs have ended.
  */
 export class LocalJobLauncher implements JobLauncher {
   public readonly kind = 'local' as const;
@@ -67,24 +79,40 @@ export class LocalJobLauncher implements JobLauncher {
     };
     if (this.options.threadsPerWorker !== undefined) jobEnv.VIPS_CONCURRENCY = String(this.options.threadsPerWorker);
 
+    const attempts = this.options.attempts ?? DEFAULT_ATTEMPTS;
     const children: { child: number; shard: number; exitCode: number }[] = [];
     const indexes = request.shards.map((shard, child) => ({ shard, child }));
     await forEachLimited(indexes, this.options.workers, async ({ shard, child }) => {
       progress({ type: 'child-start', child, shard });
       const env = { ...this.options.baseEnv, ...jobEnv, [JOB_ENV.arrayIndex]: String(child) };
-      const exitCode = await runEntryPoint(join(root, ENTRY_POINTS.shardWorker), env, `shard ${shard}`, progress);
+      const file = join(root, ENTRY_POINTS.shardWorker);
+      const exitCode = await withAttempts(attempts, `shard ${shard}`, progress, () =>
+        runEntryPoint(file, env, `shard ${shard}`, progress),
+      );
       children.push({ child, shard, exitCode });
       progress({ type: 'child-exit', child, shard, exitCode });
     });
 
-    progress({ type: 'assembler-start' });
-    const assemblerExitCode = await runEntryPoint(
-      join(root, ENTRY_POINTS.assembler),
-      { ...this.options.baseEnv, ...jobEnv },
-      'assembler',
-      progress,
-    );
-    progress({ type: 'assembler-exit', exitCode: assemblerExitCode });
+    let assemblerExitCode: number = ExitCode.Failed;
+    if (children.every((child) => child.exitCode === ExitCode.Ok)) {
+      progress({ type: 'assembler-start' });
+      const file = join(root, ENTRY_POINTS.assembler);
+      assemblerExitCode = await withAttempts(attempts, 'assembler', progress, () =>
+        runEntryPoint(file, { ...this.options.baseEnv, ...jobEnv }, 'assembler', progress),
+      );
+      progress({ type: 'assembler-exit', exitCode: assemblerExitCode });
+    } else {
+      const failed = children.filter((child) => child.exitCode !== ExitCode.Ok).map((child) => child.shard);
+      progress({
+        type: 'output',
+        from: 'assembler',
+        level: 'error',
+        message:
+          `not run: shard(s) ${failed.join(', ')} could not record their images' outcomes after ${attempts} ` +
+          `attempt(s) (as Batch cancels the assembler of a failed shard job); fix the cause, then ` +
+          `iiif-batch resubmit ${request.runId}`,
+      });
+    }
 
     const id = `local:${request.runId}:attempt-${request.attempt}`;
     return {
@@ -94,6 +122,28 @@ export class LocalJobLauncher implements JobLauncher {
       children: children.sort((a, b) => a.child - b.child),
       assemblerExitCode,
     };
+  }
+}
+
+/**
+ * Run a job up to `attempts` times while it exits non-zero, except 2 (invalid input: no retry can
+ * help), as Batch's retry strategy does. Resolves to the last exit code.
+ */
+async function withAttempts(
+  attempts: number,
+  from: string,
+  progress: (progress: LocalProgress) => void,
+  run: () => Promise<number>,
+): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const exitCode = await run();
+    if (exitCode === ExitCode.Ok || exitCode === ExitCode.Invalid || attempt >= attempts) return exitCode;
+    progress({
+      type: 'output',
+      from,
+      level: 'warn',
+      message: `exited with ${exitCode}; trying again (attempt ${attempt + 1} of ${attempts})`,
+    });
   }
 }
 

@@ -12,7 +12,7 @@ import { qcSubjectsOf } from '../qc/qc-subjects.js';
 import { qcWarnings } from '../qc/qc-warnings.js';
 import { runFindings } from '../qc/run-findings.js';
 import { publishRunEvent, type RunEvents, runFinishedEvent } from '../run/run-events.js';
-import type { RunRecord, RunReport } from '../run/run-records.js';
+import type { IncompleteItem, RunRecord, RunReport } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import { csvKey, type Task } from '../task/task.js';
@@ -20,7 +20,7 @@ import { mapLimit } from '../util/for-each-limited.js';
 import type { VerifyResult } from '../verify/verify-published.js';
 import { verifyRunOutput } from '../verify/verify-run.js';
 import { buildCollectionModel, buildManifestModel, referenceOf } from './build-models.js';
-import { collectOutcomes, type RunOutcomes } from './collect-outcomes.js';
+import { collectOutcomes, type ItemOutcome, type RunOutcomes } from './collect-outcomes.js';
 import { matchCsvRows } from './match-csv-rows.js';
 import type { MetadataTable } from './metadata-table.js';
 import { readMetadataCsv } from './read-metadata-csv.js';
@@ -46,8 +46,9 @@ export interface AssembleDependencies {
  *
  * 1. Reads `run.json` (task, counts), `items/{p}.json`, every shard's result (a shard without one
  *    "did not report": its images count as failed), and the metadata CSV.
- * 2. Writes one manifest per item that has at least one published image (failed images are left
- *    out; an item with none gets no manifest and is reported).
+ * 2. Writes one manifest per item whose images are all published. An item with a failed or missing
+ *    image gets no new manifest (one without that page would look complete): it keeps an earlier
+ *    run's manifest, if any, and is reported with the reason (`incompleteItems`).
  * 3. Writes the collection: every item manifest published in the collection (earlier runs' too),
  *    in natural order of identifiers.
  * 4. Verifies what it published (`verifyRunOutput`: each published image's info.json and a listing
@@ -93,6 +94,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
       finishedAt: now(),
       manifests: [],
       itemsWithoutManifest: outcomes.items.map((item) => item.id),
+      incompleteItems: [],
       collection: undefined,
       csv: { key: csvKey(task), unmatchedRows: [], itemsWithoutRow: [], error: error.message },
       warnings: [...(run.warnings ?? []), ...outcomes.warnings, ...qc],
@@ -103,7 +105,19 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
   }
 
   const strategy = presentationStrategy(task.settings.presentationVersion);
-  const publishable = outcomes.items.filter((item) => item.pages.length > 0);
+  const publishable = outcomes.items.filter((item) => item.pages.length > 0 && item.failures.length === 0);
+  const incompleteItems = await mapLimit(
+    outcomes.items.filter((item) => item.failures.length > 0),
+    concurrency,
+    async (item): Promise<IncompleteItem> => ({
+      item: item.id,
+      reason: incompleteReason(item),
+      keptManifest: (await storage.head(task.destBucket, manifestKey(task, item.id))) !== undefined,
+    }),
+  );
+  for (const incomplete of incompleteItems) {
+    logger.warn(`item ${incomplete.item}: no new manifest, ${incomplete.reason}`, { item: incomplete.item });
+  }
   const written = await mapLimit(publishable, concurrency, async (item) => {
     const model = buildManifestModel(task, item.id, item.pages, table.rows.get(item.id));
     const key = manifestKey(task, item.id);
@@ -157,7 +171,8 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     verify,
     finishedAt: now(),
     manifests: written.map(({ item, key, url, canvases }) => ({ item, key, url, canvases })),
-    itemsWithoutManifest: outcomes.items.filter((item) => item.pages.length === 0).map((item) => item.id),
+    itemsWithoutManifest: incompleteItems.filter((item) => !item.keptManifest).map((item) => item.item),
+    incompleteItems,
     collection,
     csv: { key: csvKey(task), unmatchedRows: match.unmatchedRows, itemsWithoutRow: match.itemsWithoutRow },
     warnings,
@@ -172,6 +187,15 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     report: runStore.describe(runId, 'report.json'),
   });
   return report;
+}
+
+/** `1 of 3 images not published: p2.tif: truncated JPEG: …` (the first failure's reason). */
+function incompleteReason(item: ItemOutcome): string {
+  const total = item.pages.length + item.failures.length;
+  const first = item.failures[0];
+  const file = first === undefined ? '' : `${first.sourceKey.slice(first.sourceKey.lastIndexOf('/') + 1)}: `;
+  const more = item.failures.length > 1 ? ` (and ${item.failures.length - 1} more)` : '';
+  return `${item.failures.length} of ${total} images not published: ${file}${first?.reason ?? ''}${more}`;
 }
 
 /** One "Run finished" event per written report (a failed publish is logged, not thrown). */
@@ -205,6 +229,7 @@ function buildReport(parts: {
   finishedAt: Date;
   manifests: RunReport['manifests'];
   itemsWithoutManifest: readonly string[];
+  incompleteItems: readonly IncompleteItem[];
   collection: RunReport['collection'];
   csv: RunReport['csv'];
   warnings: RunReport['warnings'];
@@ -232,6 +257,7 @@ function buildReport(parts: {
     missingShards: outcomes.missingShards,
     manifests: parts.manifests,
     itemsWithoutManifest: [...parts.itemsWithoutManifest].sort(naturalCompare),
+    incompleteItems: [...parts.incompleteItems].sort((a, b) => naturalCompare(a.item, b.item)),
     warnings: parts.warnings,
     ...(parts.verify === undefined ? {} : { verify: parts.verify }),
     collection: parts.collection,

@@ -13,9 +13,10 @@ import { assembleRun } from './assemble-run.js';
  * `IIIF_BATCH_LOCAL_ROOT` (filesystem), `IIIF_BATCH_EVENT_BUS` (where the "Run finished" event
  * goes; unset: the event is a log line), `LOG_FORMAT`, `LOG_LEVEL`.
  *
- * Exit status: 0 every image published; 1 the run finished with failed images or shards that did
- * not report (or an unexpected error); 2 invalid input (a bad CSV, configuration, or no such run):
- * then no manifest is written.
+ * Exit status: 0 once the report is written, whatever it says (failed images and items left without
+ * a new manifest are in it: `status`, the CLI and the report show them; rerunning the assembler would
+ * not change them); 1 when it could not do its job (an unexpected error, storage kept failing: Batch
+ * retries it); 2 invalid input (a bad CSV, configuration, or no such run): then no manifest is written.
  */
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'manifest-assembler' });
@@ -27,8 +28,8 @@ async function main(): Promise<ExitCode> {
     const runStore = new RunStore(storage, config.state);
     // Local runs print their summary themselves; only the cloud announces a run on a bus.
     const events = await runEvents(config.localRoot === undefined ? readEventBus(env) : undefined, logger);
-    const report = await assembleRun({ storage, runStore, logger, events }, { runId: config.runId });
-    return report.status === 'succeeded' ? ExitCode.Ok : ExitCode.Failed;
+    await assembleRun({ storage, runStore, logger, events }, { runId: config.runId });
+    return ExitCode.Ok;
   } catch (error) {
     if (error instanceof InvalidInputError || error instanceof RunRecordError) {
       logger.error(error.message, { error });

@@ -1,5 +1,12 @@
 import { RunRecordError } from '../errors.js';
-import type { AttemptRecord, ImageFailure, RunCounts, RunReport, ShardResult } from '../run/run-records.js';
+import type {
+  AttemptRecord,
+  ImageFailure,
+  IncompleteItem,
+  RunCounts,
+  RunReport,
+  ShardResult,
+} from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { RunWarning } from '../run/run-warning.js';
 import { getJsonIfExists } from '../storage/storage.js';
@@ -92,6 +99,8 @@ export interface RunStatus {
     readonly manifestsUnder: string;
     readonly collection?: { readonly location: string; readonly url: string };
     readonly itemsWithoutManifest: readonly string[];
+    /** Items that got no new manifest because an image failed (`RunReport.incompleteItems`). */
+    readonly incompleteItems: readonly IncompleteItem[];
     /** What the assembler's verify found (reports before verify existed have none). */
     readonly verify?: VerifyResult;
   };
@@ -263,6 +272,7 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
                   },
                 }),
             itemsWithoutManifest: report.itemsWithoutManifest,
+            incompleteItems: report.incompleteItems ?? [],
             ...(report.verify === undefined ? {} : { verify: report.verify }),
           },
         }),

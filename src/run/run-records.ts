@@ -126,8 +126,7 @@ export interface ImageFailure {
   readonly reason: string;
 }
 
-/** `runs/{runId}/report.json`: written by the assembler; what the CLI prints. */
-/** `estimate.json`: the estimate the submitter made from the run's plan (pixel sizes from bytes). */
+/** `runs/{runId}/estimate.json`: what `plan` estimates (default options), made by the submitter from the run's plan. */
 export interface RunEstimateRecord {
   readonly runId: string;
   /** vCPUs of a worker job the estimate assumed; measured vCPU-hours use the same. */
@@ -135,6 +134,16 @@ export interface RunEstimateRecord {
   readonly estimate: RunEstimate;
 }
 
+/** An item whose manifest a run did not write, and why. */
+export interface IncompleteItem {
+  readonly item: string;
+  /** e.g. `1 of 3 images not published: p2.tif: truncated JPEG: …`. */
+  readonly reason: string;
+  /** Whether an earlier run's manifest is still published (and listed in the collection). */
+  readonly keptManifest: boolean;
+}
+
+/** `runs/{runId}/report.json`: written by the assembler; what the CLI prints. */
 export interface RunReport {
   readonly runId: string;
   readonly finishedAt: string;
@@ -156,8 +165,14 @@ export interface RunReport {
     readonly url: string;
     readonly canvases: number;
   }[];
-  /** Items that got no manifest because every image failed or was missing. */
+  /** Items that have no manifest after this run: an image failed or is missing, and none was published before. */
   readonly itemsWithoutManifest: readonly string[];
+  /**
+   * Items with an image that failed or is missing: this run wrote no manifest for them (a manifest
+   * without that page would look complete). Each keeps the manifest an earlier run published, if
+   * any; after a fix, `iiif-batch resubmit` completes it. Absent in reports of older versions.
+   */
+  readonly incompleteItems?: readonly IncompleteItem[];
   /**
    * Everything a person must look at although it did not fail the run: planning (unread files),
    * images (pages not published), the CSV (rows and folders that do not match). In that order.

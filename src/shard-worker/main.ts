@@ -16,9 +16,11 @@ import { runShard, type ShardOutcome, WORK_FOLDER_PREFIX } from './run-shard.js'
  * `IIIF_BATCH_STATE_BUCKET`/`IIIF_BATCH_STATE_PREFIX` (S3) or `IIIF_BATCH_LOCAL_ROOT` (filesystem),
  * `IIIF_BATCH_UPLOAD_CONCURRENCY`, `VIPS_CONCURRENCY`, `LOG_FORMAT`, `LOG_LEVEL`.
  *
- * Exit status: 0 every image published or skipped; 3 some images cannot be tiled (undecodable,
- * truncated: retrying will not help); 1 an unexpected error, or storage kept failing (a retry may
- * succeed, and skips what is published); 2 invalid configuration, or no such run, attempt or shard.
+ * Exit status: 0 once every image's outcome is recorded, failed images included (an undecodable or
+ * truncated image is an outcome: the assembler reports it, `resubmit` retries it after a fix); 1 when
+ * it could not do its job: an unexpected error, storage that kept failing, a full working disk (a
+ * retry may succeed, and skips what is published); 2 invalid configuration, or no such run, attempt
+ * or shard.
  */
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });
@@ -42,8 +44,7 @@ async function main(): Promise<ExitCode> {
     } finally {
       await rm(tempDir, { recursive: true, force: true });
     }
-    if (outcome.retryable) return ExitCode.Failed;
-    return outcome.result.status === 'failed' ? ExitCode.ImagesFailed : ExitCode.Ok;
+    return outcome.retryable ? ExitCode.Failed : ExitCode.Ok;
   } catch (error) {
     if (error instanceof InvalidInputError || error instanceof RunRecordError) {
       logger.error(error.message, { error });

@@ -35,8 +35,10 @@ export class BatchSubmitError extends IiifBatchError {
 
 /**
  * When Batch retries a failed job attempt. Batch evaluates the entries in order and retries when
- * none matches. Infrastructure failures come first so they are always retried; then the exit
- * codes of failures that cannot succeed on a retry.
+ * none matches. Infrastructure failures come first so they are always retried; then the exit code
+ * of invalid input, which no retry can fix. A shard worker exits non-zero only when it could not
+ * record every image's outcome (storage, a full disk, a crash): those are retried. Failed images
+ * are outcomes, not job failures: the worker exits 0.
  * (Patterns may hold letters, digits, `.`, `:` and spaces, and end with `*`.)
  */
 export const RETRY_CONDITIONS: readonly EvaluateOnExit[] = [
@@ -46,8 +48,6 @@ export const RETRY_CONDITIONS: readonly EvaluateOnExit[] = [
   { onStatusReason: 'Your Spot Task was interrupted*', action: 'RETRY' },
   // Image pull hiccups (registry throttling, network) at container start.
   { onReason: 'CannotPullContainerError*', action: 'RETRY' },
-  // The worker finished but some images are undecodable: a retry would fail them again.
-  { onExitCode: String(ExitCode.ImagesFailed), action: 'EXIT' },
   // Invalid input or configuration: nothing ran, nothing would on a retry.
   { onExitCode: String(ExitCode.Invalid), action: 'EXIT' },
 ];
@@ -173,8 +173,10 @@ export function submitJobInputs(
     jobQueue,
     jobDefinition: config.assemblerJobDefinition,
     // On an array job, Batch starts this job once every child has finished, and only if every
-    // child succeeded (after its retries): a failed child fails this dependency and Batch never
-    // runs the assembler. When a shard exits non-zero is decided in shard-worker/main.ts.
+    // child succeeded (after its retries): a failed child fails this dependency and Batch never runs
+    // the assembler. Children succeed once every image's outcome is recorded, failed images included
+    // (shard-worker/main.ts), so the manifests follow every shard that did its job; a child that could
+    // not (storage kept failing) leaves the assembler cancelled until `iiif-batch resubmit` reruns it.
     dependsOn: [{ jobId: shardJobId }],
     containerOverrides: { environment },
     retryStrategy,

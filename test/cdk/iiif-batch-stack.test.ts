@@ -339,7 +339,6 @@ describe('Stack: IiifBatch (defaults)', () => {
         expect(strategy.EvaluateOnExit).toEqual(
           expect.arrayContaining([
             { Action: 'EXIT', OnExitCode: String(ExitCode.Invalid) },
-            { Action: 'EXIT', OnExitCode: String(ExitCode.ImagesFailed) },
             { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
             { Action: 'RETRY', OnStatusReason: expect.stringMatching(/^Your Spot Task was interrupted/) },
           ]),

@@ -158,6 +158,7 @@ describe('assembleRun', () => {
         },
       ],
       itemsWithoutManifest: [],
+      incompleteItems: [],
       verify: expect.objectContaining({ status: 'complete', services: 4, documents: 3, problemCount: 0 }),
       warnings: [
         {
@@ -195,11 +196,20 @@ describe('assembleRun', () => {
     }
   });
 
-  it('leaves failed images out, gives an item whose images all failed no manifest, and reports each failure', async () => {
-    // Prepare
-    const items = plannedItems(task, { Folder1: ['p1.tif', 'p2.tif', 'p3.tif'], Folder2: ['a.jpg', 'b.jpg'] });
-    const [one, two] = items;
-    if (one === undefined || two === undefined) throw new Error('fixture');
+  it('writes no manifest for an item with a failed image: it keeps an earlier one (or has none) and is reported', async () => {
+    // Prepare: an earlier run published Folder1 whole; now one of its pages fails (a replaced,
+    // truncated master), every image of Folder2 fails, and Folder3 publishes.
+    const items = plannedItems(task, {
+      Folder1: ['p1.tif', 'p2.tif', 'p3.tif'],
+      Folder2: ['a.jpg', 'b.jpg'],
+      Folder3: ['x.tif'],
+    });
+    const [one, two, three] = items;
+    if (one === undefined || two === undefined || three === undefined) throw new Error('fixture');
+    await putCsv('identifier,title\nFolder1,One\nFolder2,Two\nFolder3,Three\n');
+    const whole = ['p1.tif', 'p2.tif', 'p3.tif'].map((file) => publishedResult(task, one, file));
+    await writeRun(runStore, { runId: 'run-2-earlier', task, items: [one], shards: [whole] });
+    await assemble('run-2-earlier');
     await writeRun(runStore, {
       runId: 'run-2',
       task,
@@ -211,23 +221,27 @@ describe('assembleRun', () => {
           publishedResult(task, one, 'p3.tif'),
         ],
         [failedResult(two, 'a.jpg', 'empty file (0 bytes)'), failedResult(two, 'b.jpg', 'not an image: text file')],
+        [publishedResult(task, three, 'x.tif')],
       ],
     });
-    await putCsv('identifier,title\nFolder1,One\nFolder2,Two\n');
 
     // Act
     const report = await assemble('run-2');
 
-    // Assess
+    // Assess: Folder1 keeps its complete earlier manifest, never one without page 2.
     const manifest = await readDest('iawa/Box2/Folder1/manifest.json');
     expect(schemaErrors(manifest)).toEqual([]);
-    expect(manifestoView(manifest).canvases.map((canvas) => canvas.label)).toEqual(['p1', 'p3']);
+    expect(manifestoView(manifest).canvases.map((canvas) => canvas.label)).toEqual(['p1', 'p2', 'p3']);
     expect(await destExists('iawa/Box2/Folder2/manifest.json')).toBe(false);
+    expect(manifestoView(await readDest('iawa/Box2/Folder3/manifest.json')).canvases).toHaveLength(1);
     const collection = await readDest('iawa/Box2/collection.json');
     expect(schemaErrors(collection)).toEqual([]);
-    expect(manifestoCollectionView(collection).manifests).toEqual([`${URL_BASE}/Folder1/manifest.json`]);
+    expect(manifestoCollectionView(collection).manifests).toEqual([
+      `${URL_BASE}/Folder1/manifest.json`,
+      `${URL_BASE}/Folder3/manifest.json`,
+    ]);
     expect(report.status).toBe('failed');
-    expect(report.counts).toEqual({ images: 5, tiled: 2, skipped: 0, failed: 3, ignored: 0, manifests: 1 });
+    expect(report.counts).toEqual({ images: 6, tiled: 3, skipped: 0, failed: 3, ignored: 0, manifests: 1 });
     expect(report.failures).toEqual([
       {
         item: 'Folder1',
@@ -237,8 +251,20 @@ describe('assembleRun', () => {
       { item: 'Folder2', sourceKey: `${task.accessDir}/Folder2/a.jpg`, reason: 'empty file (0 bytes)' },
       { item: 'Folder2', sourceKey: `${task.accessDir}/Folder2/b.jpg`, reason: 'not an image: text file' },
     ]);
+    expect(report.incompleteItems).toEqual([
+      {
+        item: 'Folder1',
+        reason: '1 of 3 images not published: p2.tif: truncated JPEG: premature end of data',
+        keptManifest: true,
+      },
+      {
+        item: 'Folder2',
+        reason: '2 of 2 images not published: a.jpg: empty file (0 bytes) (and 1 more)',
+        keptManifest: false,
+      },
+    ]);
     expect(report.itemsWithoutManifest).toEqual(['Folder2']);
-    expect(report.manifests.map((entry) => [entry.item, entry.canvases])).toEqual([['Folder1', 2]]);
+    expect(report.manifests.map((entry) => [entry.item, entry.canvases])).toEqual([['Folder3', 1]]);
   });
 
   it('counts the images of a shard that never reported as failed, and names the shard', async () => {
@@ -265,9 +291,10 @@ describe('assembleRun', () => {
       { item: 'A', sourceKey: `${task.accessDir}/A/2.tif`, reason: 'shard 1 did not report' },
       { item: 'B', sourceKey: `${task.accessDir}/B/1.tif`, reason: 'shard 1 did not report' },
     ]);
-    expect(report.itemsWithoutManifest).toEqual(['B']);
+    // A and B each miss an image: neither gets a manifest that would look complete.
+    expect(report.itemsWithoutManifest).toEqual(['A', 'B']);
     expect(report.csv.itemsWithoutRow).toEqual(['B']);
-    expect(manifestoView(await readDest('iawa/Box2/A/manifest.json')).canvases).toHaveLength(1);
+    expect(await destExists('iawa/Box2/A/manifest.json')).toBe(false);
   });
 
   it('keeps the items that earlier runs published in the collection', async () => {
@@ -364,14 +391,17 @@ describe('assembleRun', () => {
 
   it('announces each written report once, a bad CSV too, and survives an event that cannot be delivered', async () => {
     // Prepare: run-6 succeeds (a recording bus), run-7's CSV is bad (a bus that refuses).
-    const items = plannedItems(task, { A: ['1.tif', '2.tif'] });
-    const [a] = items;
-    if (a === undefined) throw new Error('fixture');
+    const items = plannedItems(task, { A: ['1.tif', '2.tif'], B: ['1.tif'] });
+    const [a, b] = items;
+    if (a === undefined || b === undefined) throw new Error('fixture');
     await writeRun(runStore, {
       runId: 'run-6',
       task,
       items,
-      shards: [[publishedResult(task, a, '1.tif'), failedResult(a, '2.tif', 'not a decodable image')]],
+      shards: [
+        [publishedResult(task, a, '1.tif'), failedResult(a, '2.tif', 'not a decodable image')],
+        [publishedResult(task, b, '1.tif')],
+      ],
     });
     await writeRun(runStore, { runId: 'run-7', task, items, shards: [[publishedResult(task, a, '1.tif')]] });
     const published: RunEvent[] = [];
@@ -405,7 +435,7 @@ describe('assembleRun', () => {
       ['Run finished', 'run-7', 'failed'],
     ]);
     expect(published[0]?.detail).toMatchObject({
-      counts: { items: 1, images: 2, tiled: 1, failed: 1, manifests: 1 },
+      counts: { items: 2, images: 3, tiled: 2, failed: 1, manifests: 1 },
       failures: report.failures,
       failuresOmitted: 0,
       report: runStore.describe('run-6', 'report.json'),
@@ -449,7 +479,7 @@ describe('assembleRun', () => {
       runId: 'run-7',
       task: task2,
       items,
-      shards: [[failedResult(a, 'p10.tif', 'undecodable'), publishedResult(task2, a, 'p9.tif')]],
+      shards: [[publishedResult(task2, a, 'p10.tif'), publishedResult(task2, a, 'p9.tif')]],
     });
     await putCsv('identifier,title,attribution\nA,Alpha,Credit\n', task2);
 
@@ -468,6 +498,7 @@ describe('assembleRun', () => {
     const view = manifestoView(manifest);
     expect(view.canvases.map((canvas) => [canvas.label, canvas.imageId])).toEqual([
       ['p9', `${URL_BASE}/A/p9/full/full/0/default.jpg`],
+      ['p10', `${URL_BASE}/A/p10/full/full/0/default.jpg`],
     ]);
     expect(allmapsManifestView(manifest)).toMatchObject({ majorVersion: 2 });
     const collection = await readDest('iawa/Box2/collection.json');
@@ -480,7 +511,7 @@ describe('assembleRun', () => {
     expect(new Set(types)).toEqual(
       new Set(['application/ld+json;profile="http://iiif.io/api/presentation/2/context.json"']),
     );
-    expect(report.failures).toEqual([{ item: 'A', sourceKey: `${task2.accessDir}/A/p10.tif`, reason: 'undecodable' }]);
+    expect(report.status).toBe('succeeded');
   });
 
   it('fails with the run id when the run does not exist', async () => {

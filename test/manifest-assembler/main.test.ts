@@ -134,16 +134,19 @@ describe('manifest-assembler main (compiled entry point)', () => {
     );
   });
 
-  it('exits 1 when images failed, after publishing what it could', async () => {
+  it('exits 0 once the report is written although images failed (no Batch retry); the item gets no manifest', async () => {
     // Prepare
-    const items = plannedItems(task, { Folder1: ['p1.tif', 'p2.tif'] });
-    const [one] = items;
-    if (one === undefined) throw new Error('fixture');
+    const items = plannedItems(task, { Folder1: ['p1.tif', 'p2.tif'], Folder2: ['p1.tif'] });
+    const [one, two] = items;
+    if (one === undefined || two === undefined) throw new Error('fixture');
     await writeRun(runStore, {
       runId: 'run-failed',
       task,
       items,
-      shards: [[publishedResult(task, one, 'p1.tif'), failedResult(one, 'p2.tif', 'truncated JPEG')]],
+      shards: [
+        [publishedResult(task, one, 'p1.tif'), failedResult(one, 'p2.tif', 'truncated JPEG')],
+        [publishedResult(task, two, 'p1.tif')],
+      ],
     });
     await storage.put(task.srcBucket, `${task.csvPath}/${task.csvName}`, 'identifier,title\nFolder1,First\n');
 
@@ -151,9 +154,14 @@ describe('manifest-assembler main (compiled entry point)', () => {
     const result = await runAssembler({ [JOB_ENV.runId]: 'run-failed', [JOB_ENV.localRoot]: root });
 
     // Assess
-    expect(result.code).toBe(ExitCode.Failed);
-    expect(manifestoView(await readDest('iawa/Box2/Folder1/manifest.json')).canvases).toHaveLength(1);
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(existsSync(join(root, task.destBucket, 'iawa/Box2/Folder1/manifest.json'))).toBe(false);
+    expect(manifestoView(await readDest('iawa/Box2/Folder2/manifest.json')).canvases).toHaveLength(1);
     const report = (await runStore.getReport('run-failed')) as RunReport;
+    expect(report.status).toBe('failed');
+    expect(report.incompleteItems).toEqual([
+      { item: 'Folder1', reason: '1 of 2 images not published: p2.tif: truncated JPEG', keptManifest: false },
+    ]);
     expect(report.failures).toEqual([
       { item: 'Folder1', sourceKey: `${task.accessDir}/Folder1/p2.tif`, reason: 'truncated JPEG' },
     ]);

@@ -65,7 +65,6 @@ const expectedRetryStrategy = {
     { onStatusReason: 'Host EC2*', action: 'RETRY' },
     { onStatusReason: 'Your Spot Task was interrupted*', action: 'RETRY' },
     { onReason: 'CannotPullContainerError*', action: 'RETRY' },
-    { onExitCode: '3', action: 'EXIT' },
     { onExitCode: '2', action: 'EXIT' },
   ],
 };
@@ -283,7 +282,7 @@ describe('BatchJobLauncher', () => {
 });
 
 describe('retry conditions', () => {
-  it('are at most five, use only the characters Batch accepts, and exit on codes 2 and 3', () => {
+  it('are at most five, use only the characters Batch accepts, and exit on code 2 only (failed images exit 0)', () => {
     // Prepare
     const textPattern = /^[A-Za-z0-9.: \t]+\*?$/;
 
@@ -297,7 +296,7 @@ describe('retry conditions', () => {
       if (condition.onReason !== undefined) expect(condition.onReason).toMatch(textPattern);
       if (condition.onExitCode !== undefined) expect(condition.onExitCode).toMatch(/^\d+\*?$/);
     }
-    expect(exits.sort()).toEqual(['2', '3']);
+    expect(exits.sort()).toEqual(['2']);
   });
 });
 

@@ -308,7 +308,6 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
         { onStatusReason: 'Host EC2*', action: 'RETRY' },
         { onStatusReason: 'Your Spot Task was interrupted*', action: 'RETRY' },
         { onReason: 'CannotPullContainerError*', action: 'RETRY' },
-        { onExitCode: '3', action: 'EXIT' },
         { onExitCode: '2', action: 'EXIT' },
       ],
     };

@@ -23,7 +23,7 @@ function workerPid(folder: string): number {
   return Number(folder.slice(WORK_FOLDER_PREFIX.length).split('-')[1]);
 }
 
-describe('A shard worker killed mid-image (SIGKILL), then the task rerun', () => {
+describe('A shard worker killed mid-image (SIGKILL)', () => {
   let root: string;
   let localRoot: string;
   let workTemp: string;
@@ -60,7 +60,7 @@ describe('A shard worker killed mid-image (SIGKILL), then the task rerun', () =>
     await rm(root, { recursive: true, force: true });
   });
 
-  it('leaves no temporary file in the published tree, and the rerun removes the dead worker’s working folder', async () => {
+  it('is run again as Batch would, leaves no temporary file in the published tree, and its working folder is removed', async () => {
     // Prepare: a run with one worker; kill it once it works on an image (its working folder then
     // holds a folder for the image in hand) and some tiles are published.
     const env = { TMPDIR: workTemp };
@@ -88,14 +88,18 @@ describe('A shard worker killed mid-image (SIGKILL), then the task rerun', () =>
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
-    const firstCode = await runExit;
 
-    // Act
+    // Act: the launcher runs the killed shard again (its next attempt removes the dead one's
+    // folder); then the task is run once more.
+    const firstCode = await runExit;
+    const afterFirst = await readdir(workTemp);
     const rerun = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json'], { env });
 
-    // Assess: the killed run failed, and left nothing temporary in the published tree.
-    expect(firstCode).not.toBe(0);
+    // Assess: both runs complete, and nothing temporary is in the published tree.
+    expect(firstCode).toBe(0);
+    expect(afterFirst).toEqual([]);
     expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout).counts).toMatchObject({ tiled: 0, skipped: 6, failed: 0 });
     const tree = await filesUnder(join(localRoot, 'img-pub'));
     expect(tree.filter((file) => /tmp/i.test(file))).toEqual([]);
     // Every image is complete: six info.json files, each with its full/max.

@@ -12,6 +12,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
   let root: string;
   let localRoot: string;
   let taskPath: string;
+  let rerunId = '';
 
   const write = async (key: string, body: Buffer | string): Promise<void> => {
     const path = join(localRoot, key);
@@ -61,7 +62,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('publishes every good image, names each bad one with its reason, and exits 1', async () => {
+  it('publishes every good image, names each bad one with its reason, holds back the manifest of its item, and exits 1', async () => {
     // Act
     const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
 
@@ -72,10 +73,11 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
       status: string;
       counts: Record<string, number>;
       failures: { sourceKey: string; reason: string }[];
+      incompleteItems: { item: string; reason: string; keptManifest: boolean }[];
       report: string;
     };
     expect(summary.status).toBe('failed');
-    expect(summary.counts).toMatchObject({ items: 2, images: 8, tiled: 4, failed: 4, ignored: 1, manifests: 2 });
+    expect(summary.counts).toMatchObject({ items: 2, images: 8, tiled: 4, failed: 4, ignored: 1, manifests: 1 });
     const reasons = Object.fromEntries(
       summary.failures.map((failure) => [failure.sourceKey.split('/').pop(), failure.reason]),
     );
@@ -83,18 +85,20 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     expect(reasons['cut.tif']).toMatch(/^truncated TIFF: the file has [\d,]+ bytes but its image data runs to byte /);
     for (const reason of Object.values(reasons)) expect(String(reason).length).toBeGreaterThan(10);
     expect(existsSync(summary.report)).toBe(true);
+    expect(summary.incompleteItems).toEqual([
+      { item: 'Folder2', reason: expect.stringMatching(/^4 of 5 images not published: /), keptManifest: false },
+    ]);
 
     // Assess: what is published.
     const pub = join(localRoot, 'img-pub', 'pub', 'Box1');
     const collection = JSON.parse(await readFile(join(pub, 'collection.json'), 'utf8')) as { items: { id: string }[] };
     expect(collection.items.map((item) => item.id)).toEqual([
       'https://iiif.example.org/pub/Box1/Folder1/manifest.json',
-      'https://iiif.example.org/pub/Box1/Folder2/manifest.json',
     ]);
     const folder1 = JSON.parse(await readFile(join(pub, 'Folder1', 'manifest.json'), 'utf8')) as { items: unknown[] };
-    const folder2 = JSON.parse(await readFile(join(pub, 'Folder2', 'manifest.json'), 'utf8')) as { items: unknown[] };
     expect(folder1.items).toHaveLength(3);
-    expect(folder2.items).toHaveLength(1);
+    // A manifest without its failed pages would look complete: Folder2 gets none until it is fixed.
+    expect(existsSync(join(pub, 'Folder2', 'manifest.json'))).toBe(false);
     for (const image of ['Folder1/page1', 'Folder1/page2', 'Folder1/page10', 'Folder2/a']) {
       const info = JSON.parse(await readFile(join(pub, image, 'info.json'), 'utf8')) as { id: string; width: number };
       expect(info.id).toBe(`https://iiif.example.org/pub/Box1/${image}`);
@@ -109,8 +113,29 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
 
     // Assess
     expect(result.code, result.stderr).toBe(1);
-    const summary = JSON.parse(result.stdout) as { counts: Record<string, number> };
-    expect(summary.counts).toMatchObject({ tiled: 0, skipped: 4, failed: 4, manifests: 2 });
+    const summary = JSON.parse(result.stdout) as { runId: string; counts: Record<string, number> };
+    expect(summary.counts).toMatchObject({ tiled: 0, skipped: 4, failed: 4, manifests: 1 });
+    rerunId = summary.runId;
+  });
+
+  it('completes the held-back item with resubmit once its files are fixed', async () => {
+    // Prepare: good files in place of the bad ones.
+    const good = await (await photo(500, 400)).jpeg().toBuffer();
+    for (const file of ['truncated.jpg', 'empty.jpg', 'text.jpg']) {
+      await write(`img-src/Coll/Box1/Folder2/Access/${file}`, good);
+    }
+    await write('img-src/Coll/Box1/Folder2/Access/cut.tif', await (await photo(500, 400)).tiff().toBuffer());
+
+    // Act
+    const result = await runCli(['resubmit', rerunId, '--local-root', localRoot, '--json']);
+
+    // Assess
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const pub = join(localRoot, 'img-pub', 'pub', 'Box1');
+    const folder2 = JSON.parse(await readFile(join(pub, 'Folder2', 'manifest.json'), 'utf8')) as { items: unknown[] };
+    expect(folder2.items).toHaveLength(5);
+    const collection = JSON.parse(await readFile(join(pub, 'collection.json'), 'utf8')) as { items: { id: string }[] };
+    expect(collection.items).toHaveLength(2);
   });
 
   it('prints progress and a summary table for a person', async () => {
