@@ -67,7 +67,10 @@ describe.skipIf(!browser.run)('Real browser: preview thumbnail grids and the QC 
     await write('Coll/Box/Loose/p06.jpg', 'this is not a JPEG at all, only text with the wrong name');
     await write('Coll/Box/Letters/l1.jpg', await pageJpeg(text(11)));
     await write('Coll/Box/Letters/l2.jpg', await pageJpeg(text(12)));
-    await write('metadata/box.csv', 'identifier,title\nBox,The box\nBook,A bound book\nLetters,Two letters\nLoose,Loose papers\n');
+    await write(
+      'metadata/box.csv',
+      'identifier,title\nBox,The box\nBook,A bound book\nLetters,Two letters\nLoose,Loose papers\n',
+    );
     server = await startPreviewServer({ root: localRoot });
     const taskPath = join(root, 'task.json');
     const task = legacyTaskFile(
