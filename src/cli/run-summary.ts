@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { IncompleteItem, RunCounts, RunReport } from '../run/run-records.js';
+import type { ImageFailure, IncompleteItem, ReportCounts, RunCounts, RunReport } from '../run/run-records.js';
 import { formatWarnings, type RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
@@ -11,16 +11,8 @@ export interface RunSummary {
   readonly runId: string;
   readonly status: 'succeeded' | 'failed';
   readonly exitCode: number;
-  readonly counts: {
-    readonly items: number;
-    readonly images: number;
-    readonly tiled: number;
-    readonly skipped: number;
-    readonly failed: number;
-    readonly ignored: number;
-    readonly manifests: number;
-  };
-  readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
+  readonly counts: ReportCounts & { readonly items: number };
+  readonly failures: readonly ImageFailure[];
   readonly itemsWithoutManifest: readonly string[];
   /** Items that got no new manifest because an image failed (see `RunReport.incompleteItems`). */
   readonly incompleteItems: readonly IncompleteItem[];

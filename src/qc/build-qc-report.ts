@@ -4,6 +4,7 @@ import { collectOutcomes } from '../manifest-assembler/collect-outcomes.js';
 import { DEFAULT_PLAN_ESTIMATE_OPTIONS } from '../plan/estimate-plan.js';
 import type { RunEstimate } from '../plan/estimate-run.js';
 import type { ImageStatus } from '../run/image-result.js';
+import type { ImageFailure, ReportCounts } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { RunWarning } from '../run/run-warning.js';
 import type { Task } from '../task/task.js';
@@ -51,18 +52,9 @@ export interface QcReport {
   /** When the assembler wrote the run report; absent while the run has no report. */
   readonly finishedAt?: string;
   readonly status: 'succeeded' | 'failed' | 'unfinished';
-  readonly counts: {
-    readonly items: number;
-    readonly images: number;
-    readonly tiled: number;
-    readonly skipped: number;
-    readonly failed: number;
-    readonly ignored: number;
-    readonly manifests: number;
-    readonly flagged: number;
-  };
+  readonly counts: ReportCounts & { readonly items: number; readonly flagged: number };
   /** Images not published, each with its reason and source key. */
-  readonly failures: readonly { readonly item: string; readonly sourceKey: string; readonly reason: string }[];
+  readonly failures: readonly ImageFailure[];
   /**
    * Every warning of the run (QC flags, CSV, sources): the report's, or while the run has no
    * report, those known so far.

@@ -143,19 +143,22 @@ export interface IncompleteItem {
   readonly keptManifest: boolean;
 }
 
+/** A run report's image counts: what `run`, `status` and the QC page show. */
+export interface ReportCounts {
+  readonly images: number;
+  readonly tiled: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly ignored: number;
+  readonly manifests: number;
+}
+
 /** `runs/{runId}/report.json`: written by the assembler; what the CLI prints. */
 export interface RunReport {
   readonly runId: string;
   readonly finishedAt: string;
   readonly status: 'succeeded' | 'failed';
-  readonly counts: {
-    readonly images: number;
-    readonly tiled: number;
-    readonly skipped: number;
-    readonly failed: number;
-    readonly ignored: number;
-    readonly manifests: number;
-  };
+  readonly counts: ReportCounts;
   readonly failures: readonly ImageFailure[];
   /** Shards with no result record (never ran, or crashed before reporting). */
   readonly missingShards: readonly number[];
