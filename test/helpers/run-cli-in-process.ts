@@ -23,7 +23,7 @@ let running = false;
  */
 export async function runCliInProcess(
   args: readonly string[],
-  options: { env?: Readonly<Record<string, string>> } = {},
+  options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   if (running) throw new Error('runCliInProcess: another call is still running');
   running = true;
@@ -48,7 +48,10 @@ export async function runCliInProcess(
   ];
   const savedEnv = new Map(Object.keys(options.env ?? {}).map((name) => [name, process.env[name]]));
   const savedExitCode = process.exitCode;
-  Object.assign(process.env, options.env);
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   process.exitCode = undefined;
   try {
     let code: number;

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photo } from '../../helpers/photo.js';
 import { runCli } from '../../helpers/run-cli.js';
+import { runCliInProcess } from '../../helpers/run-cli-in-process.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
 import { tiffDirectoryFirst } from '../../shard-worker/helpers/tiff-directory-first.js';
 
@@ -64,7 +65,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
 
   it('publishes every good image, names each bad one with its reason, holds back the manifest of its item, and exits 1', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
 
     // Assess: the exit status and the machine-readable summary.
     expect(result.code, result.stderr).toBe(1);
@@ -109,7 +110,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
 
   it('skips everything already published on a rerun, still exits 1 for the bad files', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(1);
@@ -127,7 +128,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     await write('img-src/Coll/Box1/Folder2/Access/cut.tif', await (await photo(500, 400)).tiff().toBuffer());
 
     // Act
-    const result = await runCli(['resubmit', rerunId, '--local-root', localRoot, '--json']);
+    const result = await runCliInProcess(['resubmit', rerunId, '--local-root', localRoot, '--json']);
 
     // Assess
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
@@ -145,7 +146,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     // Without the published tree its resume markers are wrong too (verify would find the files missing).
     await rm(join(localRoot, '_iiif-batch', 'published'), { recursive: true, force: true });
 
-    // Act
+    // Act: the installed command as a process of its own, which must end when the run has.
     const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2']);
 
     // Assess
@@ -162,7 +163,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     await writeFile(bad, JSON.stringify(legacyTaskFile({ DEST_URL: 'not a url', ACCESS_DIR: 'Coll/Box1' })));
 
     // Act
-    const result = await runCli(['run', bad, '--local-root', join(root, 'other'), '--json']);
+    const result = await runCliInProcess(['run', bad, '--local-root', join(root, 'other'), '--json']);
 
     // Assess
     expect(result.code).toBe(2);
@@ -173,9 +174,9 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
 
   it('exits 2 for bad flags and a missing task file', async () => {
     // Act
-    const noWorkers = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '0']);
-    const missing = await runCli(['run', join(root, 'missing.json'), '--local-root', localRoot]);
-    const unknown = await runCli(['frobnicate']);
+    const noWorkers = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '0']);
+    const missing = await runCliInProcess(['run', join(root, 'missing.json'), '--local-root', localRoot]);
+    const unknown = await runCliInProcess(['frobnicate']);
 
     // Assess
     expect(noWorkers.code).toBe(2);
@@ -191,7 +192,7 @@ describe('Command: iiif-batch run (embedded pipeline, end to end)', () => {
     await writeFile(empty, JSON.stringify(legacyTaskFile({ ACCESS_DIR: 'Nothing/Here', CSV_NAME: 'box1.csv' })));
 
     // Act
-    const result = await runCli(['run', empty, '--local-root', localRoot]);
+    const result = await runCliInProcess(['run', empty, '--local-root', localRoot]);
 
     // Assess
     expect(result.code).toBe(2);
