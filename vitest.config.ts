@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Two tiers (Vitest projects):
@@ -35,8 +35,12 @@ export default defineConfig({
     // module registry per file.
     isolate: false,
     projects: [
-      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: SLOW } },
-      { extends: true, test: { name: 'slow', include: SLOW, isolate: true } },
+      {
+        extends: true,
+        // configDefaults.exclude: node_modules (test/emulator has its own) and the like.
+        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] },
+      },
+      { extends: true, test: { name: 'slow', include: SLOW, exclude: configDefaults.exclude, isolate: true } },
     ],
   },
 });
