@@ -148,3 +148,33 @@ export class ConfigError extends InvalidInputError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The run that holds a collection's lease, as a refusal names it. */
+export interface LeaseHolder {
+  readonly runId: string;
+  readonly generation: number;
+  readonly acquiredAt: string;
+  /** Which step of that run took it (`run`, `submitter`, `resubmit`, …). */
+  readonly by: string;
+  /** Its latest sign of life, and until when the lease is live without another. */
+  readonly lastSign: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Another run is publishing the same collection (its lease is live): this run must not start,
+ * since each would delete the other's tiles. Nothing was changed. Exit status 2, as for input that
+ * cannot run as given; in the cloud the task is rejected (`error.json`).
+ */
+export class LeaseHeldError extends InvalidInputError {
+  /** The collection: `{destBucket}/{DEST_PREFIX}/{COLLECTION_IDENTIFIER}`. */
+  public readonly collection: string;
+  public readonly holder: LeaseHolder;
+
+  public constructor(message: string, details: { collection: string; holder: LeaseHolder }, options?: ErrorOptions) {
+    super(message, { source: details.collection, field: 'COLLECTION_IDENTIFIER' }, options);
+    this.name = 'LeaseHeldError';
+    this.collection = details.collection;
+    this.holder = details.holder;
+  }
+}
