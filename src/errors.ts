@@ -178,3 +178,22 @@ export class LeaseHeldError extends InvalidInputError {
     this.holder = details.holder;
   }
 }
+
+/**
+ * A job's run lost its collection's lease to another run (it had shown no sign of life for the
+ * lease's time to live, or its process was gone): the job stops before changing anything more.
+ * Exit status 2: Batch does not retry it. The run can be completed with `iiif-batch resubmit` once
+ * the other run has finished.
+ */
+export class LeaseLostError extends InvalidInputError {
+  public readonly collection: string;
+  /** The run that holds the lease now, when one does. */
+  public readonly holder: LeaseHolder | undefined;
+
+  public constructor(message: string, details: { collection: string; holder?: LeaseHolder }, options?: ErrorOptions) {
+    super(message, { source: details.collection, field: 'COLLECTION_IDENTIFIER' }, options);
+    this.name = 'LeaseLostError';
+    this.collection = details.collection;
+    this.holder = details.holder;
+  }
+}

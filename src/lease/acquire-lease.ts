@@ -100,7 +100,21 @@ export async function acquireLease(deps: LeaseDeps, request: LeaseRequest): Prom
   throw new Error(`Could not take the lease of collection ${describeScope(request.scope)} in ${MAX_ROUNDS} rounds`);
 }
 
-function heldError(request: LeaseRequest, state: LeaseState): LeaseHeldError {
+/**
+ * Refuse at once, writing nothing, when another run holds a live lease on the collection: a cheap
+ * look before work that takes long (planning a large collection). `acquireLease` decides.
+ *
+ * @throws LeaseHeldError when another run holds the lease
+ */
+export async function checkLease(deps: LeaseDeps, request: Pick<LeaseRequest, 'scope' | 'runId'>): Promise<void> {
+  const state = await readLease(deps.runStore, request.scope);
+  if (state === undefined || state.record.runId === request.runId) return;
+  const now = (deps.now ?? (() => new Date()))();
+  const verdict = await judgeLease({ runStore: deps.runStore, now, ...optionalProcessRuns(deps) }, state);
+  if (!verdict.free) throw heldError(request, state);
+}
+
+function heldError(request: Pick<LeaseRequest, 'scope' | 'runId'>, state: LeaseState): LeaseHeldError {
   const holder = leaseHolder(state);
   const collection = describeScope(request.scope);
   return new LeaseHeldError(

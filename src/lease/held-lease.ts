@@ -1,4 +1,4 @@
-import type { LeaseHolder } from '../errors.js';
+import { type LeaseHolder, LeaseLostError } from '../errors.js';
 import type { RunStore } from '../run/run-store.js';
 import { putJson } from '../storage/storage.js';
 import type { ProcessIdentity } from '../util/process-identity.js';
@@ -70,6 +70,24 @@ export class HeldLease {
   /** Set once another run has taken the lease (or its records were removed). */
   public get lost(): LeaseLoss | undefined {
     return this.lostTo;
+  }
+
+  /**
+   * Throw when the lease is lost: a job calls it before each change to the collection (an image,
+   * the manifests), so that it stops within one step of losing the lease.
+   *
+   * @param stopping what stops, for the message: `shard 3 stops after 12 of 40 images`
+   * @throws LeaseLostError
+   */
+  public assertHeld(stopping: string): void {
+    const loss = this.lostTo;
+    if (loss === undefined) return;
+    throw new LeaseLostError(
+      `Run ${this.current.runId} lost the lease of collection ${describeScope(this.scope)}: ${loss.message}. ` +
+        `${stopping}, so that two runs never change the collection at once. Complete it with ` +
+        `iiif-batch resubmit ${this.current.runId} once ${loss.holder === undefined ? 'the collection is free' : `run ${loss.holder.runId} has finished (iiif-batch status ${loss.holder.runId})`}.`,
+      { collection: describeScope(this.scope), ...(loss.holder === undefined ? {} : { holder: loss.holder }) },
+    );
   }
 
   /** Write a sign of life, unless the lease is no longer this run's (then `lost` is set). */

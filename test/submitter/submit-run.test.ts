@@ -14,6 +14,7 @@ import { legacyTaskFile } from '../helpers/task-file.js';
 /** A launcher that records what it was asked to launch (and can be told to fail). */
 class RecordingLauncher implements JobLauncher {
   public readonly kind = 'batch' as const;
+  public readonly waitsForJobs = false;
   public readonly requests: LaunchRequest[] = [];
   public failWith: Error | undefined;
 
