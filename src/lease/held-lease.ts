@@ -132,12 +132,12 @@ export class HeldLease {
   }
 
   /**
-   * Renew the lease every sixth of its time to live (at most every 5 minutes) until the returned
-   * function is called. A renewal that fails goes to `onError`; the next one tries again. The timer
-   * never keeps the process alive.
+   * Renew the lease every sixth of its time to live (at least every 5 minutes, at most every
+   * second; `intervalMs` overrides) until the returned function is called. A renewal that fails
+   * goes to `onError`; the next one tries again. The timer never keeps the process alive.
    */
-  public keepAlive(onError: (error: unknown) => void): () => void {
-    const interval = Math.min(MAX_RENEW_MS, Math.max(MIN_RENEW_MS, (this.current.ttlSeconds * 1000) / 6));
+  public keepAlive(onError: (error: unknown) => void, intervalMs?: number): () => void {
+    const interval = intervalMs ?? Math.min(MAX_RENEW_MS, Math.max(MIN_RENEW_MS, (this.current.ttlSeconds * 1000) / 6));
     let busy = false;
     const timer = setInterval(() => {
       if (busy || this.lostTo !== undefined) return;

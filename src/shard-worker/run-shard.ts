@@ -27,6 +27,8 @@ export interface RunShardDeps {
   readonly retry?: RetryPolicy;
   /** Folder for per-image working files. Default: the OS temp folder. */
   readonly tempDir?: string;
+  /** How often the lease is renewed while tiling. Default: a sixth of its time to live (1 s to 5 min). */
+  readonly leaseRenewMs?: number;
 }
 
 export interface RunShardInput {
@@ -77,8 +79,9 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
       ),
     retry,
   );
-  const stopRenewing = lease.keepAlive((error) =>
-    logger.warn('could not renew the lease of the collection', { error: errorMessage(error) }),
+  const stopRenewing = lease.keepAlive(
+    (error) => logger.warn('could not renew the lease of the collection', { error: errorMessage(error) }),
+    deps.leaseRenewMs,
   );
   logger.info(`Shard ${input.shard}: ${total} images`, { event: 'shard-start', shard: input.shard, total });
 
