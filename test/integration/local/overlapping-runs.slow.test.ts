@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allViewerRequests } from '../../iiif/image-api/helpers/openseadragon-requests.js';
 import { type CliResult, runCli } from '../../helpers/run-cli.js';
 import { legacyTaskFile } from '../../helpers/task-file.js';
+import { allViewerRequests } from '../../iiif/image-api/helpers/openseadragon-requests.js';
 import { photoRaw } from '../../shard-worker/helpers/fixtures.js';
 
 /** Every file under `dir`, relative to it. */
