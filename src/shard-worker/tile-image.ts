@@ -190,7 +190,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
   }
 
   // What publishing needs to know of the earlier publication's marker.
-  const published = {
+  const markerFields = {
     withdrawMarker: state !== undefined && (settings.forceRetile || markerFound),
     ...(resumeWarning === undefined ? {} : { resumeWarning }),
   };
@@ -215,7 +215,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
       workDir,
       sourcePath: localPath,
       sourceIsCopy: false,
-      ...published,
+      ...markerFields,
     };
   }
   const sourcePath = join(workDir, 'source');
@@ -258,7 +258,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     workDir,
     sourcePath,
     sourceIsCopy: true,
-    ...published,
+    ...markerFields,
   };
 }
 

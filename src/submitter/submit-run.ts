@@ -106,7 +106,15 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     ignoredSample: [...skipped.map((entry) => entry.key), ...plan.ignoredSample].slice(0, 50),
     ...(warnings.length === 0 ? {} : { warnings }),
   };
-  if (!(await runStore.createRun(record))) {
+  let created: boolean;
+  try {
+    created = await runStore.createRun(record);
+  } catch (error) {
+    if (lease.fresh)
+      await lease.release(`the run could not be recorded: ${errorMessage(error)}`).catch(() => undefined);
+    throw error;
+  }
+  if (!created) {
     // Another delivery of the same task created the run since the look above: it holds the lease.
     if (lease.fresh) await lease.release('a duplicate submission of the run');
     return duplicate(log, request);
