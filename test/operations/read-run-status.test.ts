@@ -21,6 +21,8 @@ import { box2Task, emulatorS3, jobDetail, shardResult, writeAttempt, writePlanne
 
 const STATE_BUCKET = 'iiif-tasks';
 const batchMock = mockClient(BatchClient);
+// Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+afterAll(() => batchMock.restore());
 const batchTracker = new BatchJobTracker(new BatchStatusReader(new BatchClient({ region: 'us-east-1' })));
 const localTracker = new LocalJobTracker();
 

@@ -31,6 +31,10 @@ const config: BatchSubmitConfig = {
 };
 
 const batchMock = mockClient(BatchClient);
+
+// Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+
+afterAll(() => batchMock.restore());
 const client = new BatchClient({ region: 'us-east-1' });
 
 function batchAssembler(): AssemblerLauncher {

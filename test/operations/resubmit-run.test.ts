@@ -29,6 +29,10 @@ const ASSEMBLER_DEFINITION = 'arn:aws:batch:us-east-1:123456789012:job-definitio
 const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif-queue';
 
 const batchMock = mockClient(BatchClient);
+
+// Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+
+afterAll(() => batchMock.restore());
 const client = new BatchClient({ region: 'us-east-1' });
 const tracker = new BatchJobTracker(new BatchStatusReader(client));
 

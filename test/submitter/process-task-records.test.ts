@@ -5,7 +5,7 @@ import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchSubmitConfig } from '../../src/config.js';
 import { AccessDeniedError, StorageError } from '../../src/errors.js';
 import { acquireLease } from '../../src/lease/acquire-lease.js';
@@ -61,6 +61,8 @@ function sqsEvent(...records: SQSRecord[]): SQSEvent {
 
 describe('processTaskRecords', () => {
   const batch = mockClient(BatchClient);
+  // Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+  afterAll(() => batch.restore());
   let root: string;
   let storage: FsStorage;
   let jobCounter: number;
