@@ -41,6 +41,7 @@ function batchAssembler(): AssemblerLauncher {
   const launcher = new BatchJobLauncher(client, config, silentLogger);
   return {
     kind: 'batch',
+    waitsForJobs: false,
     launchAssembler: async (request) => ({
       assemblerJobId: (await launcher.launchAssembler({ ...request, shards: [] })).assemblerJobId,
       completed: false,
