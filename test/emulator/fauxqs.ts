@@ -2,4 +2,14 @@
 // dependencies: it needs Node 22.5 (node:sqlite), so npm installs it when running on the project's
 // Node 22 (`npm run install-test-emulator`, run by `prepare` in `npm ci`), and an npm on an older
 // system Node has nothing to warn about. This module gives the tests its API from here.
-export { buildApp } from 'fauxqs';
+let fauxqs: typeof import('fauxqs');
+try {
+  fauxqs = await import('fauxqs');
+} catch (error) {
+  throw new Error(
+    'The S3/SQS emulator of the tests (fauxqs) is not installed in test/emulator/: run "npm run install-test-emulator" (npm ci does)',
+    { cause: error },
+  );
+}
+
+export const { buildApp } = fauxqs;
