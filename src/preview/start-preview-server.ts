@@ -147,13 +147,7 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
         return sendText(response, 404, `No run ${runId} here: ${error.message}`, headOnly);
       throw error;
     }
-    response.writeHead(200, {
-      ...CORS_HEADERS,
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      'Cache-Control': 'no-store',
-    });
-    response.end(headOnly ? undefined : body);
+    sendBody(response, 200, 'text/html; charset=utf-8', body, headOnly);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -261,24 +255,11 @@ async function sendListing(response: ServerResponse, folder: string, urlPath: st
     `<p><a href="${PREVIEW_PATH}">Preview page</a></p><h1>${title}</h1><ul>` +
     (urlPath === '/' ? '' : '<li><a href="../">../</a></li>') +
     `${rows.join('')}</ul>${more}</body></html>`;
-  response.writeHead(200, {
-    ...CORS_HEADERS,
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-  });
-  response.end(headOnly ? undefined : body);
+  sendBody(response, 200, 'text/html; charset=utf-8', body, headOnly);
 }
 
 function sendJson(response: ServerResponse, value: unknown, headOnly: boolean): void {
-  const body = JSON.stringify(value);
-  response.writeHead(200, {
-    ...CORS_HEADERS,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-  });
-  response.end(headOnly ? undefined : body);
+  sendBody(response, 200, 'application/json; charset=utf-8', JSON.stringify(value), headOnly);
 }
 
 function redirect(response: ServerResponse, location: string): void {
@@ -286,10 +267,14 @@ function redirect(response: ServerResponse, location: string): void {
 }
 
 function sendText(response: ServerResponse, status: number, text: string, headOnly: boolean): void {
-  const body = `${text}\n`;
+  sendBody(response, status, 'text/plain; charset=utf-8', `${text}\n`, headOnly);
+}
+
+/** A generated (never cached) response: the body is left out for a HEAD request. */
+function sendBody(response: ServerResponse, status: number, type: string, body: string, headOnly: boolean): void {
   response.writeHead(status, {
     ...CORS_HEADERS,
-    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Type': type,
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
   });

@@ -138,14 +138,7 @@ describe('Function: decodeJp2', () => {
       .jpeg()
       .toBuffer();
     const icc = (await sharp(withProfile).metadata()).icc as Buffer;
-    const jp2 = await encodeJp2(quadrants(64, 64, 3, 8), {
-      width: 64,
-      height: 64,
-      components: 3,
-      bits: 8,
-      lossless: true,
-      icc,
-    });
+    const jp2 = await losslessRgbJp2(64, icc);
 
     // Act
     const tiff = await decode('p3.jp2', jp2);
@@ -157,13 +150,7 @@ describe('Function: decodeJp2', () => {
 
   it("refuses, before decoding, a JP2 larger than the decoder's memory, naming the sizes", async () => {
     // Prepare: a small codestream whose SIZ marker claims 20000 x 20000 RGB.
-    const jp2 = await encodeJp2(quadrants(64, 64, 3, 8), {
-      width: 64,
-      height: 64,
-      components: 3,
-      bits: 8,
-      lossless: true,
-    });
+    const jp2 = await losslessRgbJp2(64);
     const header = readJp2Header(jp2);
     const siz = header.codestream.start + 8;
     jp2.writeUInt32BE(20000, siz);
@@ -179,13 +166,7 @@ describe('Function: decodeJp2', () => {
 
   it('fails clearly on what is not JPEG 2000 or is cut short', async () => {
     // Prepare
-    const jp2 = await encodeJp2(quadrants(128, 128, 3, 8), {
-      width: 128,
-      height: 128,
-      components: 3,
-      bits: 8,
-      lossless: true,
-    });
+    const jp2 = await losslessRgbJp2(128);
 
     // Act & Assess
     await expect(decode('text.jp2', Buffer.from('not an image at all, just text'))).rejects.toThrow(
@@ -194,3 +175,15 @@ describe('Function: decodeJp2', () => {
     await expect(decode('cut.jp2', jp2.subarray(0, Math.floor(jp2.length / 2)))).rejects.toBeInstanceOf(ImageFailure);
   });
 });
+
+/** A lossless 8-bit RGB JPEG 2000 of `size` x `size` quadrants, with `icc` in its colr box if given. */
+function losslessRgbJp2(size: number, icc?: Buffer): Promise<Buffer> {
+  return encodeJp2(quadrants(size, size, 3, 8), {
+    width: size,
+    height: size,
+    components: 3,
+    bits: 8,
+    lossless: true,
+    ...(icc === undefined ? {} : { icc }),
+  });
+}
