@@ -149,7 +149,8 @@ export async function planListing(
     const at = folderOf.get(file) + 1;
     folderStart[at] = (folderStart[at] as number) + 1;
   }
-  for (let id = 0; id < folders.length; id++) folderStart[id + 1] = (folderStart[id + 1] as number) + (folderStart[id] as number);
+  for (let id = 0; id < folders.length; id++)
+    folderStart[id + 1] = (folderStart[id + 1] as number) + (folderStart[id] as number);
   const byFolder = new Int32Array(fileCount);
   const next = folderStart.slice(0, folders.length);
   for (let file = 0; file < fileCount; file++) {
@@ -187,7 +188,11 @@ export async function planListing(
       const pages = pagesOf.get(file);
       if (pages !== undefined) firstPage.set(file, { image: imageFile.length, name: named.names.get(fileName) ?? '' });
       const cost = estimateSeconds(
-        { format: FORMATS[formatOf.get(file)] ?? 'jpeg', bytes: sizes.get(file), ...(pages === undefined ? {} : { pages }) },
+        {
+          format: FORMATS[formatOf.get(file)] ?? 'jpeg',
+          bytes: sizes.get(file),
+          ...(pages === undefined ? {} : { pages }),
+        },
         options.pdfDpi,
       );
       for (const name of pageNames) {
