@@ -187,14 +187,8 @@ export async function planListing(
       const pageNames = named.imageNames[position] ?? [];
       const pages = pagesOf.get(file);
       if (pages !== undefined) firstPage.set(file, { image: imageFile.length, name: named.names.get(fileName) ?? '' });
-      const cost = estimateSeconds(
-        {
-          format: FORMATS[formatOf.get(file)] ?? 'jpeg',
-          bytes: sizes.get(file),
-          ...(pages === undefined ? {} : { pages }),
-        },
-        options.pdfDpi,
-      );
+      const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
+      const cost = estimateSeconds({ format, bytes: sizes.get(file), pages }, options.pdfDpi);
       for (const name of pageNames) {
         imageFile.push(file);
         imageNames.add(name);
@@ -220,13 +214,11 @@ export async function planListing(
   const imageEnd = (item: number): number => (item + 1 < itemFirst.length ? itemFirst.get(item + 1) : imageFile.length);
   const sourceOf = (index: number): ImageSource => {
     const file = imageFile.get(index);
-    const pages = pagesOf.get(file);
-    return {
-      file,
-      format: FORMATS[formatOf.get(file)] ?? 'jpeg',
-      bytes: sizes.get(file),
-      ...(pages === undefined ? {} : { page: index - (firstPage.get(file)?.image ?? index) + 1, pages }),
-    };
+    const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
+    const bytes = sizes.get(file);
+    const pages = pagesOf.size === 0 ? undefined : pagesOf.get(file);
+    if (pages === undefined) return { file, format, bytes };
+    return { file, format, bytes, page: index - (firstPage.get(file)?.image ?? index) + 1, pages };
   };
   return {
     objects,
@@ -251,24 +243,21 @@ export async function planListing(
       if (id === undefined) throw new RangeError(`Expected an item below ${itemIds.length} but received ${index}`);
       const images: PlannedItem['images'][number][] = [];
       for (let image = itemFirst.get(index); image < imageEnd(index); image++) {
-        const { page } = sourceOf(image);
-        const file = imageFile.get(image);
+        const { file, page } = sourceOf(image);
+        const name = imageNames.get(image);
         const sourceKey = keyOf(file, fileNames.get(file));
-        images.push({ name: imageNames.get(image), sourceKey, ...(page === undefined ? {} : { page }) });
+        images.push(page === undefined ? { name, sourceKey } : { name, sourceKey, page });
       }
       return { id, folder: folders[itemFolders[index] ?? 0] ?? '', images };
     },
     image: (index) => {
       const { file, format, bytes, page, pages } = sourceOf(index);
-      return {
-        item: itemIds[itemOf(index)] ?? '',
-        sourceKey: keyOf(file, fileNames.get(file)),
-        name: imageNames.get(index),
-        format,
-        bytes,
-        etag: etags.get(file),
-        ...(page === undefined ? {} : { page, pages }),
-      };
+      const item = itemIds[itemOf(index)] ?? '';
+      const sourceKey = keyOf(file, fileNames.get(file));
+      const name = imageNames.get(index);
+      const etag = etags.get(file);
+      if (page === undefined) return { item, sourceKey, name, format, bytes, etag };
+      return { item, sourceKey, name, format, bytes, etag, page, pages };
     },
     source: sourceOf,
   };

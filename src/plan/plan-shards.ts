@@ -2,8 +2,9 @@ import type { Settings } from '../task/settings.js';
 
 export interface PlannedShard {
   readonly index: number;
-  /** Indexes of the shard's images: consecutive, ascending. */
-  readonly images: number[];
+  /** The shard's images: indexes `first` to `end - 1`. */
+  readonly first: number;
+  readonly end: number;
   readonly estimatedSeconds: number;
 }
 
@@ -58,7 +59,7 @@ export function planShards(
       for (; next < images; next++) work += costs[next] ?? 0;
     }
     left -= work;
-    shards.push({ index, images: Array.from({ length: next - first }, (_, at) => first + at), estimatedSeconds: work });
+    shards.push({ index, first, end: next, estimatedSeconds: work });
   }
   return shards;
 }

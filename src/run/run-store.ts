@@ -1,5 +1,6 @@
 import { NotFoundError, RunRecordError } from '../errors.js';
 import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
+import { type CompactItem, compactImages, compactItem, expandImages, expandItem } from './compact-images.js';
 import type {
   AttemptRecord,
   PlannedItem,
@@ -18,6 +19,9 @@ import type {
  * - `items/{p}.json`        every item and its images in order (for the assembler), in parts of
  *                           `ITEMS_PER_PART` items (one line each: a million images' worth stays small)
  * - `shards/{n}.json`       shard n's images: all a worker reads
+ *
+ * Item parts and shard descriptions store their images compactly (`CompactItem`: grouped by item,
+ * each by its file name in the item's folder); `getItems` and `getShard` return them whole.
  * - `attempts/{a}.json`     submission a: which shards, which jobs
  * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
  * - `estimate.json`         the estimate made from the plan when the run was submitted
@@ -98,7 +102,7 @@ export class RunStore {
   /** Write the item list in parts of `ITEMS_PER_PART` (items are read from `items` one part at a time). */
   public async putItems(runId: string, items: Iterable<PlannedItem>): Promise<void> {
     let part = 0;
-    let slice: PlannedItem[] = [];
+    let slice: CompactItem[] = [];
     const flush = async (): Promise<void> => {
       const key = this.runKey(runId, shardName('items', part));
       await putJson(this.storage, this.state.bucket, key, { runId, part, items: slice }, { compact: true });
@@ -106,7 +110,7 @@ export class RunStore {
       slice = [];
     };
     for (const item of items) {
-      slice.push(item);
+      slice.push(compactItem(item));
       if (slice.length === ITEMS_PER_PART) await flush();
     }
     if (slice.length > 0 || part === 0) await flush();
@@ -123,23 +127,29 @@ export class RunStore {
     }
     const items: PlannedItem[] = [];
     for (const key of keys.sort()) {
-      items.push(...(await getJson<{ items: PlannedItem[] }>(this.storage, this.state.bucket, key)).items);
+      const part = await getJson<{ items: CompactItem[] }>(this.storage, this.state.bucket, key);
+      for (const item of part.items) items.push(expandItem(item));
     }
     return items;
   }
 
   public async putShard(description: ShardDescription): Promise<void> {
+    const { images, ...rest } = description;
+    const stored: StoredShard = { ...rest, items: compactImages(images) };
     await putJson(
       this.storage,
       this.state.bucket,
       this.runKey(description.runId, shardName('shards', description.shard)),
-      description,
+      stored,
       { compact: true },
     );
   }
 
   public async getShard(runId: string, shard: number): Promise<ShardDescription> {
-    return this.required<ShardDescription>(runId, shardName('shards', shard));
+    const stored = await this.required<StoredShard | ShardDescription>(runId, shardName('shards', shard));
+    if (!('items' in stored)) return stored; // written before images were compact
+    const { items, ...rest } = stored;
+    return { ...rest, images: expandImages(items) };
   }
 
   public async putAttempt(record: AttemptRecord): Promise<void> {
@@ -249,6 +259,9 @@ export class RunStore {
     }
   }
 }
+
+/** `shards/{n}.json` as stored: the description with its images grouped by item. */
+type StoredShard = Omit<ShardDescription, 'images'> & { readonly items: readonly CompactItem[] };
 
 /** Items per part of a run's item list (a part of a million-image run is a few MB). */
 export const ITEMS_PER_PART = 1000;

@@ -100,7 +100,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
         shard: shard.index,
         shardCount: shards.length,
         task,
-        images: shard.images.map((index) => plan.image(index)),
+        images: Array.from({ length: shard.end - shard.first }, (_, at) => plan.image(shard.first + at)),
         estimatedSeconds: Math.round(shard.estimatedSeconds),
       };
       await runStore.putShard(description);

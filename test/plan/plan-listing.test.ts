@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanError } from '../../src/errors.js';
 import { planListing } from '../../src/plan/plan-listing.js';
-import { TextArena } from '../../src/plan/text-arena.js';
+import { ARENA_CHUNK_BYTES, TextArena } from '../../src/plan/text-arena.js';
 import type { ListedObject, Storage } from '../../src/storage/storage.js';
 
 async function* listing(objects: readonly ListedObject[]): AsyncIterable<ListedObject> {
@@ -244,6 +244,19 @@ describe('Class: TextArena', () => {
     expect(arena.add('')).toBe(texts.length);
     expect(arena.get(texts.length)).toBe('');
     expect(() => arena.get(texts.length + 1)).toThrow(RangeError);
+  });
+
+  it('keeps texts whole across its buffers, empty ones included, and refuses a text longer than a buffer', () => {
+    // Prepare: about 5 MiB of texts of every length up to 200 bytes, some empty.
+    const arena = new TextArena();
+    const texts = Array.from({ length: 50_000 }, (_, index) => (index % 97 === 0 ? '' : 'k'.repeat(index % 201)));
+
+    // Act
+    for (const text of texts) arena.add(text);
+
+    // Assess
+    expect(texts.every((text, id) => arena.get(id) === text)).toBe(true);
+    expect(() => arena.add('x'.repeat(ARENA_CHUNK_BYTES + 1))).toThrow(RangeError);
   });
 
   it('reads ASCII text stored before and after the first text that is not', () => {

@@ -25,7 +25,7 @@ function plan(
     ...rest,
   ).map((shard) => ({
     ...shard,
-    images: shard.images.map((index) => images[index] as PlannedImage),
+    images: images.slice(shard.first, shard.end),
   }));
 }
 
