@@ -1,4 +1,5 @@
 import { PlanError } from '../errors.js';
+import { type CompactImage, type CompactItem, expandItem } from '../run/compact-images.js';
 import type { PlannedImage, PlannedItem, SourceFormat } from '../run/run-records.js';
 import type { ListedObject, Storage } from '../storage/storage.js';
 import { WorkPool } from '../util/work-pool.js';
@@ -52,7 +53,14 @@ export interface ListingPlan {
    */
   changedNames(): Iterable<ItemNames>;
   item(index: number): PlannedItem;
+  /** Item `index` as its item part stores it: image and file names (see `CompactItem`). */
+  itemRecord(index: number): CompactItem;
   image(index: number): PlannedImage;
+  /**
+   * Images `first` to `end - 1` grouped by item, as a shard description stores them: with their
+   * size and ETag, made straight from the columns (no key is built and cut up again).
+   */
+  shardItems(first: number, end: number): CompactItem[];
   source(index: number): ImageSource;
 }
 
@@ -212,6 +220,18 @@ export async function planListing(
     return low;
   };
   const imageEnd = (item: number): number => (item + 1 < itemFirst.length ? itemFirst.get(item + 1) : imageFile.length);
+  const itemRecord = (index: number): CompactItem => {
+    const id = itemIds[index];
+    if (id === undefined) throw new RangeError(`Expected an item below ${itemIds.length} but received ${index}`);
+    const images: CompactImage[] = [];
+    for (let image = itemFirst.get(index); image < imageEnd(index); image++) {
+      const { file, page } = sourceOf(image);
+      const name = imageNames.get(image);
+      const fileName = fileNames.get(file);
+      images.push(page === undefined ? { name, file: fileName } : { name, file: fileName, page });
+    }
+    return { id, folder: folders[itemFolders[index] ?? 0] ?? '', images };
+  };
   const sourceOf = (index: number): ImageSource => {
     const file = imageFile.get(index);
     const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
@@ -238,18 +258,8 @@ export async function planListing(
         yield { item: itemIds[item] ?? '', names };
       }
     },
-    item: (index) => {
-      const id = itemIds[index];
-      if (id === undefined) throw new RangeError(`Expected an item below ${itemIds.length} but received ${index}`);
-      const images: PlannedItem['images'][number][] = [];
-      for (let image = itemFirst.get(index); image < imageEnd(index); image++) {
-        const { file, page } = sourceOf(image);
-        const name = imageNames.get(image);
-        const sourceKey = keyOf(file, fileNames.get(file));
-        images.push(page === undefined ? { name, sourceKey } : { name, sourceKey, page });
-      }
-      return { id, folder: folders[itemFolders[index] ?? 0] ?? '', images };
-    },
+    item: (index) => expandItem(itemRecord(index)),
+    itemRecord,
     image: (index) => {
       const { file, format, bytes, page, pages } = sourceOf(index);
       const item = itemIds[itemOf(index)] ?? '';
@@ -258,6 +268,25 @@ export async function planListing(
       const etag = etags.get(file);
       if (page === undefined) return { item, sourceKey, name, format, bytes, etag };
       return { item, sourceKey, name, format, bytes, etag, page, pages };
+    },
+    shardItems: (first, end) => {
+      const items: CompactItem[] = [];
+      for (let image = first, item = itemOf(first); image < end; item++) {
+        const images: CompactImage[] = [];
+        for (const stop = Math.min(end, imageEnd(item)); image < stop; image++) {
+          const { file, bytes, page, pages } = sourceOf(image);
+          const name = imageNames.get(image);
+          const fileName = fileNames.get(file);
+          const etag = etags.get(file);
+          images.push(
+            page === undefined
+              ? { name, file: fileName, bytes, etag }
+              : { name, file: fileName, bytes, etag, page, pages },
+          );
+        }
+        items.push({ id: itemIds[item] ?? '', folder: folders[itemFolders[item] ?? 0] ?? '', images });
+      }
+      return items;
     },
     source: sourceOf,
   };

@@ -1,5 +1,5 @@
 import { sourceFormat } from '../plan/source-format.js';
-import type { PlannedImage, PlannedItem } from './run-records.js';
+import type { PlannedImage, PlannedItem, ShardDescription, ShardRecord } from './run-records.js';
 
 /**
  * Images as item parts and shard descriptions store them: grouped by item, each image named by its
@@ -76,6 +76,12 @@ export function compactImages(images: readonly PlannedImage[]): CompactItem[] {
     current.images.push(compact);
   }
   return items;
+}
+
+/** A shard description as written (its images grouped by item). */
+export function shardRecord(description: ShardDescription): ShardRecord {
+  const { images, ...rest } = description;
+  return { ...rest, items: compactImages(images) };
 }
 
 /** A shard's images from their groups, compact or not. */

@@ -1,6 +1,6 @@
 import { NotFoundError, RunRecordError } from '../errors.js';
 import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
-import { type CompactItem, compactImages, compactItem, expandImages, expandItem } from './compact-images.js';
+import { type CompactItem, expandImages, expandItem } from './compact-images.js';
 import type {
   AttemptRecord,
   PlannedItem,
@@ -8,6 +8,7 @@ import type {
   RunRecord,
   RunReport,
   ShardDescription,
+  ShardRecord,
   ShardResult,
   StateLocation,
 } from './run-records.js';
@@ -21,7 +22,8 @@ import type {
  * - `shards/{n}.json`       shard n's images: all a worker reads
  *
  * Item parts and shard descriptions store their images compactly (`CompactItem`: grouped by item,
- * each by its file name in the item's folder); `getItems` and `getShard` return them whole.
+ * each by its file name in the item's folder): they are written in that form (`compactItem` and
+ * `compactImages` make it from whole records) and `getItems` and `getShard` return them whole.
  * - `attempts/{a}.json`     submission a: which shards, which jobs
  * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
  * - `estimate.json`         the estimate made from the plan when the run was submitted
@@ -100,7 +102,7 @@ export class RunStore {
   }
 
   /** Write the item list in parts of `ITEMS_PER_PART` (items are read from `items` one part at a time). */
-  public async putItems(runId: string, items: Iterable<PlannedItem>): Promise<void> {
+  public async putItems(runId: string, items: Iterable<CompactItem>): Promise<void> {
     let part = 0;
     let slice: CompactItem[] = [];
     const flush = async (): Promise<void> => {
@@ -110,7 +112,7 @@ export class RunStore {
       slice = [];
     };
     for (const item of items) {
-      slice.push(compactItem(item));
+      slice.push(item);
       if (slice.length === ITEMS_PER_PART) await flush();
     }
     if (slice.length > 0 || part === 0) await flush();
@@ -133,20 +135,18 @@ export class RunStore {
     return items;
   }
 
-  public async putShard(description: ShardDescription): Promise<void> {
-    const { images, ...rest } = description;
-    const stored: StoredShard = { ...rest, items: compactImages(images) };
+  public async putShard(record: ShardRecord): Promise<void> {
     await putJson(
       this.storage,
       this.state.bucket,
-      this.runKey(description.runId, shardName('shards', description.shard)),
-      stored,
+      this.runKey(record.runId, shardName('shards', record.shard)),
+      record,
       { compact: true },
     );
   }
 
   public async getShard(runId: string, shard: number): Promise<ShardDescription> {
-    const stored = await this.required<StoredShard | ShardDescription>(runId, shardName('shards', shard));
+    const stored = await this.required<ShardRecord | ShardDescription>(runId, shardName('shards', shard));
     if (!('items' in stored)) return stored; // written before images were compact
     const { items, ...rest } = stored;
     return { ...rest, images: expandImages(items) };
@@ -259,9 +259,6 @@ export class RunStore {
     }
   }
 }
-
-/** `shards/{n}.json` as stored: the description with its images grouped by item. */
-type StoredShard = Omit<ShardDescription, 'images'> & { readonly items: readonly CompactItem[] };
 
 /** Items per part of a run's item list (a part of a million-image run is a few MB). */
 export const ITEMS_PER_PART = 1000;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunRecordError } from '../../src/errors.js';
+import { shardRecord } from '../../src/run/compact-images.js';
 import type { PlannedImage, RunRecord } from '../../src/run/run-records.js';
 import { ITEMS_PER_PART, RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
@@ -39,7 +40,7 @@ describe('Class: RunStore', () => {
     // Act
     const first = await store.createRun(runRecord('r1'));
     const second = await store.createRun(runRecord('r1'));
-    await store.putShard({ runId: 'r1', shard: 7, shardCount: 8, task, images: [], estimatedSeconds: 0 });
+    await store.putShard({ runId: 'r1', shard: 7, shardCount: 8, task, items: [], estimatedSeconds: 0 });
 
     // Assess
     expect([first, second]).toEqual([true, false]);
@@ -97,7 +98,7 @@ describe('Class: RunStore', () => {
     const description = { runId: 'r1', shard: 0, shardCount: 1, task, images, estimatedSeconds: 3 };
 
     // Act
-    await store.putShard(description);
+    await store.putShard(shardRecord(description));
 
     // Assess
     expect(await store.getShard('r1', 0)).toEqual(description);
