@@ -247,9 +247,12 @@ describe('Class: TextArena', () => {
   });
 
   it('keeps texts whole across its buffers, empty ones included, and refuses a text longer than a buffer', () => {
-    // Prepare: about 5 MiB of texts of every length up to 200 bytes, some empty.
+    // Prepare: about 5 MiB of texts of every length up to 200 bytes, some empty, some not ASCII.
     const arena = new TextArena();
-    const texts = Array.from({ length: 50_000 }, (_, index) => (index % 97 === 0 ? '' : 'k'.repeat(index % 201)));
+    const texts = Array.from({ length: 50_000 }, (_, index) => {
+      if (index % 97 === 0) return '';
+      return index % 13 === 0 ? `é${'k'.repeat(index % 101)}文` : 'k'.repeat(index % 201);
+    });
 
     // Act
     for (const text of texts) arena.add(text);
