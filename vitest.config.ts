@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -21,9 +22,21 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the CPUs: a single worker on a 2-core machine (and
+    // CI). Many tests wait on child processes (shard workers, the assembler) or the emulator, so two
+    // files at a time keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // A worker process runs file after file, keeping what they load (sharp, the AWS SDK, our own
+    // modules): starting a process and loading them again for each of ~80 files cost about half the
+    // fast tier's CPU time. So a test file must leave the process as it found it: restore what it
+    // mocks (`mockClient(...).restore()`; Vitest restores `vi.spyOn` itself), put back environment
+    // variables it sets, and load afresh (`vi.resetModules()`, then `await import`) the modules it
+    // wants to see a `vi.mock` (as test/storage/fs-storage.test.ts does). The slow tier keeps a fresh
+    // module registry per file.
+    isolate: false,
     projects: [
       { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: SLOW } },
-      { extends: true, test: { name: 'slow', include: SLOW } },
+      { extends: true, test: { name: 'slow', include: SLOW, isolate: true } },
     ],
   },
 });

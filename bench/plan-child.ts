@@ -122,6 +122,7 @@ async function main(): Promise<void> {
       logger: silentLogger,
       launcher: {
         kind: 'batch',
+        waitsForJobs: false,
         launch: async () => ({ shardJobId: 'shards', assemblerJobId: 'assembler', completed: false }),
       },
     },

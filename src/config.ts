@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
+import { DEFAULT_LEASE_SECONDS } from './lease/lease-records.js';
 import { LOCAL_STATE_BUCKET, type StateLocation } from './run/run-records.js';
 import { expectedMessage, parseInput } from './validation/parse-input.js';
 import {
@@ -231,9 +232,24 @@ export const SUBMITTER_OPTIONAL_ENV = {
   jobAttempts: 'IIIF_BATCH_JOB_ATTEMPTS',
 } as const;
 
+/**
+ * `IIIF_BATCH_LEASE_MINUTES` (1–1440, default 30): how long a collection's lease stays live without
+ * a sign of life from its run (the jobs renew it every sixth of that, at most every 5 minutes).
+ * Read by every step that takes a lease for a run: the submitter, and `run`, `submit`, `resubmit`
+ * and `assemble` on this machine.
+ */
+export const LEASE_ENV = 'IIIF_BATCH_LEASE_MINUTES';
+
+/** The lease's time to live in seconds, from `IIIF_BATCH_LEASE_MINUTES`. */
+export function readLeaseSeconds(env: Env): number {
+  return readEnv(env, { [LEASE_ENV]: integerVar(1, 1440).default(DEFAULT_LEASE_SECONDS / 60) })[LEASE_ENV] * 60;
+}
+
 /** What the submitter Lambda needs: where run records go, what tasks may touch, how to submit. */
 export interface SubmitterConfig {
   readonly state: StateLocation;
+  /** How long a collection's lease stays live without a sign of life (`IIIF_BATCH_LEASE_MINUTES`). */
+  readonly leaseSeconds: number;
   /** Buckets a task file may name as AWS_SRC_BUCKET. */
   readonly sourceBuckets: readonly string[];
   /** Buckets a task file may name as AWS_DEST_BUCKET. */
@@ -282,6 +298,7 @@ export function readSubmitterConfig(env: Env): SubmitterConfig {
   });
   return {
     state: { bucket: values[SUBMITTER_ENV.stateBucket], prefix: values[SUBMITTER_ENV.statePrefix] },
+    leaseSeconds: readLeaseSeconds(env),
     sourceBuckets: values[SUBMITTER_ENV.sourceBuckets],
     destinationBuckets: values[SUBMITTER_ENV.destinationBuckets],
     batch: {

@@ -148,3 +148,52 @@ export class ConfigError extends InvalidInputError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The run that holds a collection's lease, as a refusal names it. */
+export interface LeaseHolder {
+  readonly runId: string;
+  readonly generation: number;
+  readonly acquiredAt: string;
+  /** Which step of that run took it (`run`, `submitter`, `resubmit`, …). */
+  readonly by: string;
+  /** Its latest sign of life, and until when the lease is live without another. */
+  readonly lastSign: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Another run is publishing the same collection (its lease is live): this run must not start,
+ * since each would delete the other's tiles. Nothing was changed. Exit status 2, as for input that
+ * cannot run as given; in the cloud the task is rejected (`error.json`).
+ */
+export class LeaseHeldError extends InvalidInputError {
+  /** The collection: `{destBucket}/{DEST_PREFIX}/{COLLECTION_IDENTIFIER}`. */
+  public readonly collection: string;
+  public readonly holder: LeaseHolder;
+
+  public constructor(message: string, details: { collection: string; holder: LeaseHolder }, options?: ErrorOptions) {
+    super(message, { source: details.collection, field: 'COLLECTION_IDENTIFIER' }, options);
+    this.name = 'LeaseHeldError';
+    this.collection = details.collection;
+    this.holder = details.holder;
+  }
+}
+
+/**
+ * A job's run lost its collection's lease to another run (it had shown no sign of life for the
+ * lease's time to live, or its process was gone): the job stops before changing anything more.
+ * Exit status 2: Batch does not retry it. The run can be completed with `iiif-batch resubmit` once
+ * the other run has finished.
+ */
+export class LeaseLostError extends InvalidInputError {
+  public readonly collection: string;
+  /** The run that holds the lease now, when one does. */
+  public readonly holder: LeaseHolder | undefined;
+
+  public constructor(message: string, details: { collection: string; holder?: LeaseHolder }, options?: ErrorOptions) {
+    super(message, { source: details.collection, field: 'COLLECTION_IDENTIFIER' }, options);
+    this.name = 'LeaseLostError';
+    this.collection = details.collection;
+    this.holder = details.holder;
+  }
+}

@@ -8,7 +8,10 @@ export const ExitCode = {
    * kept failing, the working disk is full): Batch retries it. Failed images are outcomes, not that.
    */
   Failed: 1,
-  /** The input was invalid (task file, CSV, flags, environment) and nothing ran. */
+  /**
+   * The input was invalid (task file, CSV, flags, environment), or another run holds the
+   * collection's lease (it is being published), and nothing ran. Batch does not retry it.
+   */
   Invalid: 2,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

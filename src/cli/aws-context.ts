@@ -56,6 +56,7 @@ export function createAwsContext(config: CliCloudConfig): AwsContext {
       const launcher = new BatchJobLauncher(batchClient(), batchConfig, logger);
       return {
         kind: 'batch',
+        waitsForJobs: false,
         launchAssembler: async (request) => {
           const { assemblerJobId } = await launcher.launchAssembler({ ...request, shards: [] });
           return { assemblerJobId, completed: false };

@@ -108,6 +108,7 @@ export function formatRunStatus(status: RunStatus, cwd = process.cwd()): string 
     }
     if (report.verify !== undefined) lines.push(...formatVerify(report.verify));
   }
+  if (status.lease !== undefined) lines.push(...formatLease(status.runId, status.lease));
   if (status.state === 'failed') {
     const next =
       shards.failed > 0
@@ -116,6 +117,20 @@ export function formatRunStatus(status: RunStatus, cwd = process.cwd()): string 
     lines.push('', `Next: ${next}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Who holds the collection's lease (`Lease: held by this run since …`). */
+function formatLease(runId: string, lease: NonNullable<RunStatus['lease']>): string[] {
+  const who = lease.runId === runId ? 'this run' : `run ${lease.runId}`;
+  if (lease.released !== undefined) {
+    return [
+      `Lease:      of ${lease.collection}: released by ${who} at ${lease.released.at} (${lease.released.by}: ${lease.released.reason})`,
+    ];
+  }
+  return [
+    `Lease:      of ${lease.collection}: held by ${who} (${lease.by}) since ${lease.acquiredAt}; latest sign of life ${lease.lastSign}, live until ${lease.expiresAt}`,
+    ...(lease.free === undefined ? [] : [`            free for another run: ${lease.free}`]),
+  ];
 }
 
 function table(title: string, columns: readonly [string, number][]): string[] {

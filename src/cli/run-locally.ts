@@ -1,4 +1,4 @@
-import { cpuCount, type Env } from '../config.js';
+import { cpuCount, type Env, readLeaseSeconds } from '../config.js';
 import { runLocal } from '../local/run-local.js';
 import type { Logger } from '../log.js';
 import type { Task } from '../task/task.js';
@@ -29,6 +29,7 @@ export async function runLocally(input: {
     baseEnv: input.env,
     logger: input.logger,
     ...(input.runId === undefined ? {} : { runId: input.runId }),
+    leaseSeconds: readLeaseSeconds(input.env),
     threadsPerWorker: Math.max(1, Math.floor(cpuCount() / input.workers)),
     ...(display === undefined ? {} : { onProgress: display.onProgress }),
     onPlanned: (counts) => {

@@ -61,6 +61,7 @@ const DEFAULT_ATTEMPTS = 3;
  */
 export class LocalJobLauncher implements JobLauncher {
   public readonly kind = 'local' as const;
+  public readonly waitsForJobs = true;
 
   public constructor(private readonly options: LocalLauncherOptions) {}
 

@@ -26,6 +26,8 @@ export interface LocalRunInput {
   readonly onPlanned?: (counts: RunCounts) => void;
   /** Fixed run id (tests); default `{jobName}-{UTC timestamp}-{random}`. */
   readonly runId?: string;
+  /** How long the collection's lease stays live without a sign of life (default `DEFAULT_LEASE_SECONDS`). */
+  readonly leaseSeconds?: number;
 }
 
 export interface LocalRunOutcome {
@@ -39,9 +41,11 @@ export interface LocalRunOutcome {
 
 /**
  * The embedded pipeline: the submitter core over the filesystem under `localRoot`, with local
- * worker processes standing in for Batch children, waiting for the assembler to finish.
+ * worker processes standing in for Batch children, waiting for the assembler to finish. This
+ * process keeps the collection's lease while the workers run (the local launcher waits for them).
  *
- * @throws InvalidInputError (PlanError, CsvError) when nothing could run
+ * @throws InvalidInputError (PlanError, CsvError; LeaseHeldError while another run publishes the
+ *   collection) when nothing could run
  */
 export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
   const localRoot = resolve(input.localRoot);
@@ -62,6 +66,7 @@ export async function runLocal(input: LocalRunInput): Promise<LocalRunOutcome> {
       launcher,
       logger: input.logger,
       ...(input.onPlanned === undefined ? {} : { onPlanned: input.onPlanned }),
+      ...(input.leaseSeconds === undefined ? {} : { leaseSeconds: input.leaseSeconds }),
     },
     { task: input.task, runId, source: { location: input.taskLocation }, minShards: input.workers },
   );

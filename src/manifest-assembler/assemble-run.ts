@@ -1,4 +1,4 @@
-import { CsvError } from '../errors.js';
+import { CsvError, errorMessage } from '../errors.js';
 import { collectionManifestKey, manifestKey } from '../iiif/presentation/presentation-keys.js';
 import type { ManifestReference } from '../iiif/presentation/presentation-model.js';
 import {
@@ -6,6 +6,9 @@ import {
   type PresentationStrategy,
   presentationStrategy,
 } from '../iiif/presentation/presentation-strategy.js';
+import { acquireLease } from '../lease/acquire-lease.js';
+import type { HeldLease } from '../lease/held-lease.js';
+import { leaseScopeOf } from '../lease/lease-records.js';
 import type { Logger } from '../log.js';
 import { naturalCompare } from '../plan/natural-compare.js';
 import { qcSubjectsOf } from '../qc/qc-subjects.js';
@@ -44,6 +47,8 @@ export interface AssembleDependencies {
  * The manifest assembler's core: turn a run's stored per-image results into IIIF manifests, the
  * collection, and the run report.
  *
+ * 0. Joins the run's lease of the collection (`LeaseHeldError` when another run holds it) and
+ *    keeps it alive while it works.
  * 1. Reads `run.json` (task, counts), `items/{p}.json`, every shard's result (a shard without one
  *    "did not report": its images count as failed), and the metadata CSV.
  * 2. Writes one manifest per item whose images are all published. An item with a failed or missing
@@ -53,8 +58,8 @@ export interface AssembleDependencies {
  *    in natural order of identifiers.
  * 4. Verifies what it published (`verifyRunOutput`: each published image's info.json and a listing
  *    of each item's folder, each manifest's and the collection's references).
- * 5. Writes `report.json` and returns it: status `succeeded` when every image is published and
- *    verify found everything.
+ * 5. Writes `report.json`, releases the lease (the run's work on the collection has ended) and
+ *    returns the report: status `succeeded` when every image is published and verify found everything.
  *
  * It never reads an image or a tile, so rerunning it (after a CSV fix) is cheap.
  *
@@ -62,14 +67,34 @@ export interface AssembleDependencies {
  * @throws RunRecordError when the run or its items are missing
  */
 export async function assembleRun(deps: AssembleDependencies, input: { runId: string }): Promise<RunReport> {
-  const { storage, runStore } = deps;
+  const { runStore } = deps;
   const now = deps.now ?? (() => new Date());
-  const concurrency = deps.concurrency ?? 16;
-  const { runId } = input;
-  const logger = deps.logger.child({ runId });
+  const logger = deps.logger.child({ runId: input.runId });
+  const run = await runStore.getRun(input.runId);
+  // Refused while another run holds the collection (it took the lease from this one meanwhile).
+  const lease = await acquireLease(
+    { runStore, now },
+    { scope: leaseScopeOf(run.task), runId: run.runId, by: 'assembler' },
+  );
+  const stopRenewing = lease.keepAlive((error) =>
+    logger.warn('could not renew the lease of the collection', { error: errorMessage(error) }),
+  );
+  try {
+    return await assembleHeld({ ...deps, logger, now }, run, lease);
+  } finally {
+    stopRenewing();
+  }
+}
 
-  const run = await runStore.getRun(runId);
-  const { task } = run;
+/** `assembleRun` once the run holds the collection's lease; releases it once the report is written. */
+async function assembleHeld(
+  deps: AssembleDependencies & { readonly now: () => Date },
+  run: RunRecord,
+  lease: HeldLease,
+): Promise<RunReport> {
+  const { storage, runStore, logger, now } = deps;
+  const concurrency = deps.concurrency ?? 16;
+  const { runId, task } = run;
   const items = await runStore.getItems(runId);
   const outcomes = await collectOutcomes(runStore, runId, run.counts.shards, items, logger, concurrency);
   // QC: run-wide checks over the measurements stored with the results (duplicates across shards too).
@@ -100,6 +125,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
       warnings: [...(run.warnings ?? []), ...outcomes.warnings, ...qc],
     });
     await runStore.putReport(report);
+    await lease.release('the assembler wrote the report (the CSV could not be used)');
     await announce(deps, run, report);
     throw error;
   }
@@ -118,6 +144,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
   for (const incomplete of incompleteItems) {
     logger.warn(`item ${incomplete.item}: no new manifest, ${incomplete.reason}`, { item: incomplete.item });
   }
+  lease.assertHeld('The assembler stops before writing the manifests');
   const written = await mapLimit(publishable, concurrency, async (item) => {
     const model = buildManifestModel(task, item.id, item.pages, table.rows.get(item.id));
     const key = manifestKey(task, item.id);
@@ -178,6 +205,7 @@ export async function assembleRun(deps: AssembleDependencies, input: { runId: st
     warnings,
   });
   await runStore.putReport(report);
+  await lease.release('the assembler wrote the report');
   await announce(deps, run, report);
   logger.info('run assembled', {
     status: report.status,

@@ -16,7 +16,8 @@ import { assembleRun } from './assemble-run.js';
  * Exit status: 0 once the report is written, whatever it says (failed images and items left without
  * a new manifest are in it: `status`, the CLI and the report show them; rerunning the assembler would
  * not change them); 1 when it could not do its job (an unexpected error, storage kept failing: Batch
- * retries it); 2 invalid input (a bad CSV, configuration, or no such run): then no manifest is written.
+ * retries it); 2 invalid input (a bad CSV, configuration, or no such run) or another run holds the
+ * collection's lease: then no manifest is written.
  */
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'manifest-assembler' });

@@ -1,4 +1,6 @@
 import { RunRecordError } from '../errors.js';
+import { describeScope, leaseScopeOf } from '../lease/lease-records.js';
+import { judgeLease, readLease } from '../lease/read-lease.js';
 import type {
   AttemptRecord,
   ImageFailure,
@@ -104,6 +106,22 @@ export interface RunStatus {
     /** What the assembler's verify found (reports before verify existed have none). */
     readonly verify?: VerifyResult;
   };
+  /**
+   * The lease of the run's collection (one run of a collection at a time): who holds it, or who
+   * released it last. Absent when the collection has never been leased.
+   */
+  readonly lease?: {
+    readonly collection: string;
+    /** The run that took the current generation: this run, or another one. */
+    readonly runId: string;
+    readonly by: string;
+    readonly acquiredAt: string;
+    readonly lastSign: string;
+    readonly expiresAt: string;
+    readonly released?: { readonly at: string; readonly by: string; readonly reason: string };
+    /** When not released: why another run may take it now (its holder is gone), if so. */
+    readonly free?: string;
+  };
   /** Why the submitter refused the task (`error.json`). */
   readonly rejection?: {
     readonly message: string;
@@ -163,10 +181,11 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
   }
 
   const shardCount = run.counts.shards;
-  const [attempts, results, report] = await Promise.all([
+  const [attempts, results, report, lease] = await Promise.all([
     runStore.listAttempts(runId),
     readResults(runStore, runId, shardCount),
     runStore.getReport(runId),
+    readLeaseStatus(runStore, leaseScopeOf(run.task), now),
   ]);
 
   // The latest attempt covering each shard, and the child index it had there.
@@ -276,6 +295,29 @@ export async function readRunStatus(deps: RunStatusDependencies, runId: string):
             ...(report.verify === undefined ? {} : { verify: report.verify }),
           },
         }),
+    ...(lease === undefined ? {} : { lease }),
+  };
+}
+
+/** The collection's lease as `status` shows it. */
+async function readLeaseStatus(
+  runStore: RunStore,
+  scope: ReturnType<typeof leaseScopeOf>,
+  now: Date,
+): Promise<RunStatus['lease']> {
+  const state = await readLease(runStore, scope);
+  if (state === undefined) return undefined;
+  const { record, release } = state;
+  const verdict = release === undefined ? await judgeLease({ runStore, now }, state) : undefined;
+  return {
+    collection: describeScope(scope),
+    runId: record.runId,
+    by: record.by,
+    acquiredAt: record.acquiredAt,
+    lastSign: state.lastSign.toISOString(),
+    expiresAt: state.expiresAt.toISOString(),
+    ...(release === undefined ? {} : { released: { at: release.at, by: release.by, reason: release.reason } }),
+    ...(verdict?.free === true ? { free: verdict.reason } : {}),
   };
 }
 

@@ -1,8 +1,13 @@
 import { IiifBatchError, RunRecordError } from '../errors.js';
+import { acquireLease } from '../lease/acquire-lease.js';
+import { leaseScopeOf } from '../lease/lease-records.js';
+import { leaseWarning } from '../lease/lease-warning.js';
 import type { Logger } from '../log.js';
 import type { AttemptRecord } from '../run/run-records.js';
+import type { RunWarning } from '../run/run-warning.js';
 import type { JobLauncher, LaunchResult } from '../submitter/job-launcher.js';
 import { launchAttempt } from '../submitter/submit-run.js';
+import { currentProcess } from '../util/process-identity.js';
 import { type RunStatus, type RunStatusDependencies, readRunStatus, type ShardStatus } from './read-run-status.js';
 
 /** What a resubmission would cover. */
@@ -49,6 +54,8 @@ export interface ResubmitDependencies extends RunStatusDependencies {
   /** Built only when something is launched (it may need to ask Batch for the run's job definitions). */
   readonly launcher: (status: RunStatus, plan: ResubmissionPlan) => Promise<JobLauncher>;
   readonly logger: Logger;
+  /** Time to live of the collection's lease without a sign of life, when a new generation is taken. */
+  readonly leaseSeconds?: number;
 }
 
 export interface ResubmitRequest {
@@ -68,6 +75,8 @@ export type ResubmitOutcome =
       readonly before: RunStatus;
       readonly record: AttemptRecord;
       readonly launch: LaunchResult;
+      /** The lease was taken from another run that had not released it (`lease-taken-over`). */
+      readonly warnings: readonly RunWarning[];
     };
 
 /**
@@ -75,8 +84,12 @@ export type ResubmitOutcome =
  * (child `i` tiles `shards[i]`, read from the attempt record) and a new assembler depending on it,
  * recorded as attempt n+1. Images already published are skipped by the workers' resume markers.
  *
+ * The run takes (or keeps) its collection's lease first: while another run publishes the
+ * collection, nothing is launched.
+ *
  * @throws RunRecordError for an unknown or rejected run; RunStillActiveError while shards of the
- *   run are still running or pending and `force` is not set (two workers on one shard would race)
+ *   run are still running or pending and `force` is not set (two workers on one shard would race);
+ *   LeaseHeldError while another run holds the collection's lease
  */
 export async function resubmitRun(deps: ResubmitDependencies, request: ResubmitRequest): Promise<ResubmitOutcome> {
   const before = await readRunStatus(deps, request.runId);
@@ -99,11 +112,27 @@ export async function resubmitRun(deps: ResubmitDependencies, request: ResubmitR
 
   const run = await deps.runStore.getRun(request.runId);
   const launcher = await deps.launcher(before, plan);
-  const { record, launch } = await launchAttempt(
-    { runStore: deps.runStore, launcher, logger: deps.logger, ...(deps.now === undefined ? {} : { now: deps.now }) },
-    { runId: request.runId, task: run.task, attempt: plan.attempt, shards: plan.shards },
+  const lease = await acquireLease(
+    { runStore: deps.runStore, ...(deps.now === undefined ? {} : { now: deps.now }) },
+    {
+      scope: leaseScopeOf(run.task),
+      runId: request.runId,
+      by: 'resubmit',
+      ...(deps.leaseSeconds === undefined ? {} : { ttlSeconds: deps.leaseSeconds }),
+      ...(launcher.waitsForJobs ? { keeper: currentProcess() } : {}),
+    },
   );
-  return { status: 'launched', plan, before, record, launch };
+  try {
+    const { record, launch } = await launchAttempt(
+      { runStore: deps.runStore, launcher, logger: deps.logger, ...(deps.now === undefined ? {} : { now: deps.now }) },
+      { runId: request.runId, task: run.task, attempt: plan.attempt, shards: plan.shards, lease },
+    );
+    return { status: 'launched', plan, before, record, launch, warnings: leaseWarning(lease) };
+  } catch (error) {
+    // A lease this resubmission took is given back; one the run already held stays with it.
+    if (lease.fresh) await lease.release('the resubmission could not be launched').catch(() => undefined);
+    throw error;
+  }
 }
 
 function truncate(text: string, max = 300): string {

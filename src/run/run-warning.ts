@@ -23,6 +23,16 @@ export const RUN_WARNING_CODES = {
   'source-format-mismatch': 'a source whose content is not the format its file name says',
   /** A file of ACCESS_DIR that was not read: a symbolic link that is broken, loops, or leaves the local root. */
   'source-link-ignored': 'a symbolic link under ACCESS_DIR that was not followed',
+  /**
+   * The run took its collection's lease from a run that had not released it (that run's process
+   * was gone, it showed no sign of life for the lease's time, or it ended without releasing it).
+   */
+  'lease-taken-over': "the collection's lease was taken from a run that had not released it",
+  /**
+   * A resume marker said an image was published, but its service was not complete (files missing,
+   * or another info.json): the image was tiled again.
+   */
+  'published-service-incomplete': 'an image whose published service was incomplete was tiled again',
   /** QC (measured on a small level while tiling): a nearly uniform image, a blank or black page. */
   'qc-uniform': 'a nearly uniform image (blank or black page)',
   /** QC: a constant band along the bottom or right edge, the signature of a master cut short. */

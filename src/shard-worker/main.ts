@@ -19,8 +19,8 @@ import { runShard, type ShardOutcome, WORK_FOLDER_PREFIX } from './run-shard.js'
  * Exit status: 0 once every image's outcome is recorded, failed images included (an undecodable or
  * truncated image is an outcome: the assembler reports it, `resubmit` retries it after a fix); 1 when
  * it could not do its job: an unexpected error, storage that kept failing, a full working disk (a
- * retry may succeed, and skips what is published); 2 invalid configuration, or no such run, attempt
- * or shard.
+ * retry may succeed, and skips what is published); 2 invalid configuration, no such run, attempt
+ * or shard, or another run holds (or took) the collection's lease.
  */
 async function main(): Promise<ExitCode> {
   let logger: Logger = createLogger({ format: 'json', level: 'info' }, { job: 'shard-worker' });

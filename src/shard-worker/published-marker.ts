@@ -37,8 +37,10 @@ export interface PublishFingerprint {
 export const IMAGE_API_2_NAMES = 2;
 
 /**
- * `{state.prefix}/published/{destBucket}/{serviceKey}.json` in the state bucket: written after an
- * image's info.json, so its presence means the whole service is published.
+ * `{state.prefix}/published/{destBucket}/{serviceKey}.json` in the state bucket: written once the
+ * whole service is published (info.json last, then the files of an earlier publication removed),
+ * and withdrawn before the service is published again. A rerun still trusts it only after checking
+ * the service (`checkResumeMarker`): files can be lost after publication.
  */
 export interface PublishedMarker {
   readonly fingerprint: PublishFingerprint;
@@ -83,6 +85,19 @@ export async function writePublishedMarker(
   marker: PublishedMarker,
 ): Promise<void> {
   await putJson(storage, state.bucket, publishedMarkerKey(state, destBucket, marker.image.serviceKey), marker);
+}
+
+/**
+ * Remove a service's marker before the service is published again: while its files change, no
+ * marker may claim it is complete (a crash part-way leaves it unmarked, so it is tiled again).
+ */
+export async function withdrawPublishedMarker(
+  storage: Storage,
+  state: StateLocation,
+  destBucket: string,
+  serviceKey: string,
+): Promise<void> {
+  await storage.delete(state.bucket, publishedMarkerKey(state, destBucket, serviceKey));
 }
 
 export function sameFingerprint(a: PublishFingerprint | undefined, b: PublishFingerprint): boolean {

@@ -1,12 +1,14 @@
 import { tmpdir } from 'node:os';
 import { errorMessage, InfrastructureError, StorageError } from '../errors.js';
+import { acquireLease } from '../lease/acquire-lease.js';
+import { leaseScopeOf } from '../lease/lease-records.js';
 import type { Logger } from '../log.js';
 import type { ImageResult } from '../run/image-result.js';
 import type { PlannedImage, ShardResult } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import { SharedSourceCopy } from './shared-source-copy.js';
-import { type FetchedImage, fetchImage, publishImage } from './tile-image.js';
+import { discardFetchedImage, type FetchedImage, fetchImage, publishImage } from './tile-image.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './with-retries.js';
 
 /**
@@ -25,6 +27,8 @@ export interface RunShardDeps {
   readonly retry?: RetryPolicy;
   /** Folder for per-image working files. Default: the OS temp folder. */
   readonly tempDir?: string;
+  /** How often the lease is renewed while tiling. Default: a sixth of its time to live (1 s to 5 min). */
+  readonly leaseRenewMs?: number;
 }
 
 export interface RunShardInput {
@@ -45,9 +49,12 @@ export interface ShardOutcome {
 }
 
 /**
- * Tile one shard: read its own description only, publish its images one after another (one bad
- * image never stops the others; the next source is fetched while the current image is rendered),
- * log a progress line per image, and record a `ShardResult`.
+ * Tile one shard: read its own description only, join the run's lease of the collection (refused
+ * while another run holds it), publish its images one after another (one bad image never stops the
+ * others; the next source is fetched while the current image is rendered), renewing the lease
+ * meanwhile, log a progress line per image, and record a `ShardResult`. Should another run take
+ * the lease (this run showed no sign of life for its time to live), the shard stops before its
+ * next image.
  *
  * Log lines (JSON in child processes; the local launcher reads them for progress):
  * `{event: 'shard-start', shard, total}` first, then per image
@@ -60,6 +67,22 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
   const startedAt = new Date().toISOString();
   const description = await withRetries(() => runStore.getShard(input.runId, input.shard), retry);
   const total = description.images.length;
+  const lease = await withRetries(
+    () =>
+      acquireLease(
+        { runStore },
+        {
+          scope: leaseScopeOf(description.task),
+          runId: input.runId,
+          by: `shard ${input.shard} (attempt ${input.attempt})`,
+        },
+      ),
+    retry,
+  );
+  const stopRenewing = lease.keepAlive(
+    (error) => logger.warn('could not renew the lease of the collection', { error: errorMessage(error) }),
+    deps.leaseRenewMs,
+  );
   logger.info(`Shard ${input.shard}: ${total} images`, { event: 'shard-start', shard: input.shard, total });
 
   // The next page of a multi-page source the shard just copied is linked, not downloaded again.
@@ -82,6 +105,10 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
   try {
     for (const [index, image] of description.images.entries()) {
       const fetched = await (next as Promise<Settled<ImageResult | FetchedImage>>);
+      if (lease.lost !== undefined) {
+        if (fetched.ok && !('status' in fetched.value)) await discardFetchedImage(fetched.value);
+        lease.assertHeld(`Shard ${input.shard} stops after ${index} of ${total} images`);
+      }
       const following = description.images[index + 1];
       next = following === undefined ? undefined : fetch(following);
       let result: ImageResult;
@@ -107,6 +134,7 @@ export async function runShard(deps: RunShardDeps, input: RunShardInput): Promis
       });
     }
   } finally {
+    stopRenewing();
     await sharedCopy.close();
   }
 

@@ -15,6 +15,7 @@ import type { RunWarning } from '../run/run-warning.js';
 import type { Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, publicUrl, type Task } from '../task/task.js';
 import { noSpaceError } from '../util/no-space-error.js';
+import { checkResumeMarker } from './check-resume-marker.js';
 import { ensureSharpConfigured, renderConcurrency } from './configure-sharp.js';
 import { decodeSource, type SourceWarning } from './decode-source.js';
 import { fetchSource } from './fetch-source.js';
@@ -25,6 +26,7 @@ import {
   RENDERER_VERSION,
   readPublishedMarker,
   sameFingerprint,
+  withdrawPublishedMarker,
   writePublishedMarker,
 } from './published-marker.js';
 import { renderPyramid } from './render-pyramid.js';
@@ -56,8 +58,9 @@ export interface TileImageInput {
   readonly image: PlannedImage;
   /**
    * Where resume markers live (`{prefix}/published/...`). With it, an image already published from
-   * the same source version and settings is skipped, and a marker is written after publishing.
-   * Without it, the image is always tiled and no marker is written.
+   * the same source version and settings is skipped when its service is still complete
+   * (`checkResumeMarker`), a marker is withdrawn before its service is published again, and written
+   * after publishing. Without it, the image is always tiled and no marker is written.
    */
   readonly state?: StateLocation;
 }
@@ -72,7 +75,7 @@ export interface TileImageInput {
  * (bounded concurrency, retries); info.json; the resume marker. It is `fetchImage` then `publishImage`.
  *
  * Resolves to the image's outcome: `tiled`, `skipped` (already published from this source version
- * with these settings) or `failed` (missing, empty, truncated or undecodable source, with the reason).
+ * with these settings, and every file of it is there) or `failed` (missing, empty, truncated or undecodable source, with the reason).
  * Rejects only when storage keeps failing after retries (a `StorageError`), when the working disk
  * is full (an `InfrastructureError`), or on a bug.
  */
@@ -96,6 +99,10 @@ export interface FetchedImage {
   readonly sourcePath: string;
   /** Whether `sourcePath` is a copy that may be deleted as soon as it is decoded. */
   readonly sourceIsCopy: boolean;
+  /** A resume marker may exist (one that did not match, or was not read): withdraw it before publishing. */
+  readonly withdrawMarker: boolean;
+  /** Why the marker of a service it claimed complete was not trusted (`published-service-incomplete`). */
+  readonly resumeWarning?: RunWarning;
 }
 
 /**
@@ -142,21 +149,38 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     ...(image.format === 'pdf' ? { pdfDpi: settings.pdfDpi } : {}),
   };
 
+  let markerFound = false;
+  let resumeWarning: RunWarning | undefined;
   if (state !== undefined && !settings.forceRetile) {
     const marker = await withRetries(() => readPublishedMarker(storage, state, task.destBucket, serviceKey), retry);
+    markerFound = marker !== undefined;
     if (marker !== undefined && sameFingerprint(marker.fingerprint, fingerprint)) {
-      return {
-        ...outcome,
-        status: 'skipped',
-        reason: 'already published from the same source version with the same settings',
-        image: marker.image,
-        ...(marker.qc === undefined ? {} : { qc: marker.qc }),
-        // What was true of the source when it was published still is: it has not changed.
-        ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
-        tileCount: 0,
-        bytes: 0,
-        seconds: seconds(),
-        ...sourceFields,
+      // A marker is trusted only for a service whose every file is still there.
+      const problem = await withRetries(() => checkResumeMarker(storage, task.destBucket, marker), retry);
+      if (problem === undefined) {
+        return {
+          ...outcome,
+          status: 'skipped',
+          reason: 'already published from the same source version with the same settings',
+          image: marker.image,
+          ...(marker.qc === undefined ? {} : { qc: marker.qc }),
+          // What was true of the source when it was published still is: it has not changed.
+          ...(marker.warnings === undefined ? {} : { warnings: marker.warnings }),
+          tileCount: 0,
+          bytes: 0,
+          seconds: seconds(),
+          ...sourceFields,
+        };
+      }
+      deps.logger.warn('Published service incomplete: tiling it again', { serviceKey, problem });
+      resumeWarning = {
+        code: 'published-service-incomplete',
+        message:
+          `${image.sourceKey}: its image service ${serviceKey} was incomplete although it had been published ` +
+          `from this source with these settings (${problem}); it was tiled again. Files were removed from the ` +
+          'destination after publishing, or two runs of the collection overlapped.',
+        item: image.item,
+        file: image.sourceKey,
       };
     }
   }
@@ -165,6 +189,11 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     return { ...outcome, status: 'failed', reason: 'empty file (0 bytes)', seconds: seconds(), ...sourceFields };
   }
 
+  // What publishing needs to know of the earlier publication's marker.
+  const markerFields = {
+    withdrawMarker: state !== undefined && (settings.forceRetile || markerFound),
+    ...(resumeWarning === undefined ? {} : { resumeWarning }),
+  };
   const parent = deps.tempDir ?? tmpdir();
   await mkdir(parent, { recursive: true });
   const workDir = await mkdtemp(join(parent, 'iiif-batch-'));
@@ -186,6 +215,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
       workDir,
       sourcePath: localPath,
       sourceIsCopy: false,
+      ...markerFields,
     };
   }
   const sourcePath = join(workDir, 'source');
@@ -228,6 +258,7 @@ export async function fetchImage(deps: TileImageDeps, input: TileImageInput): Pr
     workDir,
     sourcePath,
     sourceIsCopy: true,
+    ...markerFields,
   };
 }
 
@@ -245,6 +276,9 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
   const sourceFields = { sourceEtag: fetched.sourceEtag, sourceBytes: fetched.sourceBytes };
   const seconds = (): number => Math.round(performance.now() - fetched.started) / 1000;
   try {
+    if (state !== undefined && fetched.withdrawMarker) {
+      await withRetries(() => withdrawPublishedMarker(storage, state, task.destBucket, fetched.service.key), retry);
+    }
     const published = await publishService({
       deps: { ...deps, retry },
       task,
@@ -279,10 +313,12 @@ export async function publishImage(deps: TileImageDeps, fetched: FetchedImage): 
         });
       }
     }
+    // The marker keeps what publishing found; a distrusted marker is this run's news only.
+    const reported = fetched.resumeWarning === undefined ? warnings : [fetched.resumeWarning, ...warnings];
     return {
       ...outcome,
       status: 'tiled',
-      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(reported.length > 0 ? { warnings: reported } : {}),
       image: published.image,
       ...(published.qc === undefined ? {} : { qc: published.qc }),
       tileCount: published.files,

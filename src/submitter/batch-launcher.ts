@@ -60,6 +60,7 @@ export const RETRY_CONDITIONS: readonly EvaluateOnExit[] = [
  */
 export class BatchJobLauncher implements JobLauncher {
   public readonly kind = 'batch' as const;
+  public readonly waitsForJobs = false;
 
   public constructor(
     private readonly client: BatchClient,

@@ -23,6 +23,7 @@ function buildDependencies(): TaskRecordDependencies {
     runStore: new RunStore(storage, config.state),
     launcher: new BatchJobLauncher(createBatchClient(), config.batch, logger),
     logger,
+    leaseSeconds: config.leaseSeconds,
     sourceBuckets: config.sourceBuckets,
     destinationBuckets: config.destinationBuckets,
     ...(eventBus === undefined ? {} : { events: new EventBridgeRunEvents(createEventBridgeClient(), eventBus) }),

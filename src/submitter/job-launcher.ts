@@ -33,5 +33,11 @@ export interface LaunchResult {
  */
 export interface JobLauncher {
   readonly kind: 'local' | 'batch';
+  /**
+   * Whether `launch` resolves only once the jobs have ended (local processes), so that the launching
+   * process outlives the work: it then keeps the collection's lease, which is free once it is gone.
+   * Batch: no, the jobs run on after the submitter returns and keep the lease themselves.
+   */
+  readonly waitsForJobs: boolean;
   launch(request: LaunchRequest): Promise<LaunchResult>;
 }

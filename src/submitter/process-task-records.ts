@@ -32,6 +32,8 @@ export interface TaskRecordDependencies {
   readonly sourceBuckets: readonly string[];
   /** Buckets a task may name as AWS_DEST_BUCKET (written by the jobs). */
   readonly destinationBuckets: readonly string[];
+  /** How long a collection's lease stays live without a sign of life (default `DEFAULT_LEASE_SECONDS`). */
+  readonly leaseSeconds?: number;
   /** Where the "Task rejected" event of a refused task goes (none: no event). */
   readonly events?: RunEvents;
   readonly now?: () => Date;
@@ -132,7 +134,14 @@ export async function submitTaskObject(
     checkBuckets(task, deps, location);
 
     const outcome = await submitRun(
-      { storage: deps.storage, runStore: deps.runStore, launcher: deps.launcher, logger: log, now: deps.now },
+      {
+        storage: deps.storage,
+        runStore: deps.runStore,
+        launcher: deps.launcher,
+        logger: log,
+        now: deps.now,
+        ...(deps.leaseSeconds === undefined ? {} : { leaseSeconds: deps.leaseSeconds }),
+      },
       {
         task,
         runId,

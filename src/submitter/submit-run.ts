@@ -1,3 +1,8 @@
+import { errorMessage } from '../errors.js';
+import { acquireLease, checkLease } from '../lease/acquire-lease.js';
+import type { HeldLease } from '../lease/held-lease.js';
+import { leaseScopeOf } from '../lease/lease-records.js';
+import { leaseWarning } from '../lease/lease-warning.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_PLAN_ESTIMATE_OPTIONS, estimatePlanned } from '../plan/estimate-plan.js';
 import { writeImageNameRecords } from '../plan/image-name-records.js';
@@ -9,6 +14,7 @@ import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import { currentProcess } from '../util/process-identity.js';
 import type { JobLauncher, LaunchResult } from './job-launcher.js';
 
 export interface SubmitDependencies {
@@ -19,6 +25,11 @@ export interface SubmitDependencies {
   readonly now?: () => Date;
   /** Called once the run is recorded, before anything is launched (progress displays). */
   readonly onPlanned?: (counts: RunCounts) => void;
+  /**
+   * How long the collection's lease stays live without a sign of life from the run (seconds).
+   * Default `DEFAULT_LEASE_SECONDS` (`IIIF_BATCH_LEASE_MINUTES`).
+   */
+  readonly leaseSeconds?: number;
 }
 
 export interface SubmitRequest {
@@ -44,13 +55,16 @@ const WRITE_CONCURRENCY = 16;
 
 /**
  * The submitter's core, the same locally and in the cloud: list `ACCESS_DIR`, count the pages of
- * multi-page files, group items, check the
- * CSV, plan balanced shards, record the run (a conditional create: a task already submitted is a
- * `duplicate` and nothing more happens), write each shard's description, then launch the shard jobs
- * and the assembler that depends on them.
+ * multi-page files, group items, check the CSV, plan balanced shards, take the collection's lease
+ * (one run of a collection at a time: see `acquireLease`), record the run (a conditional create: a
+ * task already submitted is a `duplicate` and nothing more happens), write each shard's
+ * description, then launch the shard jobs and the assembler that depends on them. The assembler
+ * releases the lease; so does this function when the launch has waited for the jobs to end, or
+ * when the submission fails.
  *
- * @throws PlanError or CsvError (InvalidInputError) when the input can never succeed; storage and
- *   launcher errors otherwise (the claim on the run is released so a retry can submit).
+ * @throws PlanError or CsvError (InvalidInputError) when the input can never succeed; LeaseHeldError
+ *   (InvalidInputError) while another run publishes the collection; storage and launcher errors
+ *   otherwise (the claims on the run and the lease are released so a retry can submit).
  */
 export async function submitRun(deps: SubmitDependencies, request: SubmitRequest): Promise<SubmitOutcome> {
   const { storage, runStore, logger } = deps;
@@ -58,11 +72,25 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const { task, runId } = request;
   const log = logger.child({ runId });
 
+  const leaseDeps = { runStore, now };
+  const scope = leaseScopeOf(task);
+  // While another run publishes the collection, refuse before the planning (which may take minutes).
+  await checkLease(leaseDeps, { scope, runId });
   const planned = await planRun(
     { storage, runStore },
     { task, ...(request.minShards === undefined ? {} : { minShards: request.minShards }) },
   );
-  const { listing: plan, shards, counts, warnings, skipped } = planned;
+  const { listing: plan, shards, counts, skipped } = planned;
+  if ((await runStore.findRun(runId)) !== undefined) return duplicate(log, request);
+  const lease = await acquireLease(leaseDeps, {
+    scope,
+    runId,
+    by: 'submitter',
+    ...(deps.leaseSeconds === undefined ? {} : { ttlSeconds: deps.leaseSeconds }),
+    // A launcher that waits for the jobs makes this process the lease's keeper.
+    ...(deps.launcher.waitsForJobs ? { keeper: currentProcess() } : {}),
+  });
+  const warnings = [...planned.warnings, ...leaseWarning(lease)];
   const record: RunRecord = {
     runId,
     createdAt: now().toISOString(),
@@ -72,9 +100,24 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     ignoredSample: [...skipped.map((entry) => entry.key), ...plan.ignoredSample].slice(0, 50),
     ...(warnings.length === 0 ? {} : { warnings }),
   };
-  if (!(await runStore.createRun(record))) {
-    log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
-    return { status: 'duplicate', runId };
+  let created: boolean;
+  try {
+    created = await runStore.createRun(record);
+  } catch (error) {
+    if (lease.fresh)
+      await lease.release(`the run could not be recorded: ${errorMessage(error)}`).catch(() => undefined);
+    throw error;
+  }
+  if (!created) {
+    // Another delivery of the same task created the run since the look above: it holds the lease.
+    if (lease.fresh) await lease.release('a duplicate submission of the run');
+    return duplicate(log, request);
+  }
+  if (lease.replaced !== undefined) {
+    log.warn(`took the lease of the collection from run ${lease.replaced.runId}: ${lease.replaced.reason}`, {
+      event: 'lease-taken-over',
+      from: lease.replaced.runId,
+    });
   }
   log.info('run planned', { event: 'planned', ...counts });
   deps.onPlanned?.(counts);
@@ -98,14 +141,28 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
         estimatedSeconds: Math.round(shard.estimatedSeconds),
       });
     });
-    const attempt = await launchAttempt(deps, { runId, task, attempt: 1, shards: shards.map((shard) => shard.index) });
+    const attempt = await launchAttempt(deps, {
+      runId,
+      task,
+      attempt: 1,
+      shards: shards.map((shard) => shard.index),
+      lease,
+    });
     return { status: 'submitted', runId, counts, attempt: attempt.record, launch: attempt.launch };
   } catch (error) {
     await runStore.deleteRun(runId).catch((cleanupError: unknown) => {
       log.error('could not release the run claim after a failed submission', { error: cleanupError });
     });
+    await lease.release(`the submission failed: ${errorMessage(error)}`).catch((cleanupError: unknown) => {
+      log.error('could not release the lease of the collection after a failed submission', { error: cleanupError });
+    });
     throw error;
   }
+}
+
+function duplicate(log: Logger, request: SubmitRequest): SubmitOutcome {
+  log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
+  return { status: 'duplicate', runId: request.runId };
 }
 
 function* itemRecords(plan: ListingPlan): Iterable<CompactItem> {
@@ -114,11 +171,19 @@ function* itemRecords(plan: ListingPlan): Iterable<CompactItem> {
 
 /**
  * Record an attempt (so its children can find their shards), launch it, and record the job ids.
- * Used for the first submission and for resubmissions of failed shards.
+ * Used for the first submission and for resubmissions of failed shards. The run's `lease` is kept
+ * alive while the launch runs; when the launch waited for the jobs to end, it is released (the
+ * assembler has released it already when it ran).
  */
 export async function launchAttempt(
   deps: Pick<SubmitDependencies, 'runStore' | 'launcher' | 'logger' | 'now'>,
-  input: { readonly runId: string; readonly task: Task; readonly attempt: number; readonly shards: readonly number[] },
+  input: {
+    readonly runId: string;
+    readonly task: Task;
+    readonly attempt: number;
+    readonly shards: readonly number[];
+    readonly lease: HeldLease;
+  },
 ): Promise<{ record: AttemptRecord; launch: LaunchResult }> {
   const now = deps.now ?? (() => new Date());
   const pending: AttemptRecord = {
@@ -130,13 +195,21 @@ export async function launchAttempt(
     status: 'launching',
   };
   await deps.runStore.putAttempt(pending);
-  const launch = await deps.launcher.launch({
-    runId: input.runId,
-    attempt: input.attempt,
-    shards: input.shards,
-    task: input.task,
-    state: deps.runStore.state,
-  });
+  const stopRenewing = input.lease.keepAlive((error) =>
+    deps.logger.warn('could not renew the lease of the collection', { runId: input.runId, error: errorMessage(error) }),
+  );
+  let launch: LaunchResult;
+  try {
+    launch = await deps.launcher.launch({
+      runId: input.runId,
+      attempt: input.attempt,
+      shards: input.shards,
+      task: input.task,
+      state: deps.runStore.state,
+    });
+  } finally {
+    stopRenewing();
+  }
   const record: AttemptRecord = {
     ...pending,
     status: 'launched',
@@ -144,6 +217,7 @@ export async function launchAttempt(
     assemblerJobId: launch.assemblerJobId,
   };
   await deps.runStore.putAttempt(record);
+  if (launch.completed) await input.lease.release(`attempt ${input.attempt} has ended`);
   deps.logger.info('jobs launched', {
     event: 'launched',
     runId: input.runId,

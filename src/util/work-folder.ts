@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { hostTag, isRunning, processStart } from './process-identity.js';
 
 /**
  * A process's own working folder, named after its owner so that a later process can tell whether
@@ -49,40 +47,6 @@ export async function removeDeadWorkFolders(parent: string, prefix: string): Pro
     removed.push(path);
   }
   return removed;
-}
-
-let cachedHostTag: string | undefined;
-
-function hostTag(): string {
-  cachedHostTag ??= createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
-  return cachedHostTag;
-}
-
-/** Whether process `pid` runs and (where start times are known) is the one that started at `start`. */
-function isRunning(pid: number, start: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists, but belongs to another user.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const current = processStart(pid);
-  // A reused pid: the process with that number started at another time.
-  return start === 0 || current === undefined || current === start;
-}
-
-/** The start time of a process in clock ticks since boot (Linux), or `undefined` where unknown. */
-function processStart(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses); starttime is field 22.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const start = Number(fields[19]);
-    return Number.isSafeInteger(start) && start > 0 ? start : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function escapeRegExp(text: string): string {

@@ -1,16 +1,9 @@
 import { errorMessage } from '../errors.js';
-import { readServiceInfo } from '../iiif/image-api/read-service-info.js';
 import type { Storage } from '../storage/storage.js';
 import { mapLimit } from '../util/for-each-limited.js';
+import { checkService, encodeKey, type VerifyProblem } from './check-service.js';
 
-/** One file a viewer would ask for that is missing or wrong. */
-export interface VerifyProblem {
-  readonly kind: 'missing' | 'bad';
-  /** The key in the destination bucket. */
-  readonly key: string;
-  /** What is wrong, in words. */
-  readonly reason: string;
-}
+export type { VerifyProblem } from './check-service.js';
 
 /** What `verify` found: `complete` when every checked file exists and is right. */
 export interface VerifyResult {
@@ -113,7 +106,12 @@ export async function verifyPublished(storage: Storage, input: VerifyInput): Pro
     for (const name of names) {
       const serviceKey = `${prefix}${name}`;
       checked.add(serviceKey);
-      const found = await checkService(storage, input, serviceKey, listed);
+      const found = await checkService(storage, {
+        bucket: input.bucket,
+        serviceKey,
+        listed,
+        ...(input.baseUrl === undefined ? {} : { baseUrl: input.baseUrl }),
+      });
       files += found.files;
       if (found.problems.length > 0) incomplete.add(serviceKey);
       problems.push(...found.problems);
@@ -137,42 +135,6 @@ export async function verifyPublished(storage: Storage, input: VerifyInput): Pro
     problems: problems.slice(0, MAX_PROBLEMS_LISTED),
     incompleteServices: [...incomplete].sort(),
   };
-}
-
-async function checkService(
-  storage: Storage,
-  input: VerifyInput,
-  serviceKey: string,
-  listed: ReadonlyMap<string, number>,
-): Promise<{ files: number; problems: VerifyProblem[] }> {
-  const infoKey = `${serviceKey}/info.json`;
-  if (!listed.has(infoKey)) return { files: 0, problems: [{ kind: 'missing', key: infoKey, reason: 'no info.json' }] };
-  let document: unknown;
-  try {
-    document = JSON.parse((await storage.getBytes(input.bucket, infoKey)).toString('utf8'));
-  } catch (error) {
-    return { files: 1, problems: [{ kind: 'bad', key: infoKey, reason: `not JSON: ${errorMessage(error)}` }] };
-  }
-  const service = readServiceInfo(document);
-  if ('problem' in service) return { files: 1, problems: [{ kind: 'bad', key: infoKey, reason: service.problem }] };
-  const problems: VerifyProblem[] = [];
-  const ownUrl = input.baseUrl === undefined ? undefined : `${input.baseUrl}/${encodeKey(serviceKey)}`;
-  if (ownUrl !== undefined ? service.id !== ownUrl : !service.id.endsWith(`/${encodeKey(serviceKey)}`)) {
-    problems.push({
-      kind: 'bad',
-      key: infoKey,
-      reason: `its id ${service.id} is not the service's own URL${ownUrl === undefined ? '' : ` ${ownUrl}`}`,
-    });
-  }
-  let files = 1;
-  for (const path of service.paths) {
-    const key = `${serviceKey}/${path}`;
-    const size = listed.get(key);
-    if (size === undefined) problems.push({ kind: 'missing', key, reason: `named by ${infoKey}` });
-    else if (size === 0) problems.push({ kind: 'bad', key, reason: 'empty file (0 bytes)' });
-    else files++;
-  }
-  return { files, problems };
 }
 
 /** A reference to a file (image, manifest, collection) or to an image service. */
@@ -229,8 +191,4 @@ function keyOf(url: string, base: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function encodeKey(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
 }

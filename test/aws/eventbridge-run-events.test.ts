@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EventBridgeRunEvents } from '../../src/aws/eventbridge-run-events.js';
 import type { RunEvent } from '../../src/run/run-events.js';
 
@@ -18,6 +18,8 @@ const rejected: RunEvent = {
 
 describe('Class: EventBridgeRunEvents', () => {
   const eventBridge = mockClient(EventBridgeClient);
+  // Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+  afterAll(() => eventBridge.restore());
   afterEach(() => eventBridge.reset());
 
   it('puts one entry with source iiif-batch, the detail type and the detail as JSON on the bus', async () => {

@@ -15,7 +15,7 @@ import { RunStore } from '../../src/run/run-store.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
 import { taskRunId } from '../../src/submitter/run-id.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { runReport } from '../helpers/run-report.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 import { emulatorS3, shardResult, writePlannedRun } from '../operations/helpers/run-records.js';
@@ -33,9 +33,9 @@ function report(runId: string): RunReport {
 }
 
 /**
- * The operator commands against "AWS" through the compiled CLI as a child process: S3 and SQS are
- * fauxqs on 127.0.0.1, Batch is a recording stand-in on 127.0.0.1 (the child reaches both through
- * the standard AWS_ENDPOINT_URL variables). Nothing leaves this machine.
+ * The operator commands against "AWS" through the command line (run in the test's process): S3 and
+ * SQS are fauxqs on 127.0.0.1, Batch is a recording stand-in on 127.0.0.1 (the CLI reaches both
+ * through the standard AWS_ENDPOINT_URL variables). Nothing leaves this machine.
  */
 describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
   let aws: LocalAws;
@@ -89,7 +89,7 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
   describe('submit', () => {
     it('uploads the task file under tasks/ and prints the run id the submitter will use', async () => {
       // Act
-      const result = await runCli(['submit', taskPath, '--json'], { env });
+      const result = await runCliInProcess(['submit', taskPath, '--json'], { env });
 
       // Assess
       expect(result.code, result.stderr).toBe(0);
@@ -107,7 +107,7 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
       await writeFile(bad, JSON.stringify(legacyTaskFile({ TILE_SIZ: '512' })));
 
       // Act
-      const result = await runCli(['submit', bad, '--key', 'tasks/bad.json'], { env });
+      const result = await runCliInProcess(['submit', bad, '--key', 'tasks/bad.json'], { env });
 
       // Assess
       expect(result.code).toBe(2);
@@ -120,7 +120,9 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
       const key = 'tasks/box2-wait.json';
 
       // Act: start the CLI, then play the pipeline's part once the upload is there.
-      const running = runCli(['submit', taskPath, '--key', key, '--wait', '--interval', '0.2', '--json'], { env });
+      const running = runCliInProcess(['submit', taskPath, '--key', key, '--wait', '--interval', '0.2', '--json'], {
+        env,
+      });
       let etag: string | undefined;
       for (let tries = 0; tries < 200 && etag === undefined; tries++) {
         etag = await etagOf(key);
@@ -161,7 +163,7 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
       const key = 'tasks/box2-rejected.json';
 
       // Act
-      const running = runCli(['submit', taskPath, '--key', key, '--wait', '--interval', '0.2'], { env });
+      const running = runCliInProcess(['submit', taskPath, '--key', key, '--wait', '--interval', '0.2'], { env });
       let etag: string | undefined;
       for (let tries = 0; tries < 200 && etag === undefined; tries++) {
         etag = await etagOf(key);
@@ -218,8 +220,8 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
 
     it('status: shards from Batch children and records, the assembler from Batch (exit 1)', async () => {
       // Act
-      const result = await runCli(['status', runId, '--json'], { env });
-      const text = await runCli(['status', runId], { env });
+      const result = await runCliInProcess(['status', runId, '--json'], { env });
+      const text = await runCliInProcess(['status', runId], { env });
 
       // Assess
       expect(result.code, result.stderr).toBe(1);
@@ -241,7 +243,7 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
       const before = batch.calls.length;
 
       // Act
-      const result = await runCli(['resubmit', runId, '--json'], { env });
+      const result = await runCliInProcess(['resubmit', runId, '--json'], { env });
 
       // Assess: the jobs, with the queue and definitions of the run's earlier jobs.
       expect(result.code, result.stderr).toBe(0);
@@ -272,8 +274,8 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
 
     it('resubmit and assemble refuse while the new jobs are pending (exit 1)', async () => {
       // Act: the stand-in leaves submitted jobs SUBMITTED.
-      const resubmit = await runCli(['resubmit', runId], { env });
-      const assemble = await runCli(['assemble', runId], { env });
+      const resubmit = await runCliInProcess(['resubmit', runId], { env });
+      const assemble = await runCliInProcess(['assemble', runId], { env });
 
       // Assess
       expect(resubmit.code).toBe(1);
@@ -287,7 +289,7 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
       const before = batch.calls.length;
 
       // Act
-      const result = await runCli(['assemble', runId, '--force', '--json'], { env });
+      const result = await runCliInProcess(['assemble', runId, '--force', '--json'], { env });
 
       // Assess
       expect(result.code, result.stderr).toBe(0);
@@ -306,7 +308,7 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
 
     it('status exits 2 for an unknown run', async () => {
       // Act
-      const result = await runCli(['status', 'nope-000000000000'], { env });
+      const result = await runCliInProcess(['status', 'nope-000000000000'], { env });
 
       // Assess
       expect(result.code).toBe(2);
@@ -360,8 +362,8 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
 
     it('lists the dead letters with their task files and reasons (exit 0)', async () => {
       // Act
-      const result = await runCli(['dlq', '--json'], { env: { ...env, IIIF_BATCH_DLQ_URL: dlqUrl } });
-      const text = await runCli(['dlq'], { env: { ...env, IIIF_BATCH_DLQ_URL: dlqUrl } });
+      const result = await runCliInProcess(['dlq', '--json'], { env: { ...env, IIIF_BATCH_DLQ_URL: dlqUrl } });
+      const text = await runCliInProcess(['dlq'], { env: { ...env, IIIF_BATCH_DLQ_URL: dlqUrl } });
 
       // Assess
       expect(result.code, result.stderr).toBe(0);
@@ -377,8 +379,11 @@ describe('Operator CLI against AWS APIs (fauxqs + a Batch stand-in)', () => {
 
     it('--redrive needs the source queue (exit 2), then moves the messages back (exit 0)', async () => {
       // Act
-      const missing = await runCli(['dlq', '--redrive', '--dlq-url', dlqUrl], { env });
-      const moved = await runCli(['dlq', '--redrive', '--dlq-url', dlqUrl, '--queue-url', queueUrl, '--json'], { env });
+      const missing = await runCliInProcess(['dlq', '--redrive', '--dlq-url', dlqUrl], { env });
+      const moved = await runCliInProcess(
+        ['dlq', '--redrive', '--dlq-url', dlqUrl, '--queue-url', queueUrl, '--json'],
+        { env },
+      );
 
       // Assess
       expect(missing.code).toBe(2);

@@ -2,7 +2,8 @@ import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { type CliResult, REPO_ROOT } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 
 async function filesUnder(dir: string): Promise<{ count: number; bytes: number }> {
   let count = 0;
@@ -29,10 +30,18 @@ describe('iiif-batch plan', () => {
   let localRoot: string;
   const task = join(REPO_ROOT, 'examples', 'task.json');
 
+  // One plan, then one run of the example collection, shared by the tests that compare them.
+  let planned: CliResult;
+  let written: string[];
+  let run: CliResult;
+
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'plan-command-'));
     localRoot = join(root, 'data');
     await cp(join(REPO_ROOT, 'examples', 'data', 'img-src'), join(localRoot, 'img-src'), { recursive: true });
+    planned = await runCliInProcess(['plan', task, '--local-root', localRoot, '--json']);
+    written = await readdir(localRoot);
+    run = await runCliInProcess(['run', task, '--local-root', localRoot, '--workers', '1', '--json']);
   });
 
   afterAll(async () => {
@@ -40,12 +49,7 @@ describe('iiif-batch plan', () => {
   });
 
   it('estimates the objects and bytes the following run publishes within 10 %, writing nothing itself', async () => {
-    // Act
-    const planned = await runCli(['plan', task, '--local-root', localRoot, '--json']);
-    const written = await readdir(localRoot);
-    const run = await runCli(['run', task, '--local-root', localRoot, '--workers', '1', '--json']);
-
-    // Assess
+    // Assess (the plan and the run are the shared ones)
     expect(planned.code, planned.stderr).toBe(0);
     expect(written).toEqual(['img-src']);
     expect(run.code, run.stderr).toBe(0);
@@ -57,7 +61,7 @@ describe('iiif-batch plan', () => {
   });
 
   it('prints a table for a person and takes rate overrides', async () => {
-    const result = await runCli([
+    const result = await runCliInProcess([
       'plan',
       task,
       '--local-root',
@@ -72,29 +76,27 @@ describe('iiif-batch plan', () => {
     expect(result.stdout).toMatch(/S3 PUT requests\s+\d+/);
     expect(result.stdout).toContain('CloudFront egress, 5,000 image views');
     const json = JSON.parse(
-      (await runCli(['plan', task, '--local-root', localRoot, '--json', '--rate-s3-put-per-1000', '1'])).stdout,
+      (await runCliInProcess(['plan', task, '--local-root', localRoot, '--json', '--rate-s3-put-per-1000', '1']))
+        .stdout,
     ) as PlanJson;
     expect(json.rates.s3PutPer1000).toBe(1);
   });
 
   it('rejects a negative rate with the flag named', async () => {
-    const result = await runCli(['plan', task, '--local-root', localRoot, '--rate-s3-get-per-1000', '-1']);
+    const result = await runCliInProcess(['plan', task, '--local-root', localRoot, '--rate-s3-get-per-1000', '-1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--rate-s3-get-per-1000');
   });
 
   it('records the estimate with the run; report shows it beside the measured figures', async () => {
-    // Arrange
-    const fresh = join(root, 'reported');
-    await cp(join(localRoot, 'img-src'), join(fresh, 'img-src'), { recursive: true });
-    const run = await runCli(['run', task, '--local-root', fresh, '--workers', '1', '--json']);
+    // Arrange: the shared run
     expect(run.code, run.stderr).toBe(0);
     const { runId } = JSON.parse(run.stdout) as { runId: string };
     const html = join(root, 'qc.html');
 
     // Act
-    const json = await runCli(['report', runId, '--local-root', fresh, '--html', html, '--json']);
-    const text = await runCli(['report', runId, '--local-root', fresh, '--html', html]);
+    const json = await runCliInProcess(['report', runId, '--local-root', localRoot, '--html', html, '--json']);
+    const text = await runCliInProcess(['report', runId, '--local-root', localRoot, '--html', html]);
 
     // Assess
     expect(json.code, json.stderr).toBe(0);
@@ -102,7 +104,7 @@ describe('iiif-batch plan', () => {
       estimate: { images: number; published: { objects: number } };
       measured: { images: number; objects: number; megapixels: number; workerSeconds: number; vcpuHours: number };
     };
-    const published = await filesUnder(join(fresh, 'img-pub'));
+    const published = await filesUnder(join(localRoot, 'img-pub'));
     expect(estimate.images).toBe(6);
     expect(measured.images).toBe(6);
     expect(measured.objects).toBe(published.count);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunWarning } from '../../src/run/run-warning.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { writeBoxTask } from './helpers/box-task.js';
 
 /**
@@ -40,7 +40,7 @@ describe('Symbolic links under ACCESS_DIR (CLI run)', () => {
 
   it('publishes the link inside the local root, counts and reports the one outside it', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 /** Task files that can never be right are refused with exit 2 before anything runs. */
@@ -26,7 +26,7 @@ describe('Task file input (CLI, real files)', () => {
       await writeFile(path, JSON.stringify(legacyTaskFile({ DEST_URL: destUrl })));
 
       // Act
-      const result = await runCli(['run', path, '--local-root', root, '--json']);
+      const result = await runCliInProcess(['run', path, '--local-root', root, '--json']);
 
       // Assess
       expect(result.code).toBe(ExitCode.Invalid);
@@ -45,7 +45,7 @@ describe('Task file input (CLI, real files)', () => {
     const offset = Buffer.from(text, 'latin1').indexOf(0xe9);
 
     // Act
-    const result = await runCli(['run', path, '--local-root', root]);
+    const result = await runCliInProcess(['run', path, '--local-root', root]);
 
     // Assess
     expect(result.code).toBe(ExitCode.Invalid);
@@ -60,7 +60,7 @@ describe('Task file input (CLI, real files)', () => {
     await writeFile(path, `\uFEFF${JSON.stringify(legacyTaskFile({ COLLECTION_IDENTIFIER: 'Coll\u00e9' }))}`);
 
     // Act
-    const result = await runCli(['run', path, '--local-root', root, '--json']);
+    const result = await runCliInProcess(['run', path, '--local-root', root, '--json']);
 
     // Assess
     const output = JSON.parse(result.stdout) as { error: string };

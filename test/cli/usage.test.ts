@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 /** No cloud configuration inherited from the machine running the tests. */
@@ -37,7 +38,7 @@ describe('Operator CLI: help and usage', () => {
     '%s --help shows usage with examples (exit 0)',
     async (command) => {
       // Act
-      const result = await runCli([command, '--help']);
+      const result = await runCliInProcess([command, '--help']);
 
       // Assess
       expect(result.code).toBe(0);
@@ -73,7 +74,7 @@ describe('Operator CLI: help and usage', () => {
       'Expected an existing folder for --local-root',
     ],
     ['an unknown local run', ['status', 'nope', '--local-root', 'DATA'], 'No run "nope"'],
-    ['a task file that does not exist', ['submit', 'missing.json', '--local-root', 'DATA'], 'no such file'],
+    ['a task file that does not exist', ['submit', 'MISSING', '--local-root', 'DATA'], 'no such file'],
     ['no state bucket for AWS', ['status', 'r'], '--state-bucket or set IIIF_BATCH_STATE_BUCKET'],
     ['no task bucket for AWS', ['submit', 'TASK'], '--bucket or set IIIF_BATCH_TASK_BUCKET'],
     ['no dead-letter queue for AWS', ['dlq'], '--dlq-url or set IIIF_BATCH_DLQ_URL'],
@@ -83,14 +84,25 @@ describe('Operator CLI: help and usage', () => {
     // Prepare: a valid task file for the commands that need one.
     const task = join(root, 'task.json');
     await writeFile(task, JSON.stringify(legacyTaskFile()));
-    const resolved = args.map((arg) => (arg === 'DATA' ? join(root, 'data') : arg === 'TASK' ? task : arg));
+    const paths: Record<string, string> = { DATA: join(root, 'data'), TASK: task, MISSING: join(root, 'missing.json') };
+    const resolved = args.map((arg) => paths[arg] ?? arg);
 
     // Act
-    const result = await runCli(resolved, { env: bareEnv, cwd: root });
+    const result = await runCliInProcess(resolved, { env: bareEnv });
 
     // Assess
     expect(result.code, result.stdout + result.stderr).toBe(2);
     expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain('npm run build');
+  });
+
+  it('exits 2 on bad usage as a process of its own (the entry point and exit status wired)', async () => {
+    // Act
+    const result = await runCli(['submit', 'missing.json', '--local-root', 'data'], { env: bareEnv, cwd: root });
+
+    // Assess
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toContain('iiif-batch: Cannot read task file missing.json: no such file');
     expect(result.stderr).not.toContain('npm run build');
   });
 
@@ -121,7 +133,7 @@ describe('Operator CLI: help and usage', () => {
 
   it('reports errors as JSON with --json', async () => {
     // Act
-    const result = await runCli(['status', 'nope', '--local-root', join(root, 'data'), '--json']);
+    const result = await runCliInProcess(['status', 'nope', '--local-root', join(root, 'data'), '--json']);
 
     // Assess
     expect(result.code).toBe(2);
@@ -130,7 +142,7 @@ describe('Operator CLI: help and usage', () => {
 
   it('dlq on a local root has nothing to list (exit 0)', async () => {
     // Act
-    const result = await runCli(['dlq', '--local-root', join(root, 'data'), '--json']);
+    const result = await runCliInProcess(['dlq', '--local-root', join(root, 'data'), '--json']);
 
     // Assess
     expect(result.code).toBe(0);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/verify/verify-published.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { writeBoxTask } from './helpers/box-task.js';
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
@@ -48,7 +48,7 @@ describe('iiif-batch verify (CLI, real files)', () => {
 
   it('run verifies what it published and puts the result in the summary and the report', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -58,10 +58,10 @@ describe('iiif-batch verify (CLI, real files)', () => {
     expect(summary.verify).toMatchObject({ status: 'complete', services: 1, documents: 2, problemCount: 0 });
     expect(summary.verify.files).toBeGreaterThanOrEqual(12);
     expect(json<{ verify: VerifyResult }>(await readFile(summary.report, 'utf8')).verify.status).toBe('complete');
-    const text = await runCli(['verify', runId, '--local-root', localRoot]);
+    const text = await runCliInProcess(['verify', runId, '--local-root', localRoot]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^Verified: 1 image services, \d+ files, 2 manifests and collections/);
-    const status = await runCli(['status', runId, '--local-root', localRoot]);
+    const status = await runCliInProcess(['status', runId, '--local-root', localRoot]);
     expect(status.stdout).toMatch(/\nVerified: 1 image services, \d+ files, 2 manifests and collections/);
   });
 
@@ -70,9 +70,16 @@ describe('iiif-batch verify (CLI, real files)', () => {
     await unlink(service('p1/256,256,256,244/256,244/0/default.jpg'));
 
     // Act
-    const byRun = await runCli(['verify', runId, '--local-root', localRoot, '--json']);
-    const byPrefix = await runCli(['verify', '--prefix', join(localRoot, 'img-pub', 'pub', 'Box')]);
-    const byS3Prefix = await runCli(['verify', '--prefix', 's3://img-pub/pub', '--local-root', localRoot, '--json']);
+    const byRun = await runCliInProcess(['verify', runId, '--local-root', localRoot, '--json']);
+    const byPrefix = await runCliInProcess(['verify', '--prefix', join(localRoot, 'img-pub', 'pub', 'Box')]);
+    const byS3Prefix = await runCliInProcess([
+      'verify',
+      '--prefix',
+      's3://img-pub/pub',
+      '--local-root',
+      localRoot,
+      '--json',
+    ]);
 
     // Assess
     expect(byRun.code).toBe(1);
@@ -96,7 +103,7 @@ describe('iiif-batch verify (CLI, real files)', () => {
     ]);
 
     // Act: the task again
-    const rerun = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
+    const rerun = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
 
     // Assess
     expect(rerun.code, rerun.stderr).toBe(0);
@@ -104,7 +111,7 @@ describe('iiif-batch verify (CLI, real files)', () => {
       counts: { tiled: 1 },
       verify: { status: 'complete' },
     });
-    expect((await runCli(['verify', runId, '--local-root', localRoot])).code).toBe(0);
+    expect((await runCliInProcess(['verify', runId, '--local-root', localRoot])).code).toBe(0);
   });
 
   it('names an info.json that does not match its tiles, and a manifest that references a missing service', async () => {
@@ -117,7 +124,14 @@ describe('iiif-batch verify (CLI, real files)', () => {
     await writeFile(manifestPath, manifest.replaceAll('/Item1/p1', '/Item1/p9'));
 
     // Act
-    const result = await runCli(['verify', '--prefix', 's3://img-pub/pub/Box', '--local-root', localRoot, '--json']);
+    const result = await runCliInProcess([
+      'verify',
+      '--prefix',
+      's3://img-pub/pub/Box',
+      '--local-root',
+      localRoot,
+      '--json',
+    ]);
 
     // Assess
     expect(result.code).toBe(1);
@@ -145,8 +159,8 @@ describe('iiif-batch verify (CLI, real files)', () => {
 
   it('refuses bad usage with exit 2', async () => {
     // Act
-    const neither = await runCli(['verify', '--local-root', localRoot]);
-    const unknown = await runCli(['verify', 'no-such-run', '--local-root', localRoot]);
+    const neither = await runCliInProcess(['verify', '--local-root', localRoot]);
+    const unknown = await runCliInProcess(['verify', 'no-such-run', '--local-root', localRoot]);
 
     // Assess
     expect(neither.code).toBe(2);

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CsvError } from '../../src/errors.js';
+import { CsvError, LeaseHeldError } from '../../src/errors.js';
+import { acquireLease } from '../../src/lease/acquire-lease.js';
+import { leaseScopeOf } from '../../src/lease/lease-records.js';
+import { readLease } from '../../src/lease/read-lease.js';
 import { silentLogger } from '../../src/log.js';
 import { assembleRun } from '../../src/manifest-assembler/assemble-run.js';
 import type { RunEvent } from '../../src/run/run-events.js';
@@ -512,6 +515,43 @@ describe('assembleRun', () => {
       new Set(['application/ld+json;profile="http://iiif.io/api/presentation/2/context.json"']),
     );
     expect(report.status).toBe('succeeded');
+  });
+
+  it("holds the run's lease of the collection while it works and releases it once the report is written", async () => {
+    // Prepare
+    const items = plannedItems(task, { A: ['1.tif'] });
+    const [a] = items;
+    if (a === undefined) throw new Error('fixture');
+    await writeRun(runStore, { runId: 'run-8', task, items, shards: [[publishedResult(task, a, '1.tif')]] });
+    await putCsv('identifier,title\nA,Alpha\n');
+    await acquireLease({ runStore }, { scope: leaseScopeOf(task), runId: 'run-8', by: 'submitter' });
+
+    // Act
+    await assemble('run-8');
+
+    // Assess
+    const lease = await readLease(runStore, leaseScopeOf(task));
+    expect(lease?.record.runId).toBe('run-8');
+    expect(lease?.release).toMatchObject({ by: 'assembler', reason: 'the assembler wrote the report' });
+  });
+
+  it("writes nothing while another run holds the collection's lease", async () => {
+    // Prepare
+    const items = plannedItems(task, { A: ['1.tif'] });
+    const [a] = items;
+    if (a === undefined) throw new Error('fixture');
+    await writeRun(runStore, { runId: 'run-9', task, items, shards: [[publishedResult(task, a, '1.tif')]] });
+    await putCsv('identifier,title\nA,Alpha\n');
+    await acquireLease({ runStore }, { scope: leaseScopeOf(task), runId: 'run-10', by: 'submitter' });
+    storage.reset();
+
+    // Act
+    const error = await assemble('run-9').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(LeaseHeldError);
+    expect(storage.puts).toEqual([]);
+    expect(await runStore.getReport('run-9')).toBeUndefined();
   });
 
   it('fails with the run id when the run does not exist', async () => {

@@ -1,21 +1,28 @@
+import { spawnSync } from 'node:child_process';
 import { BatchClient, DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import { BatchStatusReader } from '../../src/aws/batch-status.js';
+import { formatRunStatus } from '../../src/cli/format-run-status.js';
 import { RunRecordError } from '../../src/errors.js';
+import { acquireLease } from '../../src/lease/acquire-lease.js';
+import { leaseScopeOf } from '../../src/lease/lease-records.js';
 import { LocalJobTracker } from '../../src/local/local-job-tracker.js';
 import { readRunStatus } from '../../src/operations/read-run-status.js';
 import type { RunReport } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
+import { currentProcess } from '../../src/util/process-identity.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
 import { runReport } from '../helpers/run-report.js';
-import { emulatorS3, jobDetail, shardResult, writeAttempt, writePlannedRun } from './helpers/run-records.js';
+import { box2Task, emulatorS3, jobDetail, shardResult, writeAttempt, writePlannedRun } from './helpers/run-records.js';
 
 const STATE_BUCKET = 'iiif-tasks';
 const batchMock = mockClient(BatchClient);
+// Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+afterAll(() => batchMock.restore());
 const batchTracker = new BatchJobTracker(new BatchStatusReader(new BatchClient({ region: 'us-east-1' })));
 const localTracker = new LocalJobTracker();
 
@@ -263,6 +270,37 @@ describe('Function: readRunStatus', () => {
     expect(status.shards.list[1]?.reason).toContain('exited without reporting');
     expect(status.assembler).toMatchObject({ state: 'failed' });
     expect(status.state).toBe('failed');
+  });
+
+  it("shows who holds the collection's lease, and when another run may take it", async () => {
+    // Prepare: an interrupted local run (its keeper process is gone) and a later run refused by it.
+    const runId = 'Box2-20250301T100000Z-cd34';
+    await writePlannedRun(runStore, { runId, shards: 1, imagesPerShard: 1, launcher: 'local' });
+    const now = new Date('2025-03-01T10:05:00.000Z');
+    const gone = { ...currentProcess(), pid: spawnSync(process.execPath, ['-e', '']).pid };
+    await acquireLease(
+      { runStore, now: () => new Date('2025-03-01T10:00:00.000Z') },
+      { scope: leaseScopeOf(box2Task()), runId, by: 'submitter', ttlSeconds: 1800, keeper: gone },
+    );
+
+    // Act
+    const status = await readRunStatus({ runStore, tracker: localTracker, now: () => now }, runId);
+
+    // Assess
+    expect(status.lease).toEqual({
+      collection: 'img-pub/pub/Box2',
+      runId,
+      by: 'submitter',
+      acquiredAt: '2025-03-01T10:00:00.000Z',
+      lastSign: '2025-03-01T10:00:00.000Z',
+      expiresAt: '2025-03-01T10:30:00.000Z',
+      free: `run ${runId} held it through process ${gone.pid} of this host, which is gone (killed or interrupted)`,
+    });
+    const text = formatRunStatus(status);
+    expect(text).toContain(
+      'Lease:      of img-pub/pub/Box2: held by this run (submitter) since 2025-03-01T10:00:00.000Z',
+    );
+    expect(text).toContain(`free for another run: run ${runId} held it through process ${gone.pid}`);
   });
 
   it('shows a task the submitter rejected', async () => {

@@ -31,12 +31,17 @@ const config: BatchSubmitConfig = {
 };
 
 const batchMock = mockClient(BatchClient);
+
+// Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+
+afterAll(() => batchMock.restore());
 const client = new BatchClient({ region: 'us-east-1' });
 
 function batchAssembler(): AssemblerLauncher {
   const launcher = new BatchJobLauncher(client, config, silentLogger);
   return {
     kind: 'batch',
+    waitsForJobs: false,
     launchAssembler: async (request) => ({
       assemblerJobId: (await launcher.launchAssembler({ ...request, shards: [] })).assemblerJobId,
       completed: false,

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchJobTracker } from '../../src/aws/batch-job-tracker.js';
 import { BatchStatusReader } from '../../src/aws/batch-status.js';
 import { readCliCloudConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, LeaseHeldError } from '../../src/errors.js';
+import { leaseScopeOf } from '../../src/lease/lease-records.js';
+import { readLease } from '../../src/lease/read-lease.js';
 import { silentLogger } from '../../src/log.js';
 import { resolveBatchSubmitConfig } from '../../src/operations/resolve-batch-config.js';
 import { RunStillActiveError, resubmitRun } from '../../src/operations/resubmit-run.js';
@@ -19,7 +21,7 @@ import { RunStore } from '../../src/run/run-store.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
 import { BatchJobLauncher } from '../../src/submitter/batch-launcher.js';
 import { type LocalAws, startLocalAws } from '../helpers/local-aws.js';
-import { emulatorS3, jobDetail, shardResult, writePlannedRun } from './helpers/run-records.js';
+import { box2Task, emulatorS3, jobDetail, shardResult, writePlannedRun } from './helpers/run-records.js';
 
 const STATE_BUCKET = 'iiif-tasks';
 const WORKER_DEFINITION = 'arn:aws:batch:us-east-1:123456789012:job-definition/iiif-shard-worker:7';
@@ -27,6 +29,10 @@ const ASSEMBLER_DEFINITION = 'arn:aws:batch:us-east-1:123456789012:job-definitio
 const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/iiif-queue';
 
 const batchMock = mockClient(BatchClient);
+
+// Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+
+afterAll(() => batchMock.restore());
 const client = new BatchClient({ region: 'us-east-1' });
 const tracker = new BatchJobTracker(new BatchStatusReader(client));
 
@@ -173,6 +179,28 @@ describe('Function: resubmitRun (AWS Batch)', () => {
     });
     expect(await runStore.shardForChild(runId, 2, 0)).toBe(1);
     expect(await runStore.shardForChild(runId, 2, 1)).toBe(3);
+  });
+
+  it("keeps the run's lease for its jobs, and is refused, launching nothing, while another run holds it", async () => {
+    // Prepare: two failed runs of one collection; the second one is resubmitted first.
+    await failedRun('Box2-cccccccccccc');
+    await failedRun('Box2-dddddddddddd');
+    const deps = { runStore, tracker, logger: silentLogger, launcher: launcherFactory() };
+    await resubmitRun(deps, { runId: 'Box2-dddddddddddd' });
+    batchMock.resetHistory();
+
+    // Act
+    const error = await resubmitRun(deps, { runId: 'Box2-cccccccccccc' }).catch((caught: unknown) => caught);
+
+    // Assess
+    const lease = await readLease(runStore, leaseScopeOf(box2Task()));
+    expect(lease?.record).toMatchObject({ runId: 'Box2-dddddddddddd', by: 'resubmit' });
+    expect(lease?.record.keeper).toBeUndefined();
+    expect(lease?.release).toBeUndefined();
+    expect(error).toBeInstanceOf(LeaseHeldError);
+    expect((error as LeaseHeldError).holder.runId).toBe('Box2-dddddddddddd');
+    expect(submitted()).toEqual([]);
+    expect(await runStore.getAttempt('Box2-cccccccccccc', 2)).toBeUndefined();
   });
 
   it('submits a plain job when one shard failed', async () => {

@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunRecordError, StorageError } from '../../src/errors.js';
+import { LeaseHeldError, LeaseLostError, RunRecordError, StorageError } from '../../src/errors.js';
+import { acquireLease } from '../../src/lease/acquire-lease.js';
+import { leaseKey, leaseScopeOf } from '../../src/lease/lease-records.js';
 import { createLogger } from '../../src/log.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { runShard } from '../../src/shard-worker/run-shard.js';
@@ -10,6 +12,7 @@ import { FsStorage } from '../../src/storage/fs-storage.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
 import { testTask } from '../helpers/test-task.js';
 import { checkPublishedService } from './helpers/check-published-service.js';
+import { photoRaw } from './helpers/fixtures.js';
 import { LOCAL_STATE, mixedSources, writeShard } from './helpers/shard-fixture.js';
 
 let root: string;
@@ -191,6 +194,93 @@ describe('Function: runShard', () => {
     expect(outcome.retryable).toBe(true);
     expect(outcome.result.images.map((image) => image.status)).toEqual(['failed', 'tiled']);
     expect(outcome.result.images[0]?.reason).toMatch(/^storage error: .*503 Slow Down/);
+  });
+
+  it("refuses to start while another run holds the collection's lease, and records nothing", async () => {
+    // Prepare
+    const task = testTask({ srcBucket: 'src-lease', destBucket: 'pub-lease-held' });
+    await writeShard(storage, task, {
+      runId: 'late',
+      shard: 0,
+      shardCount: 1,
+      item: 'it',
+      sources: await mixedSources(),
+    });
+    const runStore = new RunStore(storage, LOCAL_STATE);
+    await acquireLease({ runStore }, { scope: leaseScopeOf(task), runId: 'holder', by: 'submitter' });
+
+    // Act
+    const act = runShard(
+      { storage, runStore, logger: collectingLogger().logger },
+      { runId: 'late', shard: 0, attempt: 1 },
+    );
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(LeaseHeldError);
+    await expect(act).rejects.toThrow(/is being published by run holder/);
+    expect(await runStore.getResult('late', 0)).toBeUndefined();
+    expect(
+      await storage.head(task.destBucket, `${task.destPrefix}/${task.collectionId}/it/page_001/info.json`),
+    ).toBeUndefined();
+  });
+
+  it('stops before its next image once another run has taken the lease, naming that run', async () => {
+    // Prepare: the lease renewed every 20 ms; ten images of about a hundred milliseconds each.
+    const task = testTask({ srcBucket: 'src-lease', destBucket: 'pub-lease-lost' });
+    const photo = await (await photoRaw(1600, 1200)).jpeg().toBuffer();
+    const sources = Array.from({ length: 10 }, (_, index) => ({
+      file: `p${index + 1}.jpg`,
+      bytes: photo,
+      format: 'jpeg' as const,
+    }));
+    await writeShard(storage, task, { runId: 'slow', shard: 0, shardCount: 1, item: 'it', sources });
+    const runStore = new RunStore(storage, LOCAL_STATE);
+    const scope = leaseScopeOf(task);
+    await acquireLease({ runStore }, { scope, runId: 'slow', by: 'submitter', ttlSeconds: 6 });
+    const { logger, lines } = collectingLogger();
+    let takenOver: Promise<boolean> | undefined;
+    const watching = {
+      ...logger,
+      info: (message: string, fields?: Record<string, unknown>) => {
+        logger.info(message, fields);
+        // After the first image, another run creates the next generation (as a taker that judged
+        // this run's lease stale would).
+        if (fields?.event === 'image' && takenOver === undefined) {
+          const record = {
+            runId: 'taker',
+            generation: 2,
+            collection: 'x',
+            acquiredAt: new Date().toISOString(),
+            ttlSeconds: 6,
+            by: 'run',
+          };
+          takenOver = storage.putIfAbsent(
+            LOCAL_STATE.bucket,
+            leaseKey(LOCAL_STATE, scope, 2, 'record'),
+            JSON.stringify(record),
+          );
+        }
+      },
+      child: () => watching,
+    };
+
+    // Act
+    const error = await runShard(
+      { storage, runStore, logger: watching, leaseRenewMs: 20 },
+      { runId: 'slow', shard: 0, attempt: 1 },
+    ).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(await takenOver).toBe(true);
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect((error as LeaseLostError).holder?.runId).toBe('taker');
+    expect((error as LeaseLostError).message).toMatch(
+      /^Run slow lost the lease of collection .*Shard 0 stops after \d+ of 10 images/,
+    );
+    const done = lines.filter((line) => line.event === 'image').length;
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(done).toBeLessThan(10);
+    expect(await runStore.getResult('slow', 0)).toBeUndefined();
   });
 
   it('rejects when its shard description does not exist', async () => {

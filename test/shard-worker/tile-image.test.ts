@@ -17,6 +17,11 @@ import { type Fixture, photoRaw, writeInputFixtures } from './helpers/fixtures.j
 import { itPublishesShapes, placeSource, SERVICE_PREFIX, uniqueTask } from './helpers/tile-shapes.js';
 
 const STATE: StateLocation = { bucket: '_iiif-batch', prefix: '' };
+
+/** A storage whose deletes do nothing (a publication whose clean-up never happened). */
+class KeepingStorage extends RecordingStorage {
+  public override async delete(): Promise<void> {}
+}
 const NO_WAIT = { attempts: 4, baseDelayMs: 0, maxDelayMs: 0 };
 
 let root: string;
@@ -302,7 +307,7 @@ describe('Function: tileImage, inputs a library holds', () => {
 });
 
 describe('Function: tileImage, resuming', () => {
-  it('skips an image published from the same source and settings without reading anything back', async () => {
+  it('skips an image published from the same source and settings after one listing of its service and its info.json', async () => {
     // Prepare
     const task = uniqueTask();
     const recording = new RecordingStorage(storage);
@@ -320,12 +325,98 @@ describe('Function: tileImage, resuming', () => {
     expect(second.reason).toMatch(/already published/);
     expect(recording.count('getStream')).toBe(0);
     expect(recording.count('put')).toBe(0);
-    expect(recording.count('list')).toBe(0);
-    expect(recording.calls.filter((call) => call.bucket === task.destBucket)).toEqual([]);
     expect(recording.calls.map((call) => `${call.op} ${call.bucket}/${call.key}`)).toEqual([
       `head ${task.srcBucket}/${image.sourceKey}`,
       `getBytes ${STATE.bucket}/${publishedMarkerKey(STATE, task.destBucket, serviceKey)}`,
+      `list ${task.destBucket}/${serviceKey}/`,
+      `getBytes ${task.destBucket}/${serviceKey}/info.json`,
     ]);
+  });
+
+  it('tiles again, with a warning, an image whose marker matches but whose service lost files', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(2000, 1400)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'lost-tile.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+    const tiles: string[] = [];
+    for await (const object of storage.list(task.destBucket, `${serviceKey}/`)) tiles.push(object.key);
+    const lost = tiles.find((key) => key.includes('/512,0,512,512/')) ?? '';
+    await storage.delete(task.destBucket, lost);
+
+    // Act
+    const rerun = await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+    const again = await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+
+    // Assess
+    expect(rerun.status).toBe('tiled');
+    expect(rerun.warnings).toEqual([
+      expect.objectContaining({
+        code: 'published-service-incomplete',
+        item: image.item,
+        file: image.sourceKey,
+        message: expect.stringContaining(`1 file missing (${lost}: named by ${serviceKey}/info.json)`),
+      }),
+    ]);
+    await checkPublishedService(storage, task.destBucket, serviceKey);
+    // The warning is this run's news: the next run skips the restored service without it.
+    expect(again.status).toBe('skipped');
+    expect(again.warnings).toBeUndefined();
+  });
+
+  it('tiles again an image whose info.json is another service than its marker records (two runs overlapped)', async () => {
+    // Prepare: published with tiles of 512 (marker), then another run published tiles of 256 over it
+    // (no marker of its own, and its clean-up of the 512 files never happened).
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(1400, 1000)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'overlap.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+    const keepingAll = new KeepingStorage(storage);
+    const other = { ...task, settings: { ...task.settings, tileSize: 256 } };
+    await tileImage({ storage: keepingAll, logger: silentLogger }, { task: other, image });
+
+    // Act
+    const rerun = await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+
+    // Assess
+    expect(rerun.status).toBe('tiled');
+    expect(rerun.warnings?.[0]?.message).toContain('its info.json describes another service');
+    expect(rerun.warnings?.[0]?.message).toContain('tiles of 256');
+    const published = await checkPublishedService(storage, task.destBucket, serviceKey);
+    expect(published.info).toMatchObject({ tiles: [{ width: 512 }] });
+  });
+
+  it('withdraws the marker before publishing a service again, so a publication that dies part-way is never skipped', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(2500, 1700)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'republished.jpg', bytes, 'jpeg');
+    await tileImage({ storage, logger: silentLogger }, { task, image, state: STATE });
+    const markerKey = publishedMarkerKey(STATE, task.destBucket, serviceKey);
+    const dying = new RecordingStorage(storage);
+    let puts = 0;
+    dying.failWith = (call) =>
+      call.op === 'put' && ++puts > 10
+        ? new StorageError('process killed', { bucket: call.bucket, key: call.key, transient: false })
+        : undefined;
+    const smaller = { ...task, settings: { ...task.settings, tileSize: 256 } };
+
+    // Act
+    const died = await tileImage(
+      { storage: dying, logger: silentLogger },
+      { task: smaller, image, state: STATE },
+    ).catch((caught: unknown) => caught);
+
+    // Assess: the marker went before the first new file; the old service is intact until a rerun.
+    expect(died).toBeInstanceOf(StorageError);
+    const firstWrite = dying.calls.findIndex((call) => call.op === 'put');
+    const withdrawal = dying.calls.findIndex((call) => call.op === 'delete' && call.key === markerKey);
+    expect(withdrawal).toBeGreaterThanOrEqual(0);
+    expect(withdrawal).toBeLessThan(firstWrite);
+    expect(await storage.head(STATE.bucket, markerKey)).toBeUndefined();
+    const rerun = await tileImage({ storage, logger: silentLogger }, { task: smaller, image, state: STATE });
+    expect(rerun.status).toBe('tiled');
+    await checkPublishedService(storage, task.destBucket, serviceKey);
   });
 
   it('retiles a 2.1 service published before it had full/max names, once; 3.0 services are not retiled for it', async () => {

@@ -2,9 +2,7 @@ import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NotFoundError, StorageError, VersionMismatchError } from '../../src/errors.js';
-import { FsStorage } from '../../src/storage/fs-storage.js';
-import { getJsonIfExists, putJson } from '../../src/storage/storage.js';
+import type { FsStorage as FsStorageClass } from '../../src/storage/fs-storage.js';
 
 /** Runs while a file FsStorage opened is still open (to look at the trees in the middle of a write). */
 const whileOpen = vi.hoisted(() => ({ current: undefined as (() => Promise<void>) | undefined }));
@@ -20,9 +18,17 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
+// The fast tier shares loaded modules between the files of a worker (vitest.config.ts): FsStorage
+// and what it imports may have been loaded with the real node:fs/promises, so they are loaded
+// afresh here, after the mock above is in place (the errors too, for `instanceof`).
+vi.resetModules();
+const { NotFoundError, StorageError, VersionMismatchError } = await import('../../src/errors.js');
+const { FsStorage } = await import('../../src/storage/fs-storage.js');
+const { getJsonIfExists, putJson } = await import('../../src/storage/storage.js');
+
 describe('Class: FsStorage', () => {
   let root: string;
-  let storage: FsStorage;
+  let storage: FsStorageClass;
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'fs-storage-'));

@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError, NotFoundError, StorageError, VersionMismatchError } from '../../src/errors.js';
 import { isTransientAwsError, S3Storage } from '../../src/storage/s3-storage.js';
 
@@ -26,6 +26,8 @@ function awsError(name: string, status: number, message = name): Error {
  */
 describe('S3Storage error handling', () => {
   const s3 = mockClient(S3Client);
+  // Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+  afterAll(() => s3.restore());
   const storage = new S3Storage(new S3Client({ region: 'us-east-1' }), { conflictDelayMs: 0 });
 
   beforeEach(() => {

@@ -1,6 +1,6 @@
 import { BatchClient, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchSubmitConfig } from '../../src/config.js';
 import {
   BatchJobLauncher,
@@ -78,6 +78,8 @@ const expectedTags = {
 
 describe('BatchJobLauncher', () => {
   const batch = mockClient(BatchClient);
+  // Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+  afterAll(() => batch.restore());
 
   beforeEach(() => {
     batch.reset();

@@ -5,9 +5,11 @@ import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchSubmitConfig } from '../../src/config.js';
 import { AccessDeniedError, StorageError } from '../../src/errors.js';
+import { acquireLease } from '../../src/lease/acquire-lease.js';
+import { leaseScopeOf } from '../../src/lease/lease-records.js';
 import { silentLogger } from '../../src/log.js';
 import type { RunRecord } from '../../src/run/run-records.js';
 import { RunStore } from '../../src/run/run-store.js';
@@ -59,6 +61,8 @@ function sqsEvent(...records: SQSRecord[]): SQSEvent {
 
 describe('processTaskRecords', () => {
   const batch = mockClient(BatchClient);
+  // Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+  afterAll(() => batch.restore());
   let root: string;
   let storage: FsStorage;
   let jobCounter: number;
@@ -110,6 +114,14 @@ describe('processTaskRecords', () => {
     return (await storage.head('iiif-tasks', key))?.etag ?? '';
   }
 
+  /** What a run's assembler does last: release the collection's lease. */
+  async function endRun(runId: string): Promise<void> {
+    const runStore = new RunStore(storage, STATE);
+    const run = await runStore.getRun(runId);
+    const lease = await acquireLease({ runStore }, { scope: leaseScopeOf(run.task), runId, by: 'assembler' });
+    await lease.release('the assembler wrote the report');
+  }
+
   async function errorReport(runId: string): Promise<Record<string, unknown>> {
     return JSON.parse(await readFile(join(root, 'iiif-tasks', 'runs', runId, 'error.json'), 'utf8'));
   }
@@ -152,6 +164,8 @@ describe('processTaskRecords', () => {
     const etagA = await putTask('tasks/box2.json', legacyTaskFile({ JPEG_QUALITY: '81' }));
     const messageA = s3Notification('iiif-tasks', 'tasks/box2.json', etagA);
     const first = await processTaskRecords(deps(), sqsEvent(sqsRecord('m1', messageA)));
+    // A's jobs end (its assembler releases the collection's lease), so B may run.
+    await endRun(taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/box2.json', etagA));
     const etagB = await putTask('tasks/box2.json', legacyTaskFile({ JPEG_QUALITY: '100' }));
     const messageB = s3Notification('iiif-tasks', 'tasks/box2.json', etagB);
 
@@ -187,7 +201,10 @@ describe('processTaskRecords', () => {
     const eA = await putTask('tasks/good-1.json', legacyTaskFile({}, { jobName: 'Good-1' }));
     const eB = await putTask('tasks/bad.json', legacyTaskFile({ DEST_URL: 'ftp://example.org' }, { jobName: 'Bad' }));
     const eC = await putTask('tasks/broken.json', '{"jobName": "Broken", ');
-    const eD = await putTask('tasks/good-2.json', legacyTaskFile({}, { jobName: 'Good-2' }));
+    const eD = await putTask(
+      'tasks/good-2.json',
+      legacyTaskFile({ COLLECTION_IDENTIFIER: 'Box2_second_collection' }, { jobName: 'Good-2' }),
+    );
     const event = sqsEvent(
       sqsRecord('a', s3Notification('iiif-tasks', 'tasks/good-1.json', eA)),
       sqsRecord('b', s3Notification('iiif-tasks', 'tasks/bad.json', eB)),
@@ -209,6 +226,33 @@ describe('processTaskRecords', () => {
     // A file that is not even JSON has no jobName: its report is named after the file.
     const broken = await errorReport(taskRunId('broken', 'iiif-tasks', 'tasks/broken.json', eC));
     expect(String(broken.message)).toContain('not valid JSON');
+  });
+
+  it('rejects a task of a collection that another run is publishing, naming that run, until it has ended', async () => {
+    // Prepare
+    const e1 = await putTask('tasks/first.json', legacyTaskFile({ TILE_SIZE: '256' }, { jobName: 'First' }));
+    const e2 = await putTask('tasks/second.json', legacyTaskFile({ TILE_SIZE: '1024' }, { jobName: 'Second' }));
+    const first = taskRunId('First', 'iiif-tasks', 'tasks/first.json', e1);
+    const second = taskRunId('Second', 'iiif-tasks', 'tasks/second.json', e2);
+    const notifySecond = sqsEvent(sqsRecord('b', s3Notification('iiif-tasks', 'tasks/second.json', e2)));
+    await processTaskRecords(deps(), sqsEvent(sqsRecord('a', s3Notification('iiif-tasks', 'tasks/first.json', e1))));
+
+    // Act: the second upload while the first run's jobs still run, then again once they have ended.
+    const whileRunning = await processTaskRecords(deps(), notifySecond);
+    const rejection = await errorReport(second);
+    await endRun(first);
+    await processTaskRecords(deps(), notifySecond);
+
+    // Assess: the rejection is final for that message (no retry) and names the first run.
+    expect(whileRunning.batchItemFailures).toEqual([]);
+    expect(rejection.field).toBe('COLLECTION_IDENTIFIER');
+    expect(String(rejection.message)).toContain(
+      `Collection img-pub/iawa/Women_of_Design/Ms2016_012_Womens_Development_Corp_Box2 is being published by run ${first}`,
+    );
+    expect(String(rejection.message)).toContain(`iiif-batch status ${first}`);
+    const names = batch.commandCalls(SubmitJobCommand).map((call) => call.args[0].input.jobName);
+    expect(names).toEqual(['First-tiles', 'First-manifests', 'Second-tiles', 'Second-manifests']);
+    expect(await storage.head('iiif-tasks', `runs/${second}/error.json`)).toBeUndefined();
   });
 
   it('reads task files whose keys hold spaces, plus signs and unicode', async () => {

@@ -19,6 +19,7 @@ describe('readSubmitterConfig', () => {
     // Assess
     expect(config).toEqual({
       state: { bucket: 'iiif-tasks', prefix: 'pipeline' },
+      leaseSeconds: 1800,
       sourceBuckets: ['img-src', 'img-archive'],
       destinationBuckets: ['img-pub'],
       batch: {
@@ -47,6 +48,17 @@ describe('readSubmitterConfig', () => {
       assemblerTimeoutSeconds: 900,
       attempts: 5,
     });
+  });
+
+  it('reads the lease time to live in minutes, 1 to 1440', () => {
+    // Act / Assess
+    expect(readSubmitterConfig({ ...BASE, IIIF_BATCH_LEASE_MINUTES: '1' }).leaseSeconds).toBe(60);
+    expect(readSubmitterConfig({ ...BASE, IIIF_BATCH_LEASE_MINUTES: '1440' }).leaseSeconds).toBe(86_400);
+    for (const value of ['0', '1441', '2.5', 'soon']) {
+      expect(() => readSubmitterConfig({ ...BASE, IIIF_BATCH_LEASE_MINUTES: value })).toThrow(
+        `Expected integer between 1 and 1440 for IIIF_BATCH_LEASE_MINUTES but received "${value}"`,
+      );
+    }
   });
 
   it('names the missing or malformed variable', () => {

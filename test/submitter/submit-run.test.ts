@@ -2,18 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CsvError, PlanError, StorageError } from '../../src/errors.js';
+import { CsvError, LeaseHeldError, PlanError, StorageError } from '../../src/errors.js';
+import { acquireLease } from '../../src/lease/acquire-lease.js';
+import { leaseScopeOf } from '../../src/lease/lease-records.js';
+import { readLease } from '../../src/lease/read-lease.js';
 import { silentLogger } from '../../src/log.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { JobLauncher, LaunchRequest, LaunchResult } from '../../src/submitter/job-launcher.js';
 import { submitRun } from '../../src/submitter/submit-run.js';
 import { parseTaskFile } from '../../src/task/parse-task-file.js';
+import { currentProcess } from '../../src/util/process-identity.js';
+import { RecordingStorage } from '../helpers/recording-storage.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 /** A launcher that records what it was asked to launch (and can be told to fail). */
 class RecordingLauncher implements JobLauncher {
   public readonly kind = 'batch' as const;
+  public readonly waitsForJobs = false;
   public readonly requests: LaunchRequest[] = [];
   public failWith: Error | undefined;
 
@@ -134,6 +140,103 @@ describe('Function: submitRun', () => {
     // Assess
     expect(retry.status).toBe('submitted');
     expect(launcher.requests).toHaveLength(1);
+  });
+
+  it("gives the collection's lease back when launching fails", async () => {
+    // Prepare
+    launcher.failWith = new StorageError('throttled', { bucket: 'b', key: 'k', transient: true });
+
+    // Act
+    await submitRun({ storage, runStore, launcher, logger: silentLogger }, { task, runId: 'r1', source }).catch(
+      () => undefined,
+    );
+
+    // Assess
+    const lease = await readLease(runStore, leaseScopeOf(task));
+    expect(lease?.record.runId).toBe('r1');
+    expect(lease?.release?.reason).toBe('the submission failed: throttled');
+  });
+
+  it("takes the collection's lease for the run; Batch jobs keep it (no keeper process), the assembler releases it", async () => {
+    // Act
+    await submitRun({ storage, runStore, launcher, logger: silentLogger }, { task, runId: 'r1', source });
+
+    // Assess
+    const lease = await readLease(runStore, leaseScopeOf(task));
+    expect(lease?.record).toMatchObject({
+      runId: 'r1',
+      by: 'submitter',
+      collection: 'img-pub/iawa/Women_of_Design/Ms2016_012_Womens_Development_Corp_Box2',
+    });
+    expect(lease?.record.keeper).toBeUndefined();
+    expect(lease?.release).toBeUndefined();
+  });
+
+  it('makes this process the keeper when the launcher waits for the jobs, and releases the lease when they have ended', async () => {
+    // Prepare
+    let heldWhileRunning: unknown;
+    const waiting: JobLauncher = {
+      kind: 'local',
+      waitsForJobs: true,
+      launch: async () => {
+        heldWhileRunning = (await readLease(runStore, leaseScopeOf(task)))?.record.keeper;
+        return { shardJobId: 'local-shards', assemblerJobId: 'local-assembler', completed: true };
+      },
+    };
+
+    // Act
+    await submitRun({ storage, runStore, launcher: waiting, logger: silentLogger }, { task, runId: 'r1', source });
+
+    // Assess
+    expect(heldWhileRunning).toEqual(currentProcess());
+    expect((await readLease(runStore, leaseScopeOf(task)))?.release?.reason).toBe('attempt 1 has ended');
+  });
+
+  it('refuses a run while another run publishes the collection, before listing anything, and writes nothing', async () => {
+    // Prepare
+    await acquireLease({ runStore }, { scope: leaseScopeOf(task), runId: 'earlier', by: 'submitter' });
+    const recording = new RecordingStorage(storage);
+
+    // Act
+    const act = submitRun(
+      { storage: recording, runStore: new RunStore(recording, runStore.state), launcher, logger: silentLogger },
+      { task: { ...task, settings: { ...task.settings, tileSize: 1024 } }, runId: 'r2', source },
+    );
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(LeaseHeldError);
+    await expect(act).rejects.toThrow(/is being published by run earlier .*iiif-batch status earlier/);
+    expect(recording.calls.filter((call) => call.bucket === 'img-src')).toEqual([]);
+    expect(recording.puts).toEqual([]);
+    expect(await runStore.findRun('r2')).toBeUndefined();
+    expect(launcher.requests).toEqual([]);
+  });
+
+  it('takes the lease from a run with no sign of life for its time to live, and says so in the run record', async () => {
+    // Prepare
+    const t0 = Date.parse('2026-12-01T10:00:00Z');
+    await acquireLease(
+      { runStore, now: () => new Date(t0) },
+      { scope: leaseScopeOf(task), runId: 'stalled', by: 'submitter', ttlSeconds: 60 },
+    );
+
+    // Act
+    await submitRun(
+      { storage, runStore, launcher, logger: silentLogger, now: () => new Date(t0 + 120_000) },
+      { task, runId: 'r1', source },
+    );
+
+    // Assess
+    const run = await runStore.getRun('r1');
+    expect(run.warnings).toEqual([
+      {
+        code: 'lease-taken-over',
+        message: expect.stringMatching(
+          /^Run r1 took the lease of collection .* from run stalled, which had not released it: run stalled showed no sign of life since 2026-12-01T10:00:00.000Z/,
+        ),
+      },
+    ]);
+    expect((await readLease(runStore, leaseScopeOf(task)))?.record.replaced?.runId).toBe('stalled');
   });
 
   it('plans at least minShards shards when there are enough images', async () => {

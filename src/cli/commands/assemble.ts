@@ -1,9 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { processEnv } from '../../config.js';
+import { processEnv, readLeaseSeconds } from '../../config.js';
 import { LocalJobLauncher } from '../../local/local-launcher.js';
 import type { AssemblerLauncher } from '../../operations/reassemble-run.js';
 import { reassembleRun } from '../../operations/reassemble-run.js';
 import { resolveBatchSubmitConfig } from '../../operations/resolve-batch-config.js';
+import { formatWarnings } from '../../run/run-warning.js';
 import { reportCommandError } from '../cli-error.js';
 import {
   type BatchArgs,
@@ -56,6 +57,7 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
           runStore,
           logger,
           tracker: target.tracker,
+          leaseSeconds: readLeaseSeconds(env),
           launcher: async (status): Promise<AssemblerLauncher> => {
             if (target.kind === 'cloud') {
               const config = await resolveBatchSubmitConfig(target.config.batch, status.attempts, target.tracker);
@@ -75,6 +77,7 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
             });
             return {
               kind: 'local',
+              waitsForJobs: true,
               launchAssembler: async (request) => {
                 const launch = await launcher.launch({ ...request, shards: [] });
                 return {
@@ -93,12 +96,17 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
           runId: argv.runId,
           attempt: outcome.record.attempt,
           assemblerJobId: outcome.assemblerJobId,
+          warnings: outcome.warnings,
           exitCode: 0,
         };
         if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           process.stdout.write(
-            `Submitted the assembler of run ${argv.runId} as attempt ${outcome.record.attempt}: job ${outcome.assemblerJobId}\nFollow it: iiif-batch status ${argv.runId}\n`,
+            `${[
+              `Submitted the assembler of run ${argv.runId} as attempt ${outcome.record.attempt}: job ${outcome.assemblerJobId}`,
+              ...formatWarnings(outcome.warnings),
+              `Follow it: iiif-batch status ${argv.runId}`,
+            ].join('\n')}\n`,
           );
         }
         process.exitCode = 0;
@@ -114,10 +122,11 @@ export const assembleCommand: CommandModule<object, AssembleArgs> = {
         : `the assembler exited with status ${outcome.exitCode ?? '?'} and wrote no new report`;
       if (argv.json) {
         process.stdout.write(
-          `${JSON.stringify({ runId: argv.runId, attempt: outcome.record.attempt, assemblerExitCode: outcome.exitCode, summary, ...(problem === undefined ? {} : { problem }), exitCode })}\n`,
+          `${JSON.stringify({ runId: argv.runId, attempt: outcome.record.attempt, assemblerExitCode: outcome.exitCode, summary, warnings: outcome.warnings, ...(problem === undefined ? {} : { problem }), exitCode })}\n`,
         );
       } else {
         process.stdout.write(`Reassembled run ${argv.runId} (attempt ${outcome.record.attempt}).\n`);
+        for (const line of formatWarnings(outcome.warnings)) process.stdout.write(`${line}\n`);
         if (problem !== undefined) process.stdout.write(`Problem: ${problem}\n`);
         process.stdout.write(formatRunSummary(summary));
       }

@@ -1,10 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type Env, processEnv } from '../../config.js';
+import { type Env, processEnv, readLeaseSeconds } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { RunStatus } from '../../operations/read-run-status.js';
 import { resolveBatchSubmitConfig } from '../../operations/resolve-batch-config.js';
 import { type ResubmissionPlan, type ResubmitOutcome, resubmitRun } from '../../operations/resubmit-run.js';
 import type { RunStore } from '../../run/run-store.js';
+import { formatWarnings } from '../../run/run-warning.js';
 import type { JobLauncher } from '../../submitter/job-launcher.js';
 import { reportCommandError } from '../cli-error.js';
 import {
@@ -69,6 +70,7 @@ export const resubmitCommand: CommandModule<object, ResubmitArgs> = {
           runStore,
           logger,
           tracker: target.tracker,
+          leaseSeconds: readLeaseSeconds(env),
           launcher: async (status, plan) => {
             const built = await buildLauncher(target, runStore, status, plan, argv, env, logger);
             display = built.display;
@@ -134,7 +136,11 @@ function jsonOutcome(outcome: ResubmitOutcome, summary: RunSummary | undefined, 
     shards: plan.shards,
     reasons: plan.reasons.map((shard) => ({ shard: shard.shard, state: shard.state, reason: shard.reason })),
     ...(outcome.status === 'launched'
-      ? { shardJobId: outcome.launch.shardJobId, assemblerJobId: outcome.launch.assemblerJobId }
+      ? {
+          shardJobId: outcome.launch.shardJobId,
+          assemblerJobId: outcome.launch.assemblerJobId,
+          warnings: outcome.warnings,
+        }
       : {}),
     ...(outcome.status === 'nothing' ? { runState: outcome.before.state, assembler: outcome.before.assembler } : {}),
     ...(summary === undefined ? {} : { summary }),
@@ -164,14 +170,16 @@ function formatOutcome(outcome: ResubmitOutcome, summary: RunSummary | undefined
           : []),
       ].join('\n')}\n`;
     case 'launched': {
+      const lease = formatWarnings(outcome.warnings);
       if (summary !== undefined) {
-        return `Attempt ${plan.attempt} covered shards ${plan.shards.join(', ')}.\n${formatRunSummary(summary)}`;
+        return `${[`Attempt ${plan.attempt} covered shards ${plan.shards.join(', ')}.`, ...lease].join('\n')}\n${formatRunSummary(summary)}`;
       }
       return `${[
         `Resubmitted ${plan.shards.length} shard(s) of run ${plan.runId} as attempt ${plan.attempt}:`,
         ...reasons,
         `  shard job:     ${outcome.launch.shardJobId}${plan.shards.length > 1 ? ` (array of ${plan.shards.length})` : ''}`,
         `  assembler job: ${outcome.launch.assemblerJobId} (after it)`,
+        ...lease,
         `Follow it: iiif-batch status ${plan.runId}`,
       ].join('\n')}\n`;
     }

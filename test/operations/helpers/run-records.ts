@@ -11,7 +11,7 @@ import { testTask } from '../../helpers/test-task.js';
 export const CREATED_AT = '2025-03-01T10:00:00.000Z';
 
 /** The task of the runs these helpers write: collection Box2 under `pub/`. */
-function box2Task(): Task {
+export function box2Task(): Task {
   return testTask({
     collectionId: 'Box2',
     accessDir: 'Coll/Box2',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photo } from '../helpers/photo.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { legacyTaskFile } from '../helpers/task-file.js';
 
 /** A noisy test photograph (JPEG), so tiling does real work. */
@@ -15,7 +15,8 @@ async function photoJpeg(width: number, height: number): Promise<Buffer> {
 const json = <T>(text: string): T => JSON.parse(text) as T;
 
 /**
- * The operator commands against a local root, end to end through the compiled CLI: a run where one
+ * The operator commands against a local root, end to end through the command line (run in the test's
+ * process; the shard workers and the assembler are child processes, as always): a run where one
  * page is corrupt fails only that page; after the file is fixed, `resubmit` redoes only its shard
  * and the manifest holds every page in order.
  */
@@ -71,7 +72,7 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('run: fails only the corrupt page (exit 1)', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(1);
@@ -87,8 +88,8 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('status: names the failed page and shard (exit 1)', async () => {
     // Act
-    const result = await runCli(['status', runId, '--local-root', localRoot, '--json']);
-    const text = await runCli(['status', runId, '--local-root', localRoot]);
+    const result = await runCliInProcess(['status', runId, '--local-root', localRoot, '--json']);
+    const text = await runCliInProcess(['status', runId, '--local-root', localRoot]);
 
     // Assess
     expect(result.code, result.stderr).toBe(1);
@@ -115,7 +116,7 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('resubmit --dry-run: shows the failed shard and changes nothing', async () => {
     // Act
-    const result = await runCli(['resubmit', runId, '--local-root', localRoot, '--dry-run', '--json']);
+    const result = await runCliInProcess(['resubmit', runId, '--local-root', localRoot, '--dry-run', '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -130,7 +131,7 @@ describe('Operator CLI on a local root (end to end)', () => {
     await writeFile(source('Folder1/Access/page2.jpg'), await photoJpeg(pages.page2[0], pages.page2[1]));
 
     // Act
-    const result = await runCli(['resubmit', runId, '--local-root', localRoot, '--workers', '2', '--json']);
+    const result = await runCliInProcess(['resubmit', runId, '--local-root', localRoot, '--workers', '2', '--json']);
 
     // Assess: only the failed shard ran again; its good pages were skipped.
     expect(result.code, result.stderr).toBe(0);
@@ -158,7 +159,7 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('status: the run has succeeded (exit 0)', async () => {
     // Act
-    const result = await runCli(['status', runId, '--local-root', localRoot, '--json']);
+    const result = await runCliInProcess(['status', runId, '--local-root', localRoot, '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -167,7 +168,7 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('resubmit: nothing left to do (exit 0)', async () => {
     // Act
-    const result = await runCli(['resubmit', runId, '--local-root', localRoot]);
+    const result = await runCliInProcess(['resubmit', runId, '--local-root', localRoot]);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -186,7 +187,7 @@ describe('Operator CLI on a local root (end to end)', () => {
     );
 
     // Act
-    const result = await runCli(['assemble', runId, '--local-root', localRoot, '--json']);
+    const result = await runCliInProcess(['assemble', runId, '--local-root', localRoot, '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -209,8 +210,8 @@ describe('Operator CLI on a local root (end to end)', () => {
 
   it('submit --local-root: runs a task file once under its deterministic id', async () => {
     // Act: the same file twice.
-    const first = await runCli(['submit', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
-    const second = await runCli(['submit', taskPath, '--local-root', localRoot, '--json']);
+    const first = await runCliInProcess(['submit', taskPath, '--local-root', localRoot, '--workers', '2', '--json']);
+    const second = await runCliInProcess(['submit', taskPath, '--local-root', localRoot, '--json']);
 
     // Assess: the first run skipped every image already published; the second is a duplicate.
     expect(first.code, first.stderr).toBe(0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { writeBoxTask } from './helpers/box-task.js';
 
 async function picture(width: number, height: number): Promise<Buffer> {
@@ -43,7 +43,7 @@ describe('Stable image names (two runs through the CLI)', () => {
 
   it('keeps p1 for p1.jpg when p1.tif is added, and records the names', async () => {
     // Prepare: the first run publishes p1.jpg as p1.
-    const first = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
+    const first = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(await readFile(published('p1/info.json'), 'utf8'))).toMatchObject({ width: 300, height: 200 });
     await writeFile(
@@ -54,7 +54,7 @@ describe('Stable image names (two runs through the CLI)', () => {
     );
 
     // Act
-    const second = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
+    const second = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
 
     // Assess
     expect(second.code, second.stderr).toBe(0);

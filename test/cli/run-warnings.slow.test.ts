@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunWarning } from '../../src/run/run-warning.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCliInProcess } from '../helpers/run-cli-in-process.js';
 import { writeBoxTask } from './helpers/box-task.js';
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
@@ -96,7 +96,7 @@ describe('Run warnings (end to end through the CLI)', () => {
 
   it('run --json lists every warning with its code and what it names; warnings do not fail the run', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1', '--json']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -105,18 +105,18 @@ describe('Run warnings (end to end through the CLI)', () => {
     const report = json<{ warnings: RunWarning[] }>(await readFile(summary.report, 'utf8'));
     expectWarnings(report.warnings);
 
-    const status = await runCli(['status', summary.runId, '--local-root', localRoot, '--json']);
+    const status = await runCliInProcess(['status', summary.runId, '--local-root', localRoot, '--json']);
     expect(status.code, status.stderr).toBe(0);
     expectWarnings(json<{ warnings: RunWarning[] }>(status.stdout).warnings);
 
-    const text = await runCli(['status', summary.runId, '--local-root', localRoot]);
+    const text = await runCliInProcess(['status', summary.runId, '--local-root', localRoot]);
     expect(text.stdout).toContain('Warnings (7):');
     expect(text.stdout).toContain('[item-without-csv-row] item "Photos" has no row in');
   });
 
   it('a rerun that skips the published images shows the same warnings in the terminal summary', async () => {
     // Act
-    const result = await runCli(['run', taskPath, '--local-root', localRoot, '--workers', '1']);
+    const result = await runCliInProcess(['run', taskPath, '--local-root', localRoot, '--workers', '1']);
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
