@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Two tiers (Vitest projects):
@@ -31,12 +31,22 @@ export default defineConfig({
     // fast tier's CPU time. So a test file must leave the process as it found it: restore what it
     // mocks (`mockClient(...).restore()`; Vitest restores `vi.spyOn` itself), put back environment
     // variables it sets, and load afresh (`vi.resetModules()`, then `await import`) the modules it
-    // wants to see a `vi.mock` (as test/storage/fs-storage.test.ts does). The slow tier keeps a fresh
-    // module registry per file.
+    // wants to see a `vi.mock` (as test/storage/fs-storage.test.ts does); test/setup/guard-shared-worker.ts
+    // fails a file that leaves a client mock or an environment variable behind. The slow tier keeps
+    // a fresh module registry per file.
     isolate: false,
     projects: [
-      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: SLOW } },
-      { extends: true, test: { name: 'slow', include: SLOW, isolate: true } },
+      {
+        extends: true,
+        // configDefaults.exclude: node_modules (test/emulator has its own) and the like.
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SLOW],
+          setupFiles: ['test/setup/guard-shared-worker.ts'],
+        },
+      },
+      { extends: true, test: { name: 'slow', include: SLOW, exclude: configDefaults.exclude, isolate: true } },
     ],
   },
 });

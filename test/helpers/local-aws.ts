@@ -1,4 +1,4 @@
-import { buildApp } from 'fauxqs';
+import { buildApp } from '../emulator/fauxqs.js';
 
 /** A local S3 + SQS emulator (fauxqs) listening on 127.0.0.1 only, on a free port. */
 export interface LocalAws {

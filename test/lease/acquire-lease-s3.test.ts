@@ -8,7 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LeaseHeldError } from '../../src/errors.js';
 import { acquireLease } from '../../src/lease/acquire-lease.js';
 import type { LeaseRecord } from '../../src/lease/lease-records.js';
@@ -30,6 +30,8 @@ const RECORD_KEY = 'state/leases/img-pub/pub/Coll/0000000001.json';
  */
 describe('Function: acquireLease (S3)', () => {
   const s3 = mockClient(S3Client);
+  // Without test isolation (vitest.config.ts) the next file in this worker gets the real client.
+  afterAll(() => s3.restore());
   const objects = new Map<string, string>();
   /** Written by "another submitter" between this one's HEAD and its conditional PUT of that key. */
   let rival: { key: string; body: string } | undefined;
