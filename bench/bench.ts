@@ -10,19 +10,23 @@ import { MIXED_COLLECTION } from './mixed-collection.js';
 import { benchMixedRun, folderSize, type MixedRound } from './mixed-run.js';
 import { type GeneratedFormat, writePhotoLikeImage } from './photo-like-image.js';
 import type { PlanBenchResult } from './plan-child.js';
+import { benchLocalRootPlan, type LocalPlanResult } from './plan-local-root.js';
 import type { TileBenchResult } from './tile-child.js';
 
 /**
  * `npm run bench`: the whole `iiif-batch run` against a `vips dzsave` loop on a mixed collection,
  * then per image (tileImage in a started worker against one `vips dzsave`) on large synthetic scans
- * up to 400 megapixels, then planning a synthetic listing of a million keys.
+ * up to 400 megapixels, then planning: a synthetic listing of a million keys (the submitter's
+ * `submitRun`), and `iiif-batch plan` on a local root of 100,000 images.
  *
- *   node dist/bench/bench.js [--quick] [--keep] [--rounds N] [--keys N] [--no-images]
- *     --quick      one round, small per-image set (a smoke test of the benchmark itself)
- *     --keep       keep the generated images and outputs (printed path)
- *     --rounds N   A/B rounds of the whole-run comparison (default 3)
- *     --keys N     keys in the synthetic planning listing (default 1000000)
- *     --no-images  skip the per-image table
+ *   node dist/bench/bench.js [--quick] [--keep] [--rounds N] [--keys N] [--local-images N] [--no-images] [--planning]
+ *     --quick           one round, small per-image set (a smoke test of the benchmark itself)
+ *     --keep            keep the generated images and outputs (printed path)
+ *     --rounds N        A/B rounds of the whole-run comparison (default 3)
+ *     --keys N          keys in the synthetic planning listing (default 1000000)
+ *     --local-images N  images in the local root `plan` lists (default 100000)
+ *     --no-images       skip the per-image table
+ *     --planning        planning only (no whole-run comparison, no per-image table)
  *
  * Both tools write JPEG tiles of the same size with the same settings (quality 85, 4:2:0 chroma
  * subsampling, no optimised Huffman tables: libvips' defaults, given explicitly to vips).
@@ -84,16 +88,20 @@ interface Options {
   readonly quick: boolean;
   readonly keep: boolean;
   readonly keys: number;
+  readonly localImages: number;
   readonly rounds: number;
   readonly images: boolean;
+  readonly planningOnly: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
   let quick = false;
   let keep = false;
   let keys = 1_000_000;
+  let localImages = 100_000;
   let rounds = 3;
   let images = true;
+  let planningOnly = false;
   const integer = (name: string, text: string | undefined, max: number): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value < 1 || value > max) {
@@ -106,15 +114,31 @@ function parseOptions(argv: readonly string[]): Options {
     if (arg === '--quick') quick = true;
     else if (arg === '--keep') keep = true;
     else if (arg === '--no-images') images = false;
-    else if (arg === '--keys') {
+    else if (arg === '--planning') planningOnly = true;
+    else if (arg === '--local-images') {
+      localImages = integer('--local-images', argv[index + 1], 2_000_000);
+      index += 1;
+    } else if (arg === '--keys') {
       keys = integer('--keys', argv[index + 1], 10_000_000);
       index += 1;
     } else if (arg === '--rounds') {
       rounds = integer('--rounds', argv[index + 1], 20);
       index += 1;
-    } else throw new Error(`Unknown option ${arg}; expected --quick, --keep, --rounds N, --keys N or --no-images`);
+    } else {
+      throw new Error(
+        `Unknown option ${arg}; expected --quick, --keep, --rounds N, --keys N, --local-images N, --no-images or --planning`,
+      );
+    }
   }
-  return { quick, keep, keys, rounds: quick ? 1 : rounds, images };
+  return {
+    quick,
+    keep,
+    keys,
+    localImages: quick ? Math.min(localImages, 10_000) : localImages,
+    rounds: quick ? 1 : rounds,
+    images: images && !planningOnly,
+    planningOnly,
+  };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -211,18 +235,20 @@ async function main(): Promise<void> {
     process.stderr.write(`${message}\n`);
   };
   log(`Benchmark in ${work} (nproc ${machine.nproc}, Node ${process.version})`);
+  const cli = join(here, '..', '..', 'bin', 'iiif-batch.js');
   if (!vips) log('vips not found: comparison skipped (apt-get install -y libvips-tools)');
   try {
-    const mixed = vips
-      ? await benchMixedRun({
-          work,
-          cli: join(here, '..', '..', 'bin', 'iiif-batch.js'),
-          rounds: options.rounds,
-          tileSize: TILE_SIZE,
-          quality: JPEG_QUALITY,
-          log,
-        })
-      : undefined;
+    const mixed =
+      vips && !options.planningOnly
+        ? await benchMixedRun({
+            work,
+            cli,
+            rounds: options.rounds,
+            tileSize: TILE_SIZE,
+            quality: JPEG_QUALITY,
+            log,
+          })
+        : undefined;
     const rows: ImageRow[] = [];
     for (const [index, image] of (options.images ? images : []).entries()) {
       const source = join(work, image.name);
@@ -251,8 +277,9 @@ async function main(): Promise<void> {
     const planRun = await run(process.execPath, [join(here, 'plan-child.js'), String(options.keys)]);
     if (planRun.code !== 0) throw new Error(`planning benchmark failed: ${planRun.stderr}`);
     const plan = JSON.parse(planRun.stdout.trim()) as PlanBenchResult;
+    const local = await benchLocalRootPlan({ work, cli, images: options.localImages, log });
     machine.loadAfter = loadavg()[0] ?? 0;
-    process.stdout.write(report(rows, plan, vips, machine, mixed));
+    process.stdout.write(report(rows, { synthetic: plan, local }, vips, machine, mixed));
   } finally {
     if (options.keep) log(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
@@ -282,7 +309,7 @@ function timeRatio(ours: ToolRun, vips: ToolRun | undefined): string {
 
 function report(
   rows: readonly ImageRow[],
-  plan: PlanBenchResult,
+  planning: { readonly synthetic: PlanBenchResult; readonly local: LocalPlanResult },
   vips: boolean,
   machine: Machine,
   mixed: { rounds: MixedRound[]; megapixels: number } | undefined,
@@ -336,7 +363,9 @@ function report(
     ...(row.ours.error === undefined ? [] : [`iiif-batch failed on ${row.image.name}: ${row.ours.error}`]),
     ...(row.vips?.error === undefined ? [] : [`vips failed on ${row.image.name}: ${row.vips.error}`]),
   ]);
-  const planning = formatTable(
+  const plan = planning.synthetic;
+  const { local } = planning;
+  const synthetic = formatTable(
     [
       'keys',
       'items',
@@ -371,7 +400,9 @@ function report(
     `Machine: nproc ${machine.nproc} (${machine.cpuModel}), Node ${machine.node}, sharp's libvips ${machine.libvips}, ` +
       `vips CLI ${machine.vipsCli}; ${machine.date}; load average ${machine.loadBefore.toFixed(2)} before, ` +
       `${machine.loadAfter.toFixed(2)} after (other processes share the machine)`,
-    ...(mixed === undefined ? ['vips not installed: no whole-run comparison'] : mixedReport(mixed)),
+    ...(mixed !== undefined
+      ? mixedReport(mixed)
+      : [vips ? 'Whole-run comparison skipped (--planning)' : 'vips not installed: no whole-run comparison']),
     ...(largest === undefined
       ? []
       : [
@@ -392,7 +423,23 @@ function report(
     ...errors,
     '',
     `Planning a synthetic listing with the submitter's submitRun (list → TIFF pages → items → shards → records; target for 1M keys: at most 5 s CPU and 256 MiB)`,
-    planning,
+    synthetic,
+    '',
+    `iiif-batch plan on a local root (hard links of small JPEGs, 40 a folder; target for 100,000 images: under 5 s)`,
+    formatTable(
+      ['images', 'items', 'shards', 'headers read', 'wall s', 'CPU s (user+sys)', 'peak RSS MiB'],
+      [
+        [
+          String(local.planned.images),
+          String(local.planned.items),
+          String(local.planned.shards),
+          String(local.sizesRead),
+          fixed(local.wall, 2),
+          `${fixed(local.user + local.sys, 2)} (${fixed(local.user, 2)}+${fixed(local.sys, 2)})`,
+          fixed(local.maxRssMiB, 0),
+        ],
+      ],
+    ),
     '',
   ];
   return lines.join('\n');

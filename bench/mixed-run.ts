@@ -137,7 +137,7 @@ async function runVips(
 }
 
 /** Run a command under `/usr/bin/time`; rejects when it fails. */
-async function timed(command: string, args: readonly string[]): Promise<{ stdout: string; timing: Timed }> {
+export async function timed(command: string, args: readonly string[]): Promise<{ stdout: string; timing: Timed }> {
   const dir = await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'bench-time-'));
   const file = join(dir, 'time');
   try {

@@ -1,13 +1,8 @@
 import { NotFoundError } from '../errors.js';
 import type { SourceFormat } from '../run/run-records.js';
 import type { ListedObject, Storage } from '../storage/storage.js';
-import { forEachLimited } from '../util/for-each-limited.js';
 import { countPdfPages } from './count-pdf-pages.js';
 import { countTiffPages, type ReadRange } from './count-tiff-pages.js';
-import { sourceFormat } from './source-format.js';
-
-/** Header reads in flight at once while counting pages. */
-const COUNT_CONCURRENCY = 32;
 
 /** How each multi-page format's pages are counted from a few ranged reads. */
 const COUNTERS: Partial<Record<SourceFormat, (read: ReadRange, size: number) => Promise<number | undefined>>> = {
@@ -15,37 +10,34 @@ const COUNTERS: Partial<Record<SourceFormat, (read: ReadRange, size: number) => 
   pdf: countPdfPages,
 };
 
+/** Whether files of `format` may have several pages (TIFF, PDF): only theirs are counted. */
+export function mayHavePages(format: SourceFormat): boolean {
+  return COUNTERS[format] !== undefined;
+}
+
 /**
- * The page count of every multi-page file in a listing (TIFF, PDF), read from the file headers with
- * small ranged reads, never the whole file. Files of one page, files whose header cannot be read as
- * their format (the worker reports why when it decodes them) and files deleted since the listing
- * are left out: the plan treats them as one page.
- *
- * @returns page counts above 1, by key
+ * The page count of one listed file of a multi-page format (TIFF, PDF), read from its header with
+ * small ranged reads, never the whole file. A file of another format, an empty file, a file whose
+ * header cannot be read as its format (the worker reports why when it decodes it) and a file
+ * deleted since the listing count as one page.
  */
 export async function countPages(
   storage: Storage,
   bucket: string,
-  objects: readonly ListedObject[],
-): Promise<Map<string, number>> {
-  const counted = objects.filter((object) => {
-    const format = sourceFormat(object.key);
-    return format !== undefined && COUNTERS[format] !== undefined && object.size > 0;
-  });
-  const pages = new Map<string, number>();
-  await forEachLimited(counted, COUNT_CONCURRENCY, async (object) => {
-    const counter = COUNTERS[sourceFormat(object.key) as SourceFormat];
-    if (counter === undefined) return;
-    const read: ReadRange = (start, length) =>
-      start >= object.size
-        ? Promise.resolve(Buffer.alloc(0))
-        : storage.getRange(bucket, object.key, start, Math.min(length, object.size - start));
-    try {
-      const count = await counter(read, object.size);
-      if (count !== undefined && count > 1) pages.set(object.key, count);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
-  });
-  return pages;
+  object: ListedObject,
+  format: SourceFormat,
+): Promise<number> {
+  const counter = COUNTERS[format];
+  if (counter === undefined || object.size === 0) return 1;
+  const read: ReadRange = (start, length) =>
+    start >= object.size
+      ? Promise.resolve(Buffer.alloc(0))
+      : storage.getRange(bucket, object.key, start, Math.min(length, object.size - start));
+  try {
+    const count = await counter(read, object.size);
+    return count !== undefined && count > 1 ? count : 1;
+  } catch (error) {
+    if (error instanceof NotFoundError) return 1;
+    throw error;
+  }
 }

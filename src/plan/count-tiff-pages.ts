@@ -11,13 +11,6 @@ const NEW_SUBFILE_TYPE = 254;
 const IMAGE_WIDTH = 256;
 const IMAGE_LENGTH = 257;
 
-interface Directory {
-  readonly width: number;
-  readonly height: number;
-  /** NewSubfileType bit 0: a reduced-resolution version of another directory. */
-  readonly reduced: boolean;
-}
-
 /**
  * The number of pages of a TIFF (classic or BigTIFF), from its header and image file directories
  * only: one small ranged read for the header and every directory it holds, one more for each
@@ -35,64 +28,82 @@ export async function countTiffPages(read: ReadRange): Promise<number | undefine
   const order = chunk.toString('latin1', 0, 2);
   if (order !== 'II' && order !== 'MM') return undefined;
   const little = order === 'II';
-  const u16 = (buffer: Buffer, at: number): number => (little ? buffer.readUInt16LE(at) : buffer.readUInt16BE(at));
-  const u32 = (buffer: Buffer, at: number): number => (little ? buffer.readUInt32LE(at) : buffer.readUInt32BE(at));
-  const u64 = (buffer: Buffer, at: number): number =>
-    Number(little ? buffer.readBigUInt64LE(at) : buffer.readBigUInt64BE(at));
-  const version = u16(chunk, 2);
+  const version = u16(chunk, 2, little);
   if (version !== 42 && version !== 43) return undefined;
   const big = version === 43;
   const countBytes = big ? 8 : 2;
   const entryBytes = big ? 20 : 12;
   const offsetBytes = big ? 8 : 4;
 
-  const bytesAt = async (offset: number, length: number): Promise<Buffer | undefined> => {
-    if (offset < chunkStart || offset + length > chunkStart + chunk.length) {
+  let pages = 0;
+  // Whether every directory after the first is a reduced-resolution level of the one before.
+  let pyramid = true;
+  let previousWidth = 0;
+  let previousHeight = 0;
+  // Directories read, to refuse a loop (made once there is a second directory: most TIFFs have one).
+  let seen: Set<number> | undefined;
+  let first = 0;
+  let offset = big ? u64(chunk, 8, little) : u32(chunk, 4, little);
+  while (offset !== 0) {
+    if (pages === 0) first = offset;
+    else {
+      seen ??= new Set([first]);
+      if (seen.has(offset) || pages >= MAX_PAGES) return undefined;
+      seen.add(offset);
+    }
+    if (offset < chunkStart || offset + countBytes > chunkStart + chunk.length) {
+      chunk = await read(offset, 4096);
+      chunkStart = offset;
+    }
+    if (offset - chunkStart + countBytes > chunk.length) return undefined;
+    const entries = big ? u64(chunk, offset - chunkStart, little) : u16(chunk, offset - chunkStart, little);
+    if (entries > 4096) return undefined;
+    const length = countBytes + entries * entryBytes + offsetBytes;
+    if (offset + length > chunkStart + chunk.length) {
       chunk = await read(offset, Math.max(length, 4096));
       chunkStart = offset;
     }
     const at = offset - chunkStart;
-    return at + length <= chunk.length ? chunk.subarray(at, at + length) : undefined;
-  };
-
-  const directories: Directory[] = [];
-  const seen = new Set<number>();
-  let offset = big ? u64(chunk, 8) : u32(chunk, 4);
-  while (offset !== 0) {
-    if (seen.has(offset) || directories.length >= MAX_PAGES) return undefined;
-    seen.add(offset);
-    const countField = await bytesAt(offset, countBytes);
-    if (countField === undefined) return undefined;
-    const entries = big ? u64(countField, 0) : u16(countField, 0);
-    if (entries > 4096) return undefined;
-    const body = await bytesAt(offset, countBytes + entries * entryBytes + offsetBytes);
-    if (body === undefined) return undefined;
+    if (at + length > chunk.length) return undefined;
     let width = 0;
     let height = 0;
     let reduced = false;
     for (let index = 0; index < entries; index++) {
-      const at = countBytes + index * entryBytes;
-      const tag = u16(body, at);
-      const type = u16(body, at + 2);
+      const entry = at + countBytes + index * entryBytes;
+      const tag = u16(chunk, entry, little);
+      if (tag !== IMAGE_WIDTH && tag !== IMAGE_LENGTH && tag !== NEW_SUBFILE_TYPE) continue;
+      const type = u16(chunk, entry + 2, little);
       // SHORT (3) values sit in the first two bytes of the value field, LONG (4) in four, LONG8 (16) in eight.
-      const valueAt = at + 4 + (big ? 8 : 4);
-      const value = type === 3 ? u16(body, valueAt) : type === 16 ? u64(body, valueAt) : u32(body, valueAt);
+      const valueAt = entry + 4 + (big ? 8 : 4);
+      const value =
+        type === 3
+          ? u16(chunk, valueAt, little)
+          : type === 16
+            ? u64(chunk, valueAt, little)
+            : u32(chunk, valueAt, little);
       if (tag === IMAGE_WIDTH) width = value;
       else if (tag === IMAGE_LENGTH) height = value;
-      else if (tag === NEW_SUBFILE_TYPE) reduced = (value & 1) === 1;
+      else reduced = (value & 1) === 1;
     }
-    directories.push({ width, height, reduced });
-    const nextAt = countBytes + entries * entryBytes;
-    offset = big ? u64(body, nextAt) : u32(body, nextAt);
+    if (pages > 0 && !reduced && !(width < previousWidth && height < previousHeight)) pyramid = false;
+    previousWidth = width;
+    previousHeight = height;
+    pages++;
+    const nextAt = at + countBytes + entries * entryBytes;
+    offset = big ? u64(chunk, nextAt, little) : u32(chunk, nextAt, little);
   }
-  if (directories.length === 0) return undefined;
-  return isPyramid(directories) ? 1 : directories.length;
+  if (pages === 0) return undefined;
+  return pages > 1 && pyramid ? 1 : pages;
 }
 
-function isPyramid(directories: readonly Directory[]): boolean {
-  if (directories.length < 2) return false;
-  return directories.slice(1).every((directory, index) => {
-    const previous = directories[index] as Directory;
-    return directory.reduced || (directory.width < previous.width && directory.height < previous.height);
-  });
+function u16(buffer: Buffer, at: number, little: boolean): number {
+  return little ? buffer.readUInt16LE(at) : buffer.readUInt16BE(at);
+}
+
+function u32(buffer: Buffer, at: number, little: boolean): number {
+  return little ? buffer.readUInt32LE(at) : buffer.readUInt32BE(at);
+}
+
+function u64(buffer: Buffer, at: number, little: boolean): number {
+  return Number(little ? buffer.readBigUInt64LE(at) : buffer.readBigUInt64BE(at));
 }

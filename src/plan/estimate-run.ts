@@ -39,8 +39,6 @@ export interface EstimateOptions {
   readonly listedObjects: number;
   readonly items: number;
   readonly shards: number;
-  /** Sizes read from headers, by source key (see `readImageSizes`). */
-  readonly sizes: ReadonlyMap<string, Size>;
   /** Length of a typical image service id (`DEST_URL/…/item/image`), for info.json bytes. */
   readonly serviceIdLength: number;
   /** Image views to price CloudFront egress for. */
@@ -88,10 +86,23 @@ export interface RunEstimate {
   };
 }
 
-/** Files of one kind in a service: how many, and their pixels (× names) by level. */
+/**
+ * What the estimate knows of one image: its source file's format and bytes, its page of a
+ * multi-page file, and its displayed pixel size when its file's header was read (see
+ * `readImageSizes`; every page of the file then carries it).
+ */
+export interface EstimatedImage extends Pick<PlannedImage, 'format' | 'bytes' | 'page' | 'pages'> {
+  readonly size?: Size;
+}
+
+/**
+ * Files of one kind in a service: how many, and their pixels (× names), each level's weighted by
+ * how much denser in detail it is (`JPEG_LEVEL_DENSITY`): their bytes are these pixels × bytes per
+ * pixel, plus each file's overhead.
+ */
 interface FileGroup {
   objects: number;
-  readonly pixelsByLevel: number[];
+  weightedPixels: number;
 }
 
 /** The files of a service of one pixel size: computed once per size. */
@@ -111,16 +122,19 @@ interface ServiceFigures {
  * and the pixels per byte measured on the headers read, by format), the exact list of files the
  * tiler writes (`listTileSet`), their bytes from a JPEG model, info.json exactly; manifests and the
  * collection; requests by kind; worker time from the planner's own cost model (`estimateSeconds`);
- * and the cost at `rates`. Pure and fast: services of the same size are computed once.
+ * and the cost at `rates`. Pure and fast: services of the same size are computed once, and the
+ * images are only iterated (twice: the sizes read calibrate the others, then every image is counted).
+ *
+ * @param images every planned image, in plan order (pages of a file together, first page first)
  */
-export function estimateRun(images: readonly PlannedImage[], options: EstimateOptions): RunEstimate {
-  const { settings, sizes } = options;
+export function estimateRun(images: Iterable<EstimatedImage>, options: EstimateOptions): RunEstimate {
+  const { settings } = options;
   const api = imageApiFor(settings.imageApiVersion);
-  const calibration = calibrate(images, sizes);
-  const cache = new Map<string, ServiceFigures>();
+  const calibration = calibrate(images);
+  const cache = new Map<number, ServiceFigures>();
   const placeholderId = 'x'.repeat(Math.max(1, options.serviceIdLength));
   const figuresOf = (size: Size): ServiceFigures => {
-    const key = `${size.width}x${size.height}`;
+    const key = size.width * 2 ** 26 + size.height;
     let figures = cache.get(key);
     if (figures === undefined) {
       figures = serviceFigures(
@@ -133,6 +147,9 @@ export function estimateRun(images: readonly PlannedImage[], options: EstimateOp
     return figures;
   };
 
+  let count = 0;
+  let files = 0;
+  let tiffFiles = 0;
   let pixels = 0;
   let sizesRead = 0;
   let workerSeconds = 0;
@@ -143,7 +160,12 @@ export function estimateRun(images: readonly PlannedImage[], options: EstimateOp
   const full = { objects: 0, bytes: 0 };
   let infoBytes = 0;
   for (const image of images) {
-    const read = sizes.get(image.sourceKey);
+    count++;
+    if ((image.page ?? 1) === 1) {
+      files++;
+      if (image.format === 'tiff') tiffFiles++;
+    }
+    const read = image.size;
     if (read !== undefined) sizesRead++;
     const size = read ?? estimatedSize(image, calibration);
     const figures = figuresOf(size);
@@ -151,8 +173,8 @@ export function estimateRun(images: readonly PlannedImage[], options: EstimateOp
     const bytesOf = (group: FileGroup): number => groupBytes(group, perPixel);
     pixels += figures.pixels;
     workerSeconds += estimateSeconds(image);
-    figures.tilesPerLevel.forEach((count, level) => {
-      tilesPerLevel[level] = (tilesPerLevel[level] ?? 0) + count;
+    figures.tilesPerLevel.forEach((levelTiles, level) => {
+      tilesPerLevel[level] = (tilesPerLevel[level] ?? 0) + levelTiles;
     });
     tiles.objects += figures.tiles.objects;
     tiles.bytes += bytesOf(figures.tiles);
@@ -165,28 +187,26 @@ export function estimateRun(images: readonly PlannedImage[], options: EstimateOp
   }
   const json = {
     // info.json per image, a manifest per item, the collection.
-    objects: images.length + options.items + 1,
+    objects: count + options.items + 1,
     bytes:
       infoBytes +
       options.items * (MANIFEST_BYTES_FIXED + COLLECTION_BYTES_PER_ITEM) +
-      images.length * MANIFEST_BYTES_PER_CANVAS +
+      count * MANIFEST_BYTES_PER_CANVAS +
       MANIFEST_BYTES_FIXED,
   };
   const objects = tiles.objects + sizeFiles.objects + full.objects + json.objects;
   const bytes = tiles.bytes + sizeFiles.bytes + full.bytes + json.bytes;
 
   const { shards, items } = options;
-  const files = new Set(images.map((image) => image.sourceKey)).size;
   // Run records: run.json, items.json, a description and a result per shard, two attempt writes,
   // the report; a resume marker per image; image-name records per item.
   const recordPuts = 4 + 2 * shards + items;
-  const put = objects + images.length + recordPuts;
+  const put = objects + count + recordPuts;
   // Planning: header reads, page counts of TIFFs (about two ranged reads each), CSV and name
   // records. Each image: HEAD and marker read before, GET of the source, HEAD of its info.json.
   // Shards read their description and attempt; the assembler its records, the CSV, and the item
   // manifests already published.
-  const tiffFiles = new Set(images.filter((image) => image.format === 'tiff').map((image) => image.sourceKey)).size;
-  const get = sizesRead + 2 * tiffFiles + 2 + items + 3 * files + images.length + 2 * shards + shards + 4 + items;
+  const get = sizesRead + 2 * tiffFiles + 2 + items + 3 * files + count + 2 * shards + shards + 4 + items;
   const list = Math.ceil(Math.max(1, options.listedObjects) / 1000) + 1 + Math.ceil(items / 1000);
 
   const vcpuHours = (workerSeconds * options.workerVcpus) / 3600;
@@ -198,11 +218,11 @@ export function estimateRun(images: readonly PlannedImage[], options: EstimateOp
   const fargateSpot = vcpuHours * rates.fargateSpotVcpuHour + gbHours * rates.fargateSpotGbHour;
   const lambda =
     rates.lambdaPerMillionRequests / 1e6 + SUBMITTER_SECONDS * options.submitterMemoryGib * rates.lambdaGbSecond;
-  const egressGb = images.length === 0 ? 0 : (options.views * (viewBytes / images.length)) / 1e9;
+  const egressGb = count === 0 ? 0 : (options.views * (viewBytes / count)) / 1e9;
   const egress = egressGb * rates.cloudFrontEgressPerGb;
   return {
     items,
-    images: images.length,
+    images: count,
     megapixels: pixels / 1e6,
     sizesRead,
     shards,
@@ -229,13 +249,12 @@ interface Calibration {
   readonly aspect: Partial<Record<SourceFormat, number>>;
 }
 
-function calibrate(images: readonly PlannedImage[], sizes: ReadonlyMap<string, Size>): Calibration {
+function calibrate(images: Iterable<EstimatedImage>): Calibration {
   const sums = new Map<SourceFormat, { pixels: number; bytes: number; aspect: number; count: number }>();
-  const seen = new Set<string>();
   for (const image of images) {
-    const size = sizes.get(image.sourceKey);
-    if (size === undefined || seen.has(image.sourceKey) || image.bytes === 0) continue;
-    seen.add(image.sourceKey);
+    const { size } = image;
+    // Once per file: its first page.
+    if (size === undefined || (image.page ?? 1) !== 1 || image.bytes === 0) continue;
     const sum = sums.get(image.format) ?? { pixels: 0, bytes: 0, aspect: 0, count: 0 };
     sum.pixels += size.width * size.height * (image.pages ?? 1);
     sum.bytes += image.bytes;
@@ -256,7 +275,7 @@ function calibrate(images: readonly PlannedImage[], sizes: ReadonlyMap<string, S
  * A size for an image whose header was not read: its bytes × pixels per byte, quantised to 64 px so
  * that a listing of 100,000 files of assorted sizes needs a few hundred tile sets, not 100,000.
  */
-function estimatedSize(image: PlannedImage, calibration: Calibration): Size {
+function estimatedSize(image: EstimatedImage, calibration: Calibration): Size {
   const perByte = calibration.pixelsPerByte[image.format] ?? PIXELS_PER_BYTE[image.format];
   const aspect = calibration.aspect[image.format] ?? 0.75;
   const pixels = Math.max(1, (image.bytes * perByte) / (image.pages ?? 1));
@@ -266,7 +285,7 @@ function estimatedSize(image: PlannedImage, calibration: Calibration): Size {
 
 function serviceFigures(pyramid: Pyramid, api: ReturnType<typeof imageApiFor>, id: string): ServiceFigures {
   const fullPaths = new Set(api.fullPaths());
-  const group = (): FileGroup => ({ objects: 0, pixelsByLevel: [] });
+  const group = (): FileGroup => ({ objects: 0, weightedPixels: 0 });
   const tilesPerLevel: number[] = [];
   const tiles = group();
   const sizes = group();
@@ -276,7 +295,7 @@ function serviceFigures(pyramid: Pyramid, api: ReturnType<typeof imageApiFor>, i
     pyramid.levels.find((level) => Math.max(level.width, level.height) <= VIEW_SIDE) ?? pyramid.levels.at(-1);
   const add = (target: FileGroup, level: number, pixels: number): void => {
     target.objects += 1;
-    target.pixelsByLevel[level] = (target.pixelsByLevel[level] ?? 0) + pixels;
+    target.weightedPixels += pixels * (1 + JPEG_LEVEL_DENSITY * level);
   };
   for (const entry of listTileSet(pyramid, api)) {
     const size = contentSize(pyramid, entry.content);
@@ -295,15 +314,11 @@ function serviceFigures(pyramid: Pyramid, api: ReturnType<typeof imageApiFor>, i
 
 /** Bytes of a group of JPEG files at `perPixel` bytes per full-resolution pixel. */
 function groupBytes(group: FileGroup, perPixel: number): number {
-  let bytes = group.objects * JPEG_FILE_OVERHEAD;
-  group.pixelsByLevel.forEach((pixels, level) => {
-    bytes += pixels * perPixel * (1 + JPEG_LEVEL_DENSITY * level);
-  });
-  return Math.round(bytes);
+  return Math.round(group.objects * JPEG_FILE_OVERHEAD + group.weightedPixels * perPixel);
 }
 
 /** Published bytes per full-resolution pixel of one image (see `JPEG_BYTES_PER_PIXEL_Q85`). */
-function bytesPerPixel(image: PlannedImage, size: Size, quality: number): number {
+function bytesPerPixel(image: EstimatedImage, size: Size, quality: number): number {
   const [low, high] = JPEG_BYTES_PER_PIXEL_RANGE;
   const source =
     image.format === 'jpeg' ? image.bytes / (image.pages ?? 1) / (size.width * size.height) : JPEG_BYTES_PER_PIXEL_Q85;

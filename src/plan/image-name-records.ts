@@ -7,7 +7,7 @@ import { forEachLimited } from '../util/for-each-limited.js';
  * `{state.prefix}/names/{destBucket}/{DEST_PREFIX}/{COLLECTION}/{item}.json`: the image name each
  * file of an item was published under (file name → image name). Read when planning, so a file keeps
  * its name on every later run (see `imageNames`); written with the run's records when an item's
- * names change (files added or removed). One small document per item.
+ * names change (files added or removed). One small document per item, on one line.
  */
 export interface ImageNameRecord {
   readonly item: string;
@@ -67,7 +67,7 @@ export async function writeImageNameRecords(
   const write = (batch: readonly ItemNames[]): Promise<void> =>
     forEachLimited(batch, CONCURRENCY, async ({ item, names }) => {
       const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
-      await putJson(storage, state.bucket, `${prefix}${item}.json`, record);
+      await putJson(storage, state.bucket, `${prefix}${item}.json`, record, { compact: true });
     });
   let batch: ItemNames[] = [];
   for (const item of items) {

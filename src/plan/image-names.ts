@@ -86,6 +86,7 @@ function resolveClashes(
 ): Map<string, string> {
   const counts = new Map<string, number>();
   for (const name of names.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  if (counts.size === names.size) return names; // no clash
   const result = new Map<string, string>();
   for (const [fileName, name] of names) {
     result.set(fileName, (counts.get(name) ?? 0) > 1 ? rename(fileName, name) : name);
@@ -98,7 +99,11 @@ function stem(fileName: string): string {
   return dot > 0 ? fileName.slice(0, dot) : fileName;
 }
 
+/** A name `sanitise` keeps as it is (most file names): checked once instead of four passes. */
+const SAFE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
 function sanitise(name: string): string {
+  if (SAFE.test(name) && !/\.json$/i.test(name)) return name;
   const safe = name
     .normalize('NFC')
     .replace(/[^A-Za-z0-9._-]/g, '_')

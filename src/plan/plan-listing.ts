@@ -1,24 +1,41 @@
 import { PlanError } from '../errors.js';
-import type { PlannedImage, PlannedItem } from '../run/run-records.js';
+import { type CompactImage, type CompactItem, expandItem } from '../run/compact-images.js';
+import type { PlannedImage, PlannedItem, SourceFormat } from '../run/run-records.js';
 import type { ListedObject, Storage } from '../storage/storage.js';
-import { countPages } from './count-pages.js';
+import { WorkPool } from '../util/work-pool.js';
+import { countPages, mayHavePages } from './count-pages.js';
 import { estimateSeconds } from './estimate-seconds.js';
-import { groupItems, itemIdentifier } from './group-items.js';
 import type { ItemNames } from './image-name-records.js';
+import { itemIdentifier } from './item-identifier.js';
+import { nameItemImages } from './name-item-images.js';
 import { naturalCompare } from './natural-compare.js';
 import { NumberColumn } from './number-column.js';
 import { sourceFormat } from './source-format.js';
 import { TextArena } from './text-arena.js';
 
-/** Listed images grouped and counted a batch of folders at a time (at least this many files). */
-const BATCH_FILES = 2000;
+/** Header reads in flight at once while counting pages (they overlap the listing's own requests). */
+const COUNT_CONCURRENCY = 32;
 /** Ignored keys kept for the run record. */
 const IGNORED_SAMPLE = 50;
+/** Each listed file's format as its index here (one byte a file). */
+const FORMATS: readonly SourceFormat[] = ['jpeg', 'tiff', 'png', 'webp', 'gif', 'jp2', 'pdf'];
+
+/** What an estimate needs of one image, without its names and keys. */
+export interface ImageSource {
+  /** Which listed file the image is (or is a page of): the same number for every page of a file. */
+  readonly file: number;
+  readonly format: SourceFormat;
+  /** Size of the whole source file. */
+  readonly bytes: number;
+  /** Which page (1-based) and of how many: only for files of more than one page. */
+  readonly page?: number;
+  readonly pages?: number;
+}
 
 /**
  * A planned listing of `ACCESS_DIR` held compactly, so a task of a million images plans in a Lambda's
- * memory: items and images (as `groupItems` names and orders them, multi-page files as one image
- * per page) are kept as numbers and text in arenas, and turned into `PlannedItem`/`PlannedImage`
+ * memory: items and images (named and ordered by `nameItemImages`, multi-page files as one image
+ * per page) are kept as numbers and text in columns, and turned into `PlannedItem`/`PlannedImage`
  * records only while their shard or item part is written.
  */
 export interface ListingPlan {
@@ -29,19 +46,30 @@ export interface ListingPlan {
   readonly itemCount: number;
   readonly imageCount: number;
   /** Estimated seconds of work per image, in image order (see `estimateSeconds`). */
-  readonly costs: readonly number[];
+  readonly costs: ArrayLike<number>;
   /**
-   * Items whose image names differ from the recorded ones, to record (see `groupItems`): each made
-   * from compact text while iterating, so a million names are not held as maps.
+   * Items whose image names differ from the recorded ones (new items, files added or removed), to
+   * record: each made from the columns while iterating, so a million names are not held as maps.
    */
   changedNames(): Iterable<ItemNames>;
   item(index: number): PlannedItem;
+  /** Item `index` as its item part stores it: image and file names (see `CompactItem`). */
+  itemRecord(index: number): CompactItem;
   image(index: number): PlannedImage;
+  /**
+   * Images `first` to `end - 1` grouped by item, as a shard description stores them: with their
+   * size and ETag, made straight from the columns (no key is built and cut up again).
+   */
+  shardItems(first: number, end: number): CompactItem[];
+  source(index: number): ImageSource;
 }
 
 /**
- * Read a listing once and plan its items and images: group by folder (`groupItems`), count the
- * pages of multi-page files (`countPages`, from small ranged reads), a batch of folders at a time.
+ * Read a listing once and plan its items and images. While the listing arrives, each image file
+ * is kept as a few numbers and its name and ETag as text, and the pages of multi-page files are
+ * counted (`countPages`, small ranged reads, a few dozen at a time). Then every folder that directly
+ * holds images becomes an item (`itemIdentifier`), items in natural order of their identifiers,
+ * each item's images ordered and named by `nameItemImages`.
  *
  * @throws PlanError when two folders give the same item identifier
  */
@@ -58,152 +86,208 @@ export async function planListing(
     readonly pdfDpi?: number;
   },
 ): Promise<ListingPlan> {
-  const { accessDir, source } = options;
-  const files = new TextArena();
+  const { storage, bucket, accessDir, source } = options;
+  // Listed image files, in listing order: name (not key), ETag, size, folder, format.
+  const fileNames = new TextArena();
   const etags = new TextArena();
   const sizes = new NumberColumn('float64');
   const folderOf = new NumberColumn('int32');
+  const formatOf = new NumberColumn('uint8');
   const folders: string[] = [];
-  const filesOf: number[][] = [];
   const folderIds = new Map<string, number>();
+  /** Page counts above 1, by file. */
+  const pagesOf = new Map<number, number>();
+  const counting = new WorkPool(COUNT_CONCURRENCY);
   const ignoredSample: string[] = [];
   let objects = 0;
   let ignored = 0;
+  let folder = '';
+  let folderId = -1;
   for await (const { key, size, etag } of listing) {
     objects++;
     if (key.endsWith('/')) continue; // a folder marker, not a file
-    if (sourceFormat(key) === undefined) {
+    const format = sourceFormat(key);
+    if (format === undefined) {
       ignored++;
       if (ignoredSample.length < IGNORED_SAMPLE) ignoredSample.push(key);
       continue;
     }
     const slash = key.lastIndexOf('/');
-    const folder = key.slice(0, Math.max(0, slash));
-    let folderId = folderIds.get(folder);
-    if (folderId === undefined) {
-      folderId = folders.length;
-      folders.push(folder);
-      filesOf.push([]);
-      folderIds.set(folder, folderId);
+    // A listing is in key order: most keys are in the folder of the key before.
+    if (folderId < 0 || Math.max(0, slash) !== folder.length || !key.startsWith(folder)) {
+      folder = key.slice(0, Math.max(0, slash));
+      folderId = folderIds.get(folder) ?? folders.length;
+      if (folderId === folders.length) {
+        folders.push(folder);
+        folderIds.set(folder, folderId);
+      }
     }
-    const entry = files.add(key.slice(slash + 1));
+    const file = fileNames.add(key.slice(slash + 1));
     etags.add(etag);
     sizes.push(size);
     folderOf.push(folderId);
-    filesOf[folderId]?.push(entry);
+    formatOf.push(FORMATS.indexOf(format));
+    if (mayHavePages(format) && size > 0) {
+      await counting.start(async () => {
+        const pages = await countPages(storage, bucket, { key, size, etag }, format);
+        if (pages > 1) pagesOf.set(file, pages);
+      });
+    }
   }
+  await counting.drain();
 
-  // Items in natural order of their identifiers, as `groupItems` orders them.
-  const byId = new Map<string, string>();
-  const order = folders.map((folder, id) => ({ id, item: itemIdentifier(folder, accessDir) }));
+  // Items in natural order of their identifiers; each identifier once.
+  const order = folders.map((name, id) => ({ id, item: itemIdentifier(name, accessDir) }));
   order.sort((a, b) => naturalCompare(a.item, b.item));
-  for (const { id, item } of order) {
-    const other = byId.get(item);
-    const folder = folders[id] ?? '';
-    if (other !== undefined) {
+  for (let at = 1; at < order.length; at++) {
+    const [before, current] = [order[at - 1], order[at]];
+    if (before !== undefined && current !== undefined && before.item === current.item) {
+      const [first, second] = [folders[before.id], folders[current.id]].sort();
       throw new PlanError(
-        `${source}: two folders give the item identifier "${item}": "${other}" and "${folder}"; item identifiers must be unique in a collection`,
+        `${source}: two folders give the item identifier "${current.item}": "${first}" and "${second}"; item identifiers must be unique in a collection`,
         { source, field: 'ACCESS_DIR' },
       );
     }
-    byId.set(item, folder);
   }
 
-  const keyOf = (folder: string, entry: number): string => (folder === '' ? '' : `${folder}/`) + files.get(entry);
-  const items: { id: string; folder: string; first: number; end: number }[] = [];
-  const entries = new NumberColumn('int32');
-  const names = new TextArena();
-  const paged = new Map<number, { page: number; pages: number }>();
+  // The files of each folder, in listing order (a counting sort by folder).
+  const fileCount = folderOf.length;
+  const folderStart = new Int32Array(folders.length + 1);
+  for (let file = 0; file < fileCount; file++) {
+    const at = folderOf.get(file) + 1;
+    folderStart[at] = (folderStart[at] as number) + 1;
+  }
+  for (let id = 0; id < folders.length; id++)
+    folderStart[id + 1] = (folderStart[id + 1] as number) + (folderStart[id] as number);
+  const byFolder = new Int32Array(fileCount);
+  const next = folderStart.slice(0, folders.length);
+  for (let file = 0; file < fileCount; file++) {
+    const id = folderOf.get(file);
+    byFolder[next[id] as number] = file;
+    next[id] = (next[id] as number) + 1;
+  }
+
+  // Images, item by item: each image's file, name and estimated cost.
+  const itemIds: string[] = [];
+  const itemFolders: number[] = [];
+  const itemFirst = new NumberColumn('int32');
+  const imageFile = new NumberColumn('int32');
+  const imageNames = new TextArena();
   const costs = new NumberColumn('float64');
-  // Changed names as file name, image name pairs of text (see `ListingPlan.changedNames`).
-  const changedText = new TextArena();
-  const changed: { item: string; first: number; end: number }[] = [];
-  for (let start = 0; start < order.length; ) {
-    const batch: ListedObject[] = [];
-    const entryOf = new Map<string, number>();
-    let end = start;
-    while (end < order.length && batch.length < BATCH_FILES) {
-      const id = order[end++]?.id ?? 0;
-      for (const entry of filesOf[id] ?? []) {
-        const key = keyOf(folders[id] ?? '', entry);
-        batch.push({ key, size: sizes.get(entry), etag: etags.get(entry) });
-        entryOf.set(key, entry);
+  /** Multi-page files: the index of their first page's image, and their image name before `_p1`. */
+  const firstPage = new Map<number, { readonly image: number; readonly name: string }>();
+  const changed: number[] = [];
+  for (const { id, item } of order) {
+    const files = byFolder.subarray(folderStart[id], folderStart[id + 1]);
+    const names = Array.from(files, (file) => fileNames.get(file));
+    const named = nameItemImages(
+      names,
+      Array.from(files, (file) => pagesOf.get(file) ?? 1),
+      options.recordedNames?.get(item),
+    );
+    if (named.changed) changed.push(itemIds.length);
+    itemIds.push(item);
+    itemFolders.push(id);
+    itemFirst.push(imageFile.length);
+    named.order.forEach((at, position) => {
+      const file = files[at] as number;
+      const fileName = names[at] as string;
+      const pageNames = named.imageNames[position] ?? [];
+      const pages = pagesOf.get(file);
+      if (pages !== undefined) firstPage.set(file, { image: imageFile.length, name: named.names.get(fileName) ?? '' });
+      const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
+      const cost = estimateSeconds({ format, bytes: sizes.get(file), pages }, options.pdfDpi);
+      for (const name of pageNames) {
+        imageFile.push(file);
+        imageNames.add(name);
+        costs.push(cost);
       }
-    }
-    start = end;
-    const pages = await countPages(options.storage, options.bucket, batch);
-    const grouping = groupItems(batch, accessDir, source, pages, options.recordedNames);
-    for (const { item, names: itemNames } of grouping.changedNames) {
-      const first = changed.length === 0 ? 0 : (changed[changed.length - 1]?.end ?? 0);
-      for (const [fileName, name] of itemNames) {
-        changedText.add(fileName);
-        changedText.add(name);
-      }
-      changed.push({ item, first, end: first + itemNames.size * 2 });
-    }
-    let image = 0;
-    for (const item of grouping.items) {
-      const first = entries.length;
-      for (const planned of item.images) {
-        const details = grouping.images[image++];
-        if (details === undefined) throw new Error(`groupItems listed ${planned.sourceKey} in items but not images`);
-        entries.push(entryOf.get(planned.sourceKey) ?? -1);
-        names.add(planned.name);
-        if (details.page !== undefined) paged.set(costs.length, { page: details.page, pages: details.pages ?? 1 });
-        costs.push(estimateSeconds(details, options.pdfDpi));
-      }
-      items.push({ id: item.id, folder: item.folder, first, end: entries.length });
-    }
+    });
   }
 
-  const image = (index: number, item: string): PlannedImage => {
-    const entry = entries.get(index);
-    const sourceKey = keyOf(folders[folderOf.get(entry)] ?? '', entry);
-    const pages = paged.get(index);
-    return {
-      item,
-      sourceKey,
-      name: names.get(index),
-      format: sourceFormat(sourceKey) ?? 'jpeg',
-      bytes: sizes.get(entry),
-      etag: etags.get(entry),
-      ...(pages === undefined ? {} : pages),
-    };
+  const keyOf = (file: number, fileName: string): string => {
+    const name = folders[folderOf.get(file)] ?? '';
+    return name === '' ? fileName : `${name}/${fileName}`;
   };
-  const itemOfImage = (index: number): string => {
+  const itemOf = (image: number): number => {
     let low = 0;
-    let high = items.length - 1;
+    let high = itemFirst.length - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if ((items[middle]?.first ?? 0) <= index) low = middle;
+      if (itemFirst.get(middle) <= image) low = middle;
       else high = middle - 1;
     }
-    return items[low]?.id ?? '';
+    return low;
+  };
+  const imageEnd = (item: number): number => (item + 1 < itemFirst.length ? itemFirst.get(item + 1) : imageFile.length);
+  const itemRecord = (index: number): CompactItem => {
+    const id = itemIds[index];
+    if (id === undefined) throw new RangeError(`Expected an item below ${itemIds.length} but received ${index}`);
+    const images: CompactImage[] = [];
+    for (let image = itemFirst.get(index); image < imageEnd(index); image++) {
+      const { file, page } = sourceOf(image);
+      const name = imageNames.get(image);
+      const fileName = fileNames.get(file);
+      images.push(page === undefined ? { name, file: fileName } : { name, file: fileName, page });
+    }
+    return { id, folder: folders[itemFolders[index] ?? 0] ?? '', images };
+  };
+  const sourceOf = (index: number): ImageSource => {
+    const file = imageFile.get(index);
+    const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
+    const bytes = sizes.get(file);
+    const pages = pagesOf.size === 0 ? undefined : pagesOf.get(file);
+    if (pages === undefined) return { file, format, bytes };
+    return { file, format, bytes, page: index - (firstPage.get(file)?.image ?? index) + 1, pages };
   };
   return {
     objects,
     ignored,
     ignoredSample,
-    itemCount: items.length,
-    imageCount: entries.length,
-    costs: costs.toArray(),
+    itemCount: itemIds.length,
+    imageCount: imageFile.length,
+    costs: costs.view(),
     *changedNames() {
-      for (const { item, first, end } of changed) {
+      for (const item of changed) {
         const names = new Map<string, string>();
-        for (let at = first; at < end; at += 2) names.set(changedText.get(at), changedText.get(at + 1));
-        yield { item, names };
+        for (let image = itemFirst.get(item); image < imageEnd(item); image++) {
+          const file = imageFile.get(image);
+          if (image > 0 && imageFile.get(image - 1) === file) continue; // a later page of the same file
+          names.set(fileNames.get(file), firstPage.get(file)?.name ?? imageNames.get(image));
+        }
+        yield { item: itemIds[item] ?? '', names };
       }
     },
-    item: (index) => {
-      const item = items[index];
-      if (item === undefined) throw new RangeError(`Expected an item below ${items.length} but received ${index}`);
-      const images: PlannedItem['images'][number][] = [];
-      for (let at = item.first; at < item.end; at++) {
-        const { name, sourceKey, page } = image(at, item.id);
-        images.push({ name, sourceKey, ...(page === undefined ? {} : { page }) });
-      }
-      return { id: item.id, folder: item.folder, images };
+    item: (index) => expandItem(itemRecord(index)),
+    itemRecord,
+    image: (index) => {
+      const { file, format, bytes, page, pages } = sourceOf(index);
+      const item = itemIds[itemOf(index)] ?? '';
+      const sourceKey = keyOf(file, fileNames.get(file));
+      const name = imageNames.get(index);
+      const etag = etags.get(file);
+      if (page === undefined) return { item, sourceKey, name, format, bytes, etag };
+      return { item, sourceKey, name, format, bytes, etag, page, pages };
     },
-    image: (index) => image(index, itemOfImage(index)),
+    shardItems: (first, end) => {
+      const items: CompactItem[] = [];
+      for (let image = first, item = itemOf(first); image < end; item++) {
+        const images: CompactImage[] = [];
+        for (const stop = Math.min(end, imageEnd(item)); image < stop; image++) {
+          const { file, bytes, page, pages } = sourceOf(image);
+          const name = imageNames.get(image);
+          const fileName = fileNames.get(file);
+          const etag = etags.get(file);
+          images.push(
+            page === undefined
+              ? { name, file: fileName, bytes, etag }
+              : { name, file: fileName, bytes, etag, page, pages },
+          );
+        }
+        items.push({ id: itemIds[item] ?? '', folder: folders[itemFolders[item] ?? 0] ?? '', images });
+      }
+      return items;
+    },
+    source: sourceOf,
   };
 }

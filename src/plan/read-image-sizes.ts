@@ -7,36 +7,28 @@ import { forEachLimited } from '../util/for-each-limited.js';
 /** Bytes read from the start of a file for its header: where JPEG, PNG, WebP and GIF keep their size. */
 export const HEADER_BYTES = 64 * 1024;
 /**
- * Most files whose headers are read (spread evenly over the listing): one ranged GET each, so a
- * plan of 100,000 images costs 200 requests and a second or two; the other images' sizes are
- * estimated from their bytes with the pixels per byte measured on this sample, by format.
+ * Most files whose headers are read for an estimate (spread evenly over the images): one ranged
+ * GET each, so a plan of 100,000 images costs 200 requests and a second or two; the other images'
+ * sizes are estimated from their bytes with the pixels per byte measured on this sample, by format.
  */
 export const HEADER_SAMPLE = 200;
 const READ_CONCURRENCY = 16;
 
 /**
- * Displayed pixel size (EXIF orientation applied) of a sample of the planned images, from a ranged
- * read of each file's first `HEADER_BYTES` given to sharp. A file whose header is beyond that (a
- * TIFF with its directory at the end, a JPEG with a large embedded preview) or that is not readable
- * is left out: the estimate falls back on its byte size.
+ * Displayed pixel size (EXIF orientation applied) of each given file, from a ranged read of its
+ * first `HEADER_BYTES` given to sharp. A file whose header is beyond that (a TIFF with its
+ * directory at the end, a JPEG with a large embedded preview) or that is not readable is left out:
+ * the estimate falls back on its byte size.
  *
  * @returns sizes by source key
  */
 export async function readImageSizes(
   storage: Storage,
   bucket: string,
-  images: readonly PlannedImage[],
-  sample = HEADER_SAMPLE,
+  files: readonly Pick<PlannedImage, 'sourceKey' | 'bytes'>[],
 ): Promise<Map<string, Size>> {
-  const files = [...new Map(images.map((image) => [image.sourceKey, image])).values()];
-  const step = Math.max(1, files.length / sample);
-  const chosen: PlannedImage[] = [];
-  for (let index = 0; index < files.length && chosen.length < sample; index += step) {
-    const file = files[Math.floor(index)];
-    if (file !== undefined) chosen.push(file);
-  }
   const sizes = new Map<string, Size>();
-  await forEachLimited(chosen, READ_CONCURRENCY, async (image) => {
+  await forEachLimited(files, READ_CONCURRENCY, async (image) => {
     if (image.bytes === 0) return;
     try {
       const header = await storage.getRange(bucket, image.sourceKey, 0, Math.min(HEADER_BYTES, image.bytes));

@@ -1,6 +1,7 @@
 import type { RunEstimate } from '../plan/estimate-run.js';
 import type { Task } from '../task/task.js';
 import type { VerifyResult } from '../verify/verify-published.js';
+import type { CompactItem } from './compact-images.js';
 import type { ImageResult } from './image-result.js';
 import type { RunWarning } from './run-warning.js';
 
@@ -54,6 +55,12 @@ export interface ShardDescription {
   /** Estimated seconds of work for the shard, from the planner's cost model. */
   readonly estimatedSeconds: number;
 }
+
+/**
+ * `shards/{n}.json` as written: the description with its images grouped by item, each named by its
+ * file name in the item's folder (`CompactItem`); `RunStore.getShard` gives back the description.
+ */
+export type ShardRecord = Omit<ShardDescription, 'images'> & { readonly items: readonly CompactItem[] };
 
 /** Where a task file came from; a cloud run is keyed on its version for idempotency. */
 export interface TaskSource {

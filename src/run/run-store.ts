@@ -1,5 +1,6 @@
 import { NotFoundError, RunRecordError } from '../errors.js';
 import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
+import { type CompactItem, expandImages, expandItem } from './compact-images.js';
 import type {
   AttemptRecord,
   PlannedItem,
@@ -7,6 +8,7 @@ import type {
   RunRecord,
   RunReport,
   ShardDescription,
+  ShardRecord,
   ShardResult,
   StateLocation,
 } from './run-records.js';
@@ -18,6 +20,10 @@ import type {
  * - `items/{p}.json`        every item and its images in order (for the assembler), in parts of
  *                           `ITEMS_PER_PART` items (one line each: a million images' worth stays small)
  * - `shards/{n}.json`       shard n's images: all a worker reads
+ *
+ * Item parts and shard descriptions store their images compactly (`CompactItem`: grouped by item,
+ * each by its file name in the item's folder): they are written in that form (`compactItem` and
+ * `compactImages` make it from whole records) and `getItems` and `getShard` return them whole.
  * - `attempts/{a}.json`     submission a: which shards, which jobs
  * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
  * - `estimate.json`         the estimate made from the plan when the run was submitted
@@ -96,9 +102,9 @@ export class RunStore {
   }
 
   /** Write the item list in parts of `ITEMS_PER_PART` (items are read from `items` one part at a time). */
-  public async putItems(runId: string, items: Iterable<PlannedItem>): Promise<void> {
+  public async putItems(runId: string, items: Iterable<CompactItem>): Promise<void> {
     let part = 0;
-    let slice: PlannedItem[] = [];
+    let slice: CompactItem[] = [];
     const flush = async (): Promise<void> => {
       const key = this.runKey(runId, shardName('items', part));
       await putJson(this.storage, this.state.bucket, key, { runId, part, items: slice }, { compact: true });
@@ -123,23 +129,27 @@ export class RunStore {
     }
     const items: PlannedItem[] = [];
     for (const key of keys.sort()) {
-      items.push(...(await getJson<{ items: PlannedItem[] }>(this.storage, this.state.bucket, key)).items);
+      const part = await getJson<{ items: CompactItem[] }>(this.storage, this.state.bucket, key);
+      for (const item of part.items) items.push(expandItem(item));
     }
     return items;
   }
 
-  public async putShard(description: ShardDescription): Promise<void> {
+  public async putShard(record: ShardRecord): Promise<void> {
     await putJson(
       this.storage,
       this.state.bucket,
-      this.runKey(description.runId, shardName('shards', description.shard)),
-      description,
+      this.runKey(record.runId, shardName('shards', record.shard)),
+      record,
       { compact: true },
     );
   }
 
   public async getShard(runId: string, shard: number): Promise<ShardDescription> {
-    return this.required<ShardDescription>(runId, shardName('shards', shard));
+    const stored = await this.required<ShardRecord | ShardDescription>(runId, shardName('shards', shard));
+    if (!('items' in stored)) return stored; // written before images were compact
+    const { items, ...rest } = stored;
+    return { ...rest, images: expandImages(items) };
   }
 
   public async putAttempt(record: AttemptRecord): Promise<void> {

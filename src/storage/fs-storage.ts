@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -271,9 +271,11 @@ export class FsStorage implements Storage {
     let entries: import('node:fs').Dirent[];
     let chain: Set<string>;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      // Synchronous, as the stat of each file below: a listing is many small file-system calls, and
+      // through the thread pool each costs a hand-off (2,500 folders: 2 s waiting, nothing to do).
+      entries = readdirSync(dir, { withFileTypes: true });
       // The real folders walked down to here: a link back to one of them is a loop.
-      chain = new Set(ancestors).add(await realpath(dir));
+      chain = new Set(ancestors).add(realpathSync(dir));
     } catch (error) {
       if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
       throw error;
@@ -300,7 +302,8 @@ export class FsStorage implements Storage {
       if (entry.kind === 'folder') {
         if (wanted(entry.key, true)) yield* this.walk(walk, entry.key, chain);
       } else if (entry.kind === 'file' && wanted(entry.key, false)) {
-        const info = await stat(join(bucketDir, ...entry.key.split('/')));
+        // Synchronous (100,000 files: 0.9 s; 8.3 s a thread-pool hand-off at a time, 2.6 s all at once).
+        const info = statSync(join(dir, entry.key.slice(entry.key.lastIndexOf('/') + 1)));
         yield toObjectInfo(entry.key, info.size, info.mtimeMs);
       } else if (entry.kind === 'skipped' && wanted(entry.key, false)) {
         walk.onSkipped?.({ key: entry.key, reason: entry.reason });

@@ -8,14 +8,8 @@ import { DEFAULT_PLAN_ESTIMATE_OPTIONS, estimatePlanned } from '../plan/estimate
 import { writeImageNameRecords } from '../plan/image-name-records.js';
 import type { ListingPlan } from '../plan/plan-listing.js';
 import { planRun } from '../plan/plan-run.js';
-import type {
-  AttemptRecord,
-  PlannedItem,
-  RunCounts,
-  RunRecord,
-  ShardDescription,
-  TaskSource,
-} from '../run/run-records.js';
+import type { CompactItem } from '../run/compact-images.js';
+import type { AttemptRecord, RunCounts, RunRecord, TaskSource } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
@@ -129,7 +123,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   deps.onPlanned?.(counts);
 
   try {
-    await runStore.putItems(runId, plannedItems(plan));
+    await runStore.putItems(runId, itemRecords(plan));
     // What `plan` prints with its default options, for `report` to set beside the measured figures.
     await runStore.putEstimate({
       runId,
@@ -138,15 +132,14 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
     });
     await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames());
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
-      const description: ShardDescription = {
+      await runStore.putShard({
         runId,
         shard: shard.index,
         shardCount: shards.length,
         task,
-        images: shard.images.map((index) => plan.image(index)),
+        items: plan.shardItems(shard.first, shard.end),
         estimatedSeconds: Math.round(shard.estimatedSeconds),
-      };
-      await runStore.putShard(description);
+      });
     });
     const attempt = await launchAttempt(deps, {
       runId,
@@ -172,8 +165,8 @@ function duplicate(log: Logger, request: SubmitRequest): SubmitOutcome {
   return { status: 'duplicate', runId: request.runId };
 }
 
-function* plannedItems(plan: ListingPlan): Iterable<PlannedItem> {
-  for (let index = 0; index < plan.itemCount; index++) yield plan.item(index);
+function* itemRecords(plan: ListingPlan): Iterable<CompactItem> {
+  for (let index = 0; index < plan.itemCount; index++) yield plan.itemRecord(index);
 }
 
 /**

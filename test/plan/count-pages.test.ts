@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countPages } from '../../src/plan/count-pages.js';
 import { planListing } from '../../src/plan/plan-listing.js';
 import { planShards } from '../../src/plan/plan-shards.js';
+import { sourceFormat } from '../../src/plan/source-format.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { ObjectInfo } from '../../src/storage/storage.js';
 import { DEFAULT_SETTINGS } from '../../src/task/settings.js';
 import { makePdf } from '../helpers/pdf.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
 
-describe('Function: countPages (with groupItems and planShards)', () => {
+describe('Function: countPages (with planListing and planShards)', () => {
   let root: string;
   let storage: FsStorage;
   let objects: ObjectInfo[];
@@ -55,10 +56,20 @@ describe('Function: countPages (with groupItems and planShards)', () => {
     const recording = new RecordingStorage(storage);
 
     // Act
-    const pages = await countPages(recording, 'src', objects);
+    const pages = await Promise.all(
+      objects.map(async (object) => [
+        object.key,
+        await countPages(recording, 'src', object, sourceFormat(object.key) ?? 'jpeg'),
+      ]),
+    );
 
     // Assess
-    expect(Object.fromEntries(pages)).toEqual({ 'Coll/Book/book.pdf': 500, 'Coll/Book/cover.tif': 3 });
+    expect(Object.fromEntries(pages)).toEqual({
+      'Coll/Book/book.pdf': 500,
+      'Coll/Book/broken.pdf': 1,
+      'Coll/Book/cover.tif': 3,
+      'Coll/Book/spine.jpg': 1,
+    });
     expect(recording.count('getStream') + recording.count('getBytes')).toBe(0);
     expect(recording.calls.every((call) => call.key !== 'Coll/Book/spine.jpg')).toBe(true);
   });
@@ -72,7 +83,7 @@ describe('Function: countPages (with groupItems and planShards)', () => {
       { storage, bucket: 'src', accessDir: 'Coll', source: 'src/Coll/', pdfDpi: DEFAULT_SETTINGS.pdfDpi },
     );
     const shards = planShards(plan.costs, DEFAULT_SETTINGS).map((shard) =>
-      shard.images.map((index) => plan.image(index)),
+      Array.from({ length: shard.end - shard.first }, (_, at) => plan.image(shard.first + at)),
     );
 
     // Assess

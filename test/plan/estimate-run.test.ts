@@ -3,17 +3,12 @@ import { computePyramid } from '../../src/iiif/image-api/compute-pyramid.js';
 import { imageApiFor } from '../../src/iiif/image-api/image-api-for.js';
 import { listTileSet } from '../../src/iiif/image-api/list-tile-set.js';
 import { DEFAULT_COST_RATES } from '../../src/plan/cost-rates.js';
-import { type EstimateOptions, estimateRun } from '../../src/plan/estimate-run.js';
-import type { PlannedImage } from '../../src/run/run-records.js';
+import { type EstimatedImage, type EstimateOptions, estimateRun } from '../../src/plan/estimate-run.js';
 import { DEFAULT_SETTINGS } from '../../src/task/settings.js';
 
-const image = (name: string, overrides: Partial<PlannedImage> = {}): PlannedImage => ({
-  item: 'Box1',
-  sourceKey: `src/Box1/${name}.jpg`,
-  name,
+const image = (overrides: Partial<EstimatedImage> = {}): EstimatedImage => ({
   format: 'jpeg',
   bytes: 1_000_000,
-  etag: '"e"',
   ...overrides,
 });
 
@@ -22,7 +17,6 @@ const options = (overrides: Partial<EstimateOptions> = {}): EstimateOptions => (
   listedObjects: 3,
   items: 1,
   shards: 1,
-  sizes: new Map(),
   serviceIdLength: 60,
   views: 1000,
   workerVcpus: 2,
@@ -40,12 +34,8 @@ const filesOf = (width: number, height: number): number =>
 
 describe('estimateRun', () => {
   it('counts exactly the files the tiler writes for images whose size was read, plus info.json and manifests', () => {
-    const images = [image('a'), image('b')];
-    const sizes = new Map([
-      ['src/Box1/a.jpg', { width: 3000, height: 4000 }],
-      ['src/Box1/b.jpg', { width: 700, height: 500 }],
-    ]);
-    const estimate = estimateRun(images, options({ sizes }));
+    const images = [image({ size: { width: 3000, height: 4000 } }), image({ size: { width: 700, height: 500 } })];
+    const estimate = estimateRun(images, options());
     expect(estimate.sizesRead).toBe(2);
     expect(estimate.megapixels).toBeCloseTo(12.35, 2);
     // Every tile, sizes and full file; info.json each; one manifest; the collection.
@@ -55,21 +45,17 @@ describe('estimateRun', () => {
   });
 
   it("estimates an unread image's size from its bytes with the pixels per byte of the images read", () => {
-    const images = [image('a', { bytes: 2_000_000 }), image('b', { bytes: 4_000_000 })];
-    const sizes = new Map([['src/Box1/a.jpg', { width: 3000, height: 4000 }]]);
-    const estimate = estimateRun(images, options({ sizes }));
+    const images = [image({ bytes: 2_000_000, size: { width: 3000, height: 4000 } }), image({ bytes: 4_000_000 })];
+    const estimate = estimateRun(images, options());
     // b has twice a's bytes: about twice its pixels, with a's aspect.
     expect(estimate.megapixels).toBeGreaterThan(35);
     expect(estimate.megapixels).toBeLessThan(37);
   });
 
   it('prices the run at the given rates, and egress for the views asked', () => {
-    const sizes = new Map([['src/Box1/a.jpg', { width: 3000, height: 4000 }]]);
-    const base = estimateRun([image('a')], options({ sizes }));
-    const doubled = estimateRun(
-      [image('a')],
-      options({ sizes, views: 2000, rates: { ...DEFAULT_COST_RATES, s3PutPer1000: 0.01 } }),
-    );
+    const images = [image({ size: { width: 3000, height: 4000 } })];
+    const base = estimateRun(images, options());
+    const doubled = estimateRun(images, options({ views: 2000, rates: { ...DEFAULT_COST_RATES, s3PutPer1000: 0.01 } }));
     expect(doubled.cost.egress).toBeCloseTo(base.cost.egress * 2, 10);
     expect(doubled.cost.s3Put).toBeCloseTo(base.cost.s3Put * 2, 10);
     expect(base.cost.total).toBeCloseTo(
@@ -81,6 +67,6 @@ describe('estimateRun', () => {
         base.cost.egress,
       10,
     );
-    expect(estimateRun([image('a')], options({ sizes, views: 0 })).cost.egress).toBe(0);
+    expect(estimateRun(images, options({ views: 0 })).cost.egress).toBe(0);
   });
 });

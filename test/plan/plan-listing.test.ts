@@ -1,65 +1,232 @@
-import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanError } from '../../src/errors.js';
-import { groupItems } from '../../src/plan/group-items.js';
 import { planListing } from '../../src/plan/plan-listing.js';
-import { TextArena } from '../../src/plan/text-arena.js';
+import { ARENA_CHUNK_BYTES, TextArena } from '../../src/plan/text-arena.js';
 import type { ListedObject, Storage } from '../../src/storage/storage.js';
 
 async function* listing(objects: readonly ListedObject[]): AsyncIterable<ListedObject> {
   yield* objects;
 }
 
-/** Planning reads nothing but TIFF headers, and these tests list no TIFF. */
-const storage = {
-  getRange: () => Promise.reject(new Error('unexpected read')),
-} as unknown as Storage;
-const options = { storage, bucket: 'src', accessDir: 'Box', source: 'test://src/Box/' };
+function objects(...keys: string[]): ListedObject[] {
+  return keys.map((key) => ({ key, size: 1000, etag: `etag-${key}` }));
+}
+
+/**
+ * A store whose files are the given bytes, others empty (not a TIFF: one page). Planning reads
+ * nothing but TIFF and PDF headers.
+ */
+function storageOf(files: ReadonlyMap<string, Buffer> = new Map()): Storage {
+  return {
+    getRange: async (_bucket: string, key: string, start: number, length: number) =>
+      (files.get(key) ?? Buffer.alloc(0)).subarray(start, start + length),
+  } as unknown as Storage;
+}
+
+const options = { storage: storageOf(), bucket: 'src', accessDir: 'Box', source: 'test://src/Box/' };
+
+async function plan(keys: readonly string[], accessDir = 'Box', storage = storageOf()) {
+  return planListing(listing(objects(...keys)), { ...options, storage, accessDir });
+}
+
+function itemsOf(planned: Awaited<ReturnType<typeof planListing>>) {
+  return Array.from({ length: planned.itemCount }, (_, index) => planned.item(index));
+}
+
+function imagesOf(planned: Awaited<ReturnType<typeof planListing>>) {
+  return Array.from({ length: planned.imageCount }, (_, index) => planned.image(index));
+}
 
 describe('Function: planListing', () => {
-  it('plans the items and images groupItems plans, across batches of folders, and counts what it ignores', async () => {
-    // Prepare: 5 folders of 900 files (batches hold at least 2,000), out of order, with extras.
-    const objects: ListedObject[] = [];
-    for (const folder of [3, 1, 10, 2, 4]) {
-      for (let page = 900; page >= 1; page--) {
-        objects.push({ key: `Box/F${folder}/Access/p ${page}.jpg`, size: 1000 + page, etag: `"e${folder}-${page}"` });
-      }
-      objects.push(
-        { key: `Box/F${folder}/Access/Thumbs.db`, size: 1, etag: '"t"' },
-        { key: `Box/F${folder}/`, size: 0, etag: '"d"' },
-      );
-    }
-    const expected = groupItems(objects, 'Box', options.source);
+  let threePages: Buffer;
+  let twoPages: Buffer;
 
-    // Act
-    const plan = await planListing(listing(objects), options);
-
-    // Assess
-    expect({ objects: plan.objects, ignored: plan.ignored, items: plan.itemCount, images: plan.imageCount }).toEqual({
-      objects: 4510,
-      ignored: 5,
-      items: 5,
-      images: 4500,
-    });
-    expect(plan.ignoredSample).toEqual(expected.ignored);
-    expect(Array.from({ length: plan.itemCount }, (_, index) => plan.item(index))).toEqual(expected.items);
-    expect(Array.from({ length: plan.imageCount }, (_, index) => plan.image(index))).toEqual(expected.images);
-    expect(plan.costs).toHaveLength(4500);
-    expect([...plan.changedNames()]).toEqual(expected.changedNames);
+  beforeAll(async () => {
+    const frames = await Promise.all(
+      ['#f00', '#0f0', '#00f'].map((background) =>
+        sharp({ create: { width: 32, height: 32, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    threePages = await sharp(frames, { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+    twoPages = await sharp(frames.slice(0, 2), { join: { animated: true } })
+      .tiff()
+      .toBuffer();
   });
 
-  it('rejects two folders that give the same item identifier', async () => {
+  it("makes every page of a multi-page file an image of its own, in page order at the file's place", async () => {
     // Prepare
-    const objects = [
-      { key: 'Box/A/Folder1/p1.jpg', size: 1, etag: '"a"' },
-      { key: 'Box/B/Folder1/Access/p1.jpg', size: 1, etag: '"b"' },
-    ];
+    const keys = ['Box2/Letters/b.png', 'Box2/Letters/a.tif', 'Box2/Letters/c.tiff'];
+    const listed = keys.map((key, index) => ({
+      key,
+      size: [10, threePages.length, twoPages.length][index] ?? 0,
+      etag: `e${index}`,
+    }));
+    const storage = storageOf(
+      new Map([
+        ['Box2/Letters/a.tif', threePages],
+        ['Box2/Letters/c.tiff', twoPages],
+      ]),
+    );
 
     // Act
-    const act = planListing(listing(objects), options);
+    const planned = await planListing(listing(listed), { ...options, storage, accessDir: 'Box2' });
+
+    // Assess
+    expect(planned.item(0).images).toEqual([
+      { name: 'a_p1', sourceKey: 'Box2/Letters/a.tif', page: 1 },
+      { name: 'a_p2', sourceKey: 'Box2/Letters/a.tif', page: 2 },
+      { name: 'a_p3', sourceKey: 'Box2/Letters/a.tif', page: 3 },
+      { name: 'b', sourceKey: 'Box2/Letters/b.png' },
+      { name: 'c_p1', sourceKey: 'Box2/Letters/c.tiff', page: 1 },
+      { name: 'c_p2', sourceKey: 'Box2/Letters/c.tiff', page: 2 },
+    ]);
+    expect(imagesOf(planned).map((image) => [image.name, image.page, image.pages])).toEqual([
+      ['a_p1', 1, 3],
+      ['a_p2', 2, 3],
+      ['a_p3', 3, 3],
+      ['b', undefined, undefined],
+      ['c_p1', 1, 2],
+      ['c_p2', 2, 2],
+    ]);
+    expect(Array.from({ length: 6 }, (_, index) => planned.source(index).file)).toEqual([1, 1, 1, 0, 2, 2]);
+    // A page's cost is its share of the file.
+    expect(planned.costs[0]).toBeCloseTo(planned.costs[2] ?? 0, 12);
+    expect([...planned.changedNames()]).toEqual([
+      {
+        item: 'Letters',
+        names: new Map([
+          ['a.tif', 'a'],
+          ['b.png', 'b'],
+          ['c.tiff', 'c'],
+        ]),
+      },
+    ]);
+  });
+
+  it('makes one item per folder that directly holds images, named after the folder', async () => {
+    // Act
+    const planned = await plan(['Box2/Folder1/a.tif', 'Box2/Folder1/b.TIF', 'Box2/Folder2/x.jpg'], 'Box2');
+
+    // Assess
+    expect(itemsOf(planned).map((item) => [item.id, item.folder, item.images.map((image) => image.name)])).toEqual([
+      ['Folder1', 'Box2/Folder1', ['a', 'b']],
+      ['Folder2', 'Box2/Folder2', ['x']],
+    ]);
+    expect(imagesOf(planned).map((image) => image.format)).toEqual(['tiff', 'tiff', 'jpeg']);
+  });
+
+  it('names an Access folder after its parent, and images directly in ACCESS_DIR after it', async () => {
+    // Act
+    const access = await plan(['Box2/Box2_Folder19/Access/p1.jpg', 'Box2/Box2_Folder20/access/p1.jpg'], 'Box2');
+    const direct = await plan(['Coll/Box9/1.jpg'], 'Coll/Box9');
+
+    // Assess
+    expect(itemsOf(access).map((item) => item.id)).toEqual(['Box2_Folder19', 'Box2_Folder20']);
+    expect(itemsOf(direct).map((item) => [item.id, item.folder])).toEqual([['Box9', 'Coll/Box9']]);
+  });
+
+  it('recognises image extensions case-insensitively and ignores and counts everything else', async () => {
+    // Act
+    const planned = await plan(
+      [
+        'A/F/1.JPG',
+        'A/F/2.jpeg',
+        'A/F/3.png',
+        'A/F/4.webp',
+        'A/F/5.gif',
+        'A/F/notes.txt',
+        'A/F/.DS_Store',
+        'A/F/._1.JPG',
+        'A/F/Thumbs.db',
+        'A/F/',
+      ],
+      'A',
+    );
+
+    // Assess
+    expect(imagesOf(planned).map((image) => image.sourceKey)).toEqual([
+      'A/F/1.JPG',
+      'A/F/2.jpeg',
+      'A/F/3.png',
+      'A/F/4.webp',
+      'A/F/5.gif',
+    ]);
+    expect({ objects: planned.objects, ignored: planned.ignored }).toEqual({ objects: 10, ignored: 4 });
+    expect(planned.ignoredSample).toEqual(['A/F/notes.txt', 'A/F/.DS_Store', 'A/F/._1.JPG', 'A/F/Thumbs.db']);
+  });
+
+  it('orders items and images naturally (page2 before page10), wherever the listing puts them', async () => {
+    // Prepare: 5 folders of 900 files, out of order; a folder's files around a subfolder's.
+    const keys: string[] = [];
+    for (const folder of [3, 1, 10, 2, 4]) {
+      for (let page = 900; page >= 1; page--) keys.push(`Box/F${folder}/Access/p ${page}.jpg`);
+    }
+    keys.push('Box/F10/Access/sub/x.jpg', 'Box/F10/Access/p 901.jpg');
+
+    // Act
+    const planned = await plan(keys);
+
+    // Assess
+    const items = itemsOf(planned);
+    expect(items.map((item) => [item.id, item.images.length])).toEqual([
+      ['F1', 900],
+      ['F2', 900],
+      ['F3', 900],
+      ['F4', 900],
+      ['F10', 901],
+      ['sub', 1],
+    ]);
+    expect(items[4]?.images.slice(0, 3).map((image) => image.name)).toEqual(['p_1', 'p_2', 'p_3']);
+    expect(items[4]?.images.at(-1)).toEqual({ name: 'p_901', sourceKey: 'Box/F10/Access/p 901.jpg' });
+    expect(planned.image(3600)).toEqual({
+      item: 'F10',
+      sourceKey: 'Box/F10/Access/p 1.jpg',
+      name: 'p_1',
+      format: 'jpeg',
+      bytes: 1000,
+      etag: 'etag-Box/F10/Access/p 1.jpg',
+    });
+    expect(planned.image(planned.imageCount - 1).item).toBe('sub');
+    expect(planned.costs).toHaveLength(4502);
+  });
+
+  it('records only the names of items whose names changed', async () => {
+    // Prepare
+    const recordedNames = new Map([
+      ['F1', new Map([['a.jpg', 'a']])],
+      ['F2', new Map([['a.jpg', 'a']])],
+    ]);
+
+    // Act
+    const planned = await planListing(listing(objects('Box/F1/a.jpg', 'Box/F2/a.jpg', 'Box/F2/b.jpg')), {
+      ...options,
+      recordedNames,
+    });
+
+    // Assess
+    expect([...planned.changedNames()]).toEqual([
+      {
+        item: 'F2',
+        names: new Map([
+          ['a.jpg', 'a'],
+          ['b.jpg', 'b'],
+        ]),
+      },
+    ]);
+  });
+
+  it('rejects two folders that give the same item identifier, naming both', async () => {
+    // Act
+    const act = plan(['Box/A/Folder1/p1.jpg', 'Box/B/Folder1/Access/p1.jpg']);
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(PlanError);
-    await expect(act).rejects.toThrow(/two folders give the item identifier "Folder1"/);
+    await expect(act).rejects.toThrow(/item identifier "Folder1": "Box\/A\/Folder1" and "Box\/B\/Folder1\/Access"/);
   });
 });
 
@@ -77,5 +244,36 @@ describe('Class: TextArena', () => {
     expect(arena.add('')).toBe(texts.length);
     expect(arena.get(texts.length)).toBe('');
     expect(() => arena.get(texts.length + 1)).toThrow(RangeError);
+  });
+
+  it('keeps texts whole across its buffers, empty ones included, and refuses a text longer than a buffer', () => {
+    // Prepare: about 5 MiB of texts of every length up to 200 bytes, some empty, some not ASCII.
+    const arena = new TextArena();
+    const texts = Array.from({ length: 50_000 }, (_, index) => {
+      if (index % 97 === 0) return '';
+      return index % 13 === 0 ? `é${'k'.repeat(index % 101)}文` : 'k'.repeat(index % 201);
+    });
+
+    // Act
+    for (const text of texts) arena.add(text);
+
+    // Assess
+    expect(texts.every((text, id) => arena.get(id) === text)).toBe(true);
+    expect(() => arena.add('x'.repeat(ARENA_CHUNK_BYTES + 1))).toThrow(RangeError);
+  });
+
+  it('reads ASCII text stored before and after the first text that is not', () => {
+    // Prepare
+    const arena = new TextArena();
+    const texts = ['page1.jpg', '"0123abcd"', 'café.jpg', 'page2.jpg', '😀.png'];
+
+    // Act
+    const before = arena.get(arena.add(texts[0] ?? ''));
+    for (const text of texts.slice(1)) arena.add(text);
+
+    // Assess
+    expect(before).toBe('page1.jpg');
+    expect(texts.map((_, id) => arena.get(id))).toEqual(texts);
+    expect(arena.length).toBe(5);
   });
 });

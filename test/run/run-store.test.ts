@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunRecordError } from '../../src/errors.js';
-import type { RunRecord } from '../../src/run/run-records.js';
+import { shardRecord } from '../../src/run/compact-images.js';
+import type { PlannedImage, RunRecord } from '../../src/run/run-records.js';
 import { ITEMS_PER_PART, RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { parseTaskFile } from '../../src/task/parse-task-file.js';
@@ -39,7 +40,7 @@ describe('Class: RunStore', () => {
     // Act
     const first = await store.createRun(runRecord('r1'));
     const second = await store.createRun(runRecord('r1'));
-    await store.putShard({ runId: 'r1', shard: 7, shardCount: 8, task, images: [], estimatedSeconds: 0 });
+    await store.putShard({ runId: 'r1', shard: 7, shardCount: 8, task, items: [], estimatedSeconds: 0 });
 
     // Assess
     expect([first, second]).toEqual([true, false]);
@@ -65,6 +66,73 @@ describe('Class: RunStore', () => {
     expect(parts.sort()).toEqual(['00000.json', '00001.json', '00002.json']);
     const last = await readFile(join(root, '_iiif-batch', 'runs', 'r1', 'items', '00002.json'), 'utf8');
     expect(last.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('stores shard images grouped by item with file names, and reads them back whole', async () => {
+    // Prepare
+    const images: PlannedImage[] = [
+      {
+        item: 'F1',
+        sourceKey: 'Box/F1/Access/a.tif',
+        name: 'a_p1',
+        format: 'tiff',
+        bytes: 9,
+        etag: '"e1"',
+        page: 1,
+        pages: 2,
+      },
+      {
+        item: 'F1',
+        sourceKey: 'Box/F1/Access/a.tif',
+        name: 'a_p2',
+        format: 'tiff',
+        bytes: 9,
+        etag: '"e1"',
+        page: 2,
+        pages: 2,
+      },
+      { item: 'F1', sourceKey: 'Box/F1/Access/b.jpg', name: 'b', format: 'jpeg', bytes: 5, etag: '"e2"' },
+      { item: 'F2', sourceKey: 'Box/F2/c.unknown', name: 'c', format: 'jpeg', bytes: 1, etag: 'x' },
+      { item: 'F3', sourceKey: 'top.png', name: 'top', format: 'png', bytes: 2, etag: 'y' },
+    ];
+    const description = { runId: 'r1', shard: 0, shardCount: 1, task, images, estimatedSeconds: 3 };
+
+    // Act
+    await store.putShard(shardRecord(description));
+
+    // Assess
+    expect(await store.getShard('r1', 0)).toEqual(description);
+    const stored = JSON.parse(await readFile(join(root, '_iiif-batch', 'runs', 'r1', 'shards', '00000.json'), 'utf8'));
+    expect(stored.items.map((item: { id: string; folder: string }) => [item.id, item.folder])).toEqual([
+      ['F1', 'Box/F1/Access'],
+      ['F2', 'Box/F2'],
+      ['F3', ''],
+    ]);
+    expect(stored.items[0].images[2]).toEqual({ name: 'b', file: 'b.jpg', bytes: 5, etag: '"e2"' });
+  });
+
+  it('reads shard descriptions and item parts written before images were compact', async () => {
+    // Prepare
+    const image: PlannedImage = {
+      item: 'F1',
+      sourceKey: 'Box/F1/a.jpg',
+      name: 'a',
+      format: 'jpeg',
+      bytes: 1,
+      etag: 'e',
+    };
+    const item = { id: 'F1', folder: 'Box/F1', images: [{ name: 'a', sourceKey: 'Box/F1/a.jpg' }] };
+    const runs = new FsStorage(root);
+    await runs.put(
+      '_iiif-batch',
+      'runs/r1/shards/00000.json',
+      JSON.stringify({ runId: 'r1', shard: 0, images: [image] }),
+    );
+    await runs.put('_iiif-batch', 'runs/r1/items/00000.json', JSON.stringify({ runId: 'r1', part: 0, items: [item] }));
+
+    // Act / Assess
+    expect((await store.getShard('r1', 0)).images).toEqual([image]);
+    expect(await store.getItems('r1')).toEqual([item]);
   });
 
   it('puts records under a prefix when the state location has one', () => {

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { computePyramid } from '../../../src/iiif/image-api/compute-pyramid.js';
 import { imageApiFor } from '../../../src/iiif/image-api/image-api-for.js';
 import { listTileSet } from '../../../src/iiif/image-api/list-tile-set.js';
+import { shardRecord } from '../../../src/run/compact-images.js';
 import type { ImageResult, PublishedImage } from '../../../src/run/image-result.js';
 import type { PlannedImage, PlannedItem, ShardResult } from '../../../src/run/run-records.js';
 import type { RunStore } from '../../../src/run/run-store.js';
@@ -122,14 +123,9 @@ export async function writeRun(
         bytes: result.sourceBytes,
         etag: result.sourceEtag,
       }));
-    await runStore.putShard({
-      runId,
-      shard,
-      shardCount: run.shards.length,
-      task,
-      images: planned,
-      estimatedSeconds: 60,
-    });
+    await runStore.putShard(
+      shardRecord({ runId, shard, shardCount: run.shards.length, task, images: planned, estimatedSeconds: 60 }),
+    );
     if (results !== undefined) {
       const result: ShardResult = {
         runId,

@@ -1,5 +1,6 @@
 import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { shardRecord } from '../../../src/run/compact-images.js';
 import type { ImageResult, ImageStatus } from '../../../src/run/image-result.js';
 import type { AttemptRecord, PlannedImage, RunRecord, ShardResult } from '../../../src/run/run-records.js';
 import type { RunStore } from '../../../src/run/run-store.js';
@@ -76,14 +77,9 @@ export async function writePlannedRun(
       folder: `Coll/Box2/Folder${shard}`,
       images: images.map((image) => ({ name: image.name, sourceKey: image.sourceKey })),
     });
-    await runStore.putShard({
-      runId: input.runId,
-      shard,
-      shardCount: input.shards,
-      task,
-      images,
-      estimatedSeconds: 60,
-    });
+    await runStore.putShard(
+      shardRecord({ runId: input.runId, shard, shardCount: input.shards, task, images, estimatedSeconds: 60 }),
+    );
   }
   await runStore.putItems(input.runId, items);
   await writeAttempt(runStore, {

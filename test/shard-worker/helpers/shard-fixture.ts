@@ -1,3 +1,4 @@
+import { shardRecord } from '../../../src/run/compact-images.js';
 import type { PlannedImage, ShardDescription, StateLocation } from '../../../src/run/run-records.js';
 import { RunStore } from '../../../src/run/run-store.js';
 import type { FsStorage } from '../../../src/storage/fs-storage.js';
@@ -55,6 +56,6 @@ export async function writeShard(
     images,
     estimatedSeconds: images.length,
   };
-  await new RunStore(storage, LOCAL_STATE).putShard(description);
+  await new RunStore(storage, LOCAL_STATE).putShard(shardRecord(description));
   return images;
 }
