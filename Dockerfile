@@ -46,7 +46,8 @@ RUN case "${TARGETARCH:-amd64}" in \
     esac \
  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --os=linux --cpu="$cpu" --libc=glibc \
  && npm cache clean --force
-COPY --from=build /app/dist ./dist
+# Only the compiled code: not the compiler's incremental record (dist/.tsbuildinfo).
+COPY --from=build /app/dist/src ./dist/src
 # Root owns the code; the jobs run unprivileged and write only to /tmp (ephemeral storage).
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--"]
