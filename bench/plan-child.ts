@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { NotFoundError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import { RunStore } from '../src/run/run-store.js';
 import type { Body, ObjectInfo, PutOptions, Storage } from '../src/storage/storage.js';
@@ -68,15 +69,26 @@ function* syntheticListing(keyCount: number): Iterable<ObjectInfo> {
   }
 }
 
-/** Lists the synthetic listing and the CSV; counts and drops what is written. */
+/**
+ * Lists the synthetic listing and the CSV; counts what is written and keeps only the small
+ * coordination records (run, lease, attempt) the submitter reads back, dropping items and shards.
+ */
 class SyntheticStore implements Storage {
   public written = new Map<string, number>();
+  private readonly kept = new Map<string, Buffer>();
   public constructor(private readonly keyCount: number) {}
   public describe(bucket: string, key: string): string {
     return `bench://${bucket}/${key}`;
   }
   public async *list(_bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
-    if (prefix.startsWith(ACCESS_DIR)) yield* syntheticListing(this.keyCount);
+    if (prefix.startsWith(ACCESS_DIR)) {
+      yield* syntheticListing(this.keyCount);
+      return;
+    }
+    const lastModified = new Date();
+    for (const [key, bytes] of [...this.kept].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (key.startsWith(prefix)) yield { key, size: bytes.length, etag: `"${bytes.length}"`, lastModified };
+    }
   }
   public async *listFolders(): AsyncIterable<string> {}
   public async head(): Promise<ObjectInfo | undefined> {
@@ -85,15 +97,20 @@ class SyntheticStore implements Storage {
   public async getStream(bucket: string, key: string): Promise<Readable> {
     return Readable.from([await this.getBytes(bucket, key)]);
   }
-  public async getBytes(_bucket: string, key: string): Promise<Buffer> {
+  public async getBytes(bucket: string, key: string): Promise<Buffer> {
     if (key.endsWith('.csv')) return Buffer.from('identifier,title\nMs2016_012,"Bench"\n');
-    throw new Error(`unexpected read of ${key}`);
+    const kept = this.kept.get(key);
+    if (kept !== undefined) return kept;
+    if (this.written.has(key)) throw new Error(`unexpected read of ${key} (an items or shard record)`);
+    throw new NotFoundError(bucket, key);
   }
   public async getRange(_bucket: string, _key: string, start: number, length: number): Promise<Buffer> {
     return ONE_PAGE_TIFF.subarray(start, start + length);
   }
   public async put(_bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
-    this.written.set(key, typeof body === 'string' ? Buffer.byteLength(body) : (body as Buffer).length);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+    this.written.set(key, bytes.length);
+    if (!key.includes('/shards/') && !/\/items/.test(key)) this.kept.set(key, bytes);
   }
   public async putIfAbsent(bucket: string, key: string, body: Body, options?: PutOptions): Promise<boolean> {
     if (this.written.has(key)) return false;
@@ -102,6 +119,7 @@ class SyntheticStore implements Storage {
   }
   public async delete(_bucket: string, key: string): Promise<void> {
     this.written.delete(key);
+    this.kept.delete(key);
   }
 }
 
