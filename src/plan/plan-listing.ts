@@ -1,10 +1,12 @@
 import { PlanError } from '../errors.js';
-import { type CompactImage, type CompactItem, expandItem } from '../run/compact-images.js';
+import { type CompactImage, type CompactItem, type CompactItemsJson, expandItem } from '../run/compact-images.js';
 import type { PlannedImage, PlannedItem, SourceFormat } from '../run/run-records.js';
 import type { ListedObject, Storage } from '../storage/storage.js';
+import type { JsonBytes } from '../util/json-bytes.js';
 import { WorkPool } from '../util/work-pool.js';
 import { countPages, mayHavePages } from './count-pages.js';
 import { estimateSeconds } from './estimate-seconds.js';
+import { EtagColumn } from './etag-column.js';
 import type { ItemNames } from './image-name-records.js';
 import { itemIdentifier } from './item-identifier.js';
 import { nameItemImages } from './name-item-images.js';
@@ -35,8 +37,8 @@ export interface ImageSource {
 /**
  * A planned listing of `ACCESS_DIR` held compactly, so a task of a million images plans in a Lambda's
  * memory: items and images (named and ordered by `nameItemImages`, multi-page files as one image
- * per page) are kept as numbers and text in columns, and turned into `PlannedItem`/`PlannedImage`
- * records only while their shard or item part is written.
+ * per page) are kept as numbers and text in columns, and written from there as JSON (item parts,
+ * shard descriptions: `CompactItemsJson`) without being made into records.
  */
 export interface ListingPlan {
   readonly objects: number;
@@ -53,14 +55,14 @@ export interface ListingPlan {
    */
   changedNames(): Iterable<ItemNames>;
   item(index: number): PlannedItem;
-  /** Item `index` as its item part stores it: image and file names (see `CompactItem`). */
-  itemRecord(index: number): CompactItem;
+  /** Every item as its item part stores it: image and file names (see `CompactItem`). */
+  readonly items: CompactItemsJson;
   image(index: number): PlannedImage;
   /**
    * Images `first` to `end - 1` grouped by item, as a shard description stores them: with their
-   * size and ETag, made straight from the columns (no key is built and cut up again).
+   * size and ETag, written straight from the columns (no key is built and cut up again).
    */
-  shardItems(first: number, end: number): CompactItem[];
+  shardItems(first: number, end: number): CompactItemsJson;
   source(index: number): ImageSource;
 }
 
@@ -89,7 +91,7 @@ export async function planListing(
   const { storage, bucket, accessDir, source } = options;
   // Listed image files, in listing order: name (not key), ETag, size, folder, format.
   const fileNames = new TextArena();
-  const etags = new TextArena();
+  const etags = new EtagColumn();
   const sizes = new NumberColumn('float64');
   const folderOf = new NumberColumn('int32');
   const formatOf = new NumberColumn('uint8');
@@ -123,7 +125,7 @@ export async function planListing(
       }
     }
     const file = fileNames.add(key.slice(slash + 1));
-    etags.add(etag);
+    etags.push(etag);
     sizes.push(size);
     folderOf.push(folderId);
     formatOf.push(FORMATS.indexOf(format));
@@ -205,10 +207,6 @@ export async function planListing(
     });
   }
 
-  const keyOf = (file: number, fileName: string): string => {
-    const name = folders[folderOf.get(file)] ?? '';
-    return name === '' ? fileName : `${name}/${fileName}`;
-  };
   const itemOf = (image: number): number => {
     let low = 0;
     let high = itemFirst.length - 1;
@@ -220,6 +218,12 @@ export async function planListing(
     return low;
   };
   const imageEnd = (item: number): number => (item + 1 < itemFirst.length ? itemFirst.get(item + 1) : imageFile.length);
+  const folderOfItem = (item: number): string => folders[itemFolders[item] ?? 0] ?? '';
+  /** Which page image `index` is of its file, or 0 for a file of one page. */
+  const pageOf = (index: number, file: number): number => {
+    const first = pagesOf.size === 0 ? undefined : firstPage.get(file);
+    return first === undefined ? 0 : index - first.image + 1;
+  };
   const itemRecord = (index: number): CompactItem => {
     const id = itemIds[index];
     if (id === undefined) throw new RangeError(`Expected an item below ${itemIds.length} but received ${index}`);
@@ -230,15 +234,45 @@ export async function planListing(
       const fileName = fileNames.get(file);
       images.push(page === undefined ? { name, file: fileName } : { name, file: fileName, page });
     }
-    return { id, folder: folders[itemFolders[index] ?? 0] ?? '', images };
+    return { id, folder: folderOfItem(index), images };
+  };
+  /**
+   * Item `item`'s images from `first` to `end - 1` as JSON, as `CompactItem` (and `itemRecord`, and
+   * `compactImages` for a shard, `withSource`) would be written.
+   */
+  const writeItem = (out: JsonBytes, item: number, first: number, end: number, withSource: boolean): void => {
+    out
+      .raw('{"id":')
+      .string(itemIds[item] ?? '')
+      .raw(',"folder":')
+      .string(folderOfItem(item))
+      .raw(',"images":[');
+    for (let image = first; image < end; image++) {
+      const file = imageFile.get(image);
+      out.raw(image === first ? '{"name":' : ',{"name":');
+      imageNames.writeJson(image, out);
+      out.raw(',"file":');
+      fileNames.writeJson(file, out);
+      if (withSource) {
+        out.raw(',"bytes":').number(sizes.get(file)).raw(',"etag":');
+        etags.writeJson(file, out);
+      }
+      const page = pageOf(image, file);
+      if (page > 0) {
+        out.raw(',"page":').number(page);
+        if (withSource) out.raw(',"pages":').number(pagesOf.get(file) ?? 1);
+      }
+      out.raw('}');
+    }
+    out.raw(']}');
   };
   const sourceOf = (index: number): ImageSource => {
     const file = imageFile.get(index);
     const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
     const bytes = sizes.get(file);
-    const pages = pagesOf.size === 0 ? undefined : pagesOf.get(file);
-    if (pages === undefined) return { file, format, bytes };
-    return { file, format, bytes, page: index - (firstPage.get(file)?.image ?? index) + 1, pages };
+    const page = pageOf(index, file);
+    if (page === 0) return { file, format, bytes };
+    return { file, format, bytes, page, pages: pagesOf.get(file) ?? 1 };
   };
   return {
     objects,
@@ -259,34 +293,31 @@ export async function planListing(
       }
     },
     item: (index) => expandItem(itemRecord(index)),
-    itemRecord,
+    items: {
+      count: itemIds.length,
+      writeItem: (index, out) => writeItem(out, index, itemFirst.get(index), imageEnd(index), false),
+    },
     image: (index) => {
       const { file, format, bytes, page, pages } = sourceOf(index);
-      const item = itemIds[itemOf(index)] ?? '';
-      const sourceKey = keyOf(file, fileNames.get(file));
+      const item = itemOf(index);
+      const folder = folderOfItem(item);
+      const fileName = fileNames.get(file);
+      const sourceKey = folder === '' ? fileName : `${folder}/${fileName}`;
       const name = imageNames.get(index);
       const etag = etags.get(file);
-      if (page === undefined) return { item, sourceKey, name, format, bytes, etag };
-      return { item, sourceKey, name, format, bytes, etag, page, pages };
+      const id = itemIds[item] ?? '';
+      if (page === undefined) return { item: id, sourceKey, name, format, bytes, etag };
+      return { item: id, sourceKey, name, format, bytes, etag, page, pages };
     },
     shardItems: (first, end) => {
-      const items: CompactItem[] = [];
-      for (let image = first, item = itemOf(first); image < end; item++) {
-        const images: CompactImage[] = [];
-        for (const stop = Math.min(end, imageEnd(item)); image < stop; image++) {
-          const { file, bytes, page, pages } = sourceOf(image);
-          const name = imageNames.get(image);
-          const fileName = fileNames.get(file);
-          const etag = etags.get(file);
-          images.push(
-            page === undefined
-              ? { name, file: fileName, bytes, etag }
-              : { name, file: fileName, bytes, etag, page, pages },
-          );
-        }
-        items.push({ id: itemIds[item] ?? '', folder: folders[itemFolders[item] ?? 0] ?? '', images });
-      }
-      return items;
+      const firstItem = itemOf(first);
+      return {
+        count: end > first ? itemOf(end - 1) - firstItem + 1 : 0,
+        writeItem: (index, out) => {
+          const item = firstItem + index;
+          writeItem(out, item, Math.max(first, itemFirst.get(item)), Math.min(end, imageEnd(item)), true);
+        },
+      };
     },
     source: sourceOf,
   };

@@ -1,3 +1,4 @@
+import type { JsonBytes } from '../util/json-bytes.js';
 import { NumberColumn } from './number-column.js';
 
 /** Bytes of each buffer the arena fills: the longest text it holds (S3 keys are at most 1,024). */
@@ -21,6 +22,10 @@ export class TextArena {
   private used = 0;
   private ascii = true;
   private readonly ends = new NumberColumn('int32');
+  /** The last text `locate` found: its buffer, and where it starts and ends there. */
+  private found: Buffer = Buffer.alloc(0);
+  private from = 0;
+  private to = 0;
 
   /** Store `text`; returns its id (0, 1, 2 … in order of adding). */
   public add(text: string): number {
@@ -76,13 +81,38 @@ export class TextArena {
   }
 
   public get(id: number): string {
+    if (!this.locate(id)) return '';
+    return this.found.toString(this.ascii ? 'latin1' : 'utf8', this.from, this.to);
+  }
+
+  /**
+   * Write text `id` to `out` as a JSON string, from its bytes (no string is made). With `stem`, only
+   * up to its last `.` when that is not its first character (a file name without its extension).
+   */
+  public writeJson(id: number, out: JsonBytes, stem = false): void {
+    if (!this.locate(id)) {
+      out.raw('""');
+      return;
+    }
+    let to = this.to;
+    if (stem) {
+      let dot = to - 1;
+      while (dot > this.from && this.found[dot] !== 0x2e) dot--;
+      if (dot > this.from) to = dot;
+    }
+    out.utf8(this.found, this.from, to);
+  }
+
+  /** Point `found`, `from` and `to` at text `id`'s bytes; `false` when it is empty. */
+  private locate(id: number): boolean {
     const end = this.ends.get(id);
     const previous = id === 0 ? 0 : this.ends.get(id - 1);
-    if (end === previous) return '';
+    if (end === previous) return false;
     const chunk = Math.floor((end - 1) / ARENA_CHUNK_BYTES);
     const offset = chunk * ARENA_CHUNK_BYTES;
-    const bytes = this.chunks[chunk] as Buffer;
-    const from = Math.max(previous, offset) - offset;
-    return bytes.toString(this.ascii ? 'latin1' : 'utf8', from, end - offset);
+    this.found = this.chunks[chunk] as Buffer;
+    this.from = Math.max(previous, offset) - offset;
+    this.to = end - offset;
+    return true;
   }
 }

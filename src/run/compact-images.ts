@@ -1,4 +1,5 @@
 import { sourceFormat } from '../plan/source-format.js';
+import type { JsonBytes } from '../util/json-bytes.js';
 import type { PlannedImage, PlannedItem, ShardDescription, ShardRecord } from './run-records.js';
 
 /**
@@ -24,6 +25,16 @@ export interface CompactImage {
   readonly format?: PlannedImage['format'];
   readonly bytes?: number;
   readonly etag?: string;
+}
+
+/**
+ * Compact items held elsewhere (the planner's columns), each written straight to JSON as its
+ * `CompactItem` would be: `RunStore` writes item parts and shard descriptions from them without
+ * making an object per image.
+ */
+export interface CompactItemsJson {
+  readonly count: number;
+  writeItem(index: number, out: JsonBytes): void;
 }
 
 /** An item of an item part, compact. */

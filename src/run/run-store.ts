@@ -1,6 +1,7 @@
 import { NotFoundError, RunRecordError } from '../errors.js';
 import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
-import { type CompactItem, expandImages, expandItem } from './compact-images.js';
+import { JsonBytes } from '../util/json-bytes.js';
+import { type CompactItem, type CompactItemsJson, expandImages, expandItem } from './compact-images.js';
 import type {
   AttemptRecord,
   PlannedItem,
@@ -34,6 +35,9 @@ import type {
  * Shard, part and attempt numbers are zero-padded to 5 digits so listings sort numerically.
  */
 export class RunStore {
+  /** Buffers of the compact records being written, kept for the next (one per write in flight). */
+  private readonly buffers: JsonBytes[] = [];
+
   public constructor(
     public readonly storage: Storage,
     public readonly state: StateLocation,
@@ -101,21 +105,19 @@ export class RunStore {
     return undefined;
   }
 
-  /** Write the item list in parts of `ITEMS_PER_PART` (items are read from `items` one part at a time). */
-  public async putItems(runId: string, items: Iterable<CompactItem>): Promise<void> {
-    let part = 0;
-    let slice: CompactItem[] = [];
-    const flush = async (): Promise<void> => {
-      const key = this.runKey(runId, shardName('items', part));
-      await putJson(this.storage, this.state.bucket, key, { runId, part, items: slice }, { compact: true });
-      part++;
-      slice = [];
-    };
-    for (const item of items) {
-      slice.push(item);
-      if (slice.length === ITEMS_PER_PART) await flush();
+  /**
+   * Write the item list in parts of `ITEMS_PER_PART`: objects, or items that write their own JSON
+   * (the planner's columns, see `CompactItemsJson`), one part at a time.
+   */
+  public async putItems(runId: string, items: readonly CompactItem[] | CompactItemsJson): Promise<void> {
+    const list = itemsJson(items);
+    for (let part = 0, first = 0; part === 0 || first < list.count; part++, first += ITEMS_PER_PART) {
+      await this.putCompact(this.runKey(runId, shardName('items', part)), (out) => {
+        out.raw('{"runId":').string(runId).raw(`,"part":${part},"items":`);
+        writeItems(out, list, first, Math.min(list.count, first + ITEMS_PER_PART));
+        out.raw('}');
+      });
     }
-    if (slice.length > 0 || part === 0) await flush();
   }
 
   /** Every item of the run in order, from its parts. */
@@ -135,14 +137,17 @@ export class RunStore {
     return items;
   }
 
-  public async putShard(record: ShardRecord): Promise<void> {
-    await putJson(
-      this.storage,
-      this.state.bucket,
-      this.runKey(record.runId, shardName('shards', record.shard)),
-      record,
-      { compact: true },
-    );
+  /** Write shard n's description; its items as objects or writing their own JSON (see `putItems`). */
+  public async putShard(
+    record: Omit<ShardRecord, 'items'> & { readonly items: ShardRecord['items'] | CompactItemsJson },
+  ): Promise<void> {
+    const list = itemsJson(record.items);
+    await this.putCompact(this.runKey(record.runId, shardName('shards', record.shard)), (out) => {
+      out.raw('{"runId":').string(record.runId).raw(`,"shard":${record.shard},"shardCount":${record.shardCount}`);
+      out.raw(',"task":').value(record.task).raw(',"items":');
+      writeItems(out, list, 0, list.count);
+      out.raw(',"estimatedSeconds":').number(record.estimatedSeconds).raw('}');
+    });
   }
 
   public async getShard(runId: string, shard: number): Promise<ShardDescription> {
@@ -246,6 +251,19 @@ export class RunStore {
     });
   }
 
+  /**
+   * Put a compact record (one line) that `write` writes, from a buffer kept for the next record: a
+   * million images' records cost no new memory each. A buffer goes back to the pool only once its
+   * write has succeeded (a failed write may still be sending it).
+   */
+  private async putCompact(key: string, write: (out: JsonBytes) => void): Promise<void> {
+    const out = this.buffers.pop()?.reset() ?? new JsonBytes();
+    write(out);
+    out.raw('\n');
+    await this.storage.put(this.state.bucket, key, out.view(), { contentType: 'application/json' });
+    this.buffers.push(out);
+  }
+
   private async required<T>(runId: string, name: string): Promise<T> {
     try {
       return await getJson<T>(this.storage, this.state.bucket, this.runKey(runId, name));
@@ -258,6 +276,21 @@ export class RunStore {
       throw error;
     }
   }
+}
+
+function itemsJson(items: readonly CompactItem[] | CompactItemsJson): CompactItemsJson {
+  if (!Array.isArray(items)) return items as CompactItemsJson;
+  return { count: items.length, writeItem: (index, out) => out.value(items[index]) };
+}
+
+/** Items `first` to `end - 1` of `list` as a JSON array. */
+function writeItems(out: JsonBytes, list: CompactItemsJson, first: number, end: number): void {
+  out.raw('[');
+  for (let index = first; index < end; index++) {
+    if (index > first) out.raw(',');
+    list.writeItem(index, out);
+  }
+  out.raw(']');
 }
 
 /** Items per part of a run's item list (a part of a million-image run is a few MB). */

@@ -6,9 +6,7 @@ import { leaseWarning } from '../lease/lease-warning.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_PLAN_ESTIMATE_OPTIONS, estimatePlanned } from '../plan/estimate-plan.js';
 import { writeImageNameRecords } from '../plan/image-name-records.js';
-import type { ListingPlan } from '../plan/plan-listing.js';
 import { planRun } from '../plan/plan-run.js';
-import type { CompactItem } from '../run/compact-images.js';
 import type { AttemptRecord, RunCounts, RunRecord, TaskSource } from '../run/run-records.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Storage } from '../storage/storage.js';
@@ -123,7 +121,7 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   deps.onPlanned?.(counts);
 
   try {
-    await runStore.putItems(runId, itemRecords(plan));
+    await runStore.putItems(runId, plan.items);
     // What `plan` prints with its default options, for `report` to set beside the measured figures.
     await runStore.putEstimate({
       runId,
@@ -163,10 +161,6 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
 function duplicate(log: Logger, request: SubmitRequest): SubmitOutcome {
   log.info('task already submitted; nothing to do', { event: 'duplicate', source: request.source.location });
   return { status: 'duplicate', runId: request.runId };
-}
-
-function* itemRecords(plan: ListingPlan): Iterable<CompactItem> {
-  for (let index = 0; index < plan.itemCount; index++) yield plan.itemRecord(index);
 }
 
 /**
