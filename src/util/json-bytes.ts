@@ -75,9 +75,9 @@ export class JsonBytes {
     this.bytes[this.at++] = 0x22;
     for (let index = start; index < end; index++) {
       const byte = source[index] as number;
-      const escape = byte < 128 ? ESCAPES[byte] : undefined;
-      if (escape === undefined) this.bytes[this.at++] = byte;
-      else this.raw(escape).room(end - index);
+      const escaped = byte < 128 ? ESCAPES[byte] : undefined;
+      if (escaped === undefined) this.bytes[this.at++] = byte;
+      else this.raw(escaped).room(end - index);
     }
     this.bytes[this.at++] = 0x22;
     return this;
