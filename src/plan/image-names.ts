@@ -94,7 +94,8 @@ function resolveClashes(
   return result;
 }
 
-function stem(fileName: string): string {
+/** A file name without its extension (`scan.tif` → `scan`; `.tif` and `scan` stay as they are). */
+export function stem(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot > 0 ? fileName.slice(0, dot) : fileName;
 }

@@ -7,6 +7,7 @@ import { WorkPool } from '../util/work-pool.js';
 import { countPages, mayHavePages } from './count-pages.js';
 import { estimateSeconds } from './estimate-seconds.js';
 import { EtagColumn } from './etag-column.js';
+import { ImageNameColumn } from './image-name-column.js';
 import type { ItemNames } from './image-name-records.js';
 import { itemIdentifier } from './item-identifier.js';
 import { nameItemImages } from './name-item-images.js';
@@ -47,7 +48,10 @@ export interface ListingPlan {
   readonly ignoredSample: readonly string[];
   readonly itemCount: number;
   readonly imageCount: number;
-  /** Estimated seconds of work per image, in image order (see `estimateSeconds`). */
+  /**
+   * Estimated seconds of work per image, in image order (see `estimateSeconds`): made from the
+   * columns on each read (for planning shards), not kept.
+   */
   readonly costs: ArrayLike<number>;
   /**
    * Items whose image names differ from the recorded ones (new items, files added or removed), to
@@ -169,13 +173,12 @@ export async function planListing(
     next[id] = (next[id] as number) + 1;
   }
 
-  // Images, item by item: each image's file, name and estimated cost.
+  // Images, item by item: each image's file and name.
   const itemIds: string[] = [];
   const itemFolders: number[] = [];
   const itemFirst = new NumberColumn('int32');
   const imageFile = new NumberColumn('int32');
-  const imageNames = new TextArena();
-  const costs = new NumberColumn('float64');
+  const imageNames = new ImageNameColumn(fileNames);
   /** Multi-page files: the index of their first page's image, and their image name before `_p1`. */
   const firstPage = new Map<number, { readonly image: number; readonly name: string }>();
   const changed: number[] = [];
@@ -195,15 +198,12 @@ export async function planListing(
       const file = files[at] as number;
       const fileName = names[at] as string;
       const pageNames = named.imageNames[position] ?? [];
-      const pages = pagesOf.get(file);
-      if (pages !== undefined) firstPage.set(file, { image: imageFile.length, name: named.names.get(fileName) ?? '' });
-      const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
-      const cost = estimateSeconds({ format, bytes: sizes.get(file), pages }, options.pdfDpi);
-      for (const name of pageNames) {
+      const multiPage = pagesOf.has(file);
+      if (multiPage) firstPage.set(file, { image: imageFile.length, name: named.names.get(fileName) ?? '' });
+      pageNames.forEach((name, page) => {
         imageFile.push(file);
-        imageNames.add(name);
-        costs.push(cost);
-      }
+        imageNames.push(name, fileName, multiPage ? page + 1 : 0);
+      });
     });
   }
 
@@ -230,7 +230,7 @@ export async function planListing(
     const images: CompactImage[] = [];
     for (let image = itemFirst.get(index); image < imageEnd(index); image++) {
       const { file, page } = sourceOf(image);
-      const name = imageNames.get(image);
+      const name = imageNames.get(image, file, page ?? 0);
       const fileName = fileNames.get(file);
       images.push(page === undefined ? { name, file: fileName } : { name, file: fileName, page });
     }
@@ -250,14 +250,14 @@ export async function planListing(
     for (let image = first; image < end; image++) {
       const file = imageFile.get(image);
       out.raw(image === first ? '{"name":' : ',{"name":');
-      imageNames.writeJson(image, out);
+      const page = pageOf(image, file);
+      imageNames.writeJson(image, file, page, out);
       out.raw(',"file":');
       fileNames.writeJson(file, out);
       if (withSource) {
         out.raw(',"bytes":').number(sizes.get(file)).raw(',"etag":');
         etags.writeJson(file, out);
       }
-      const page = pageOf(image, file);
       if (page > 0) {
         out.raw(',"page":').number(page);
         if (withSource) out.raw(',"pages":').number(pagesOf.get(file) ?? 1);
@@ -280,14 +280,22 @@ export async function planListing(
     ignoredSample,
     itemCount: itemIds.length,
     imageCount: imageFile.length,
-    costs: costs.view(),
+    get costs() {
+      const costs = new Float64Array(imageFile.length);
+      for (let image = 0; image < costs.length; image++) {
+        const file = imageFile.get(image);
+        const format = FORMATS[formatOf.get(file)] ?? 'jpeg';
+        costs[image] = estimateSeconds({ format, bytes: sizes.get(file), pages: pagesOf.get(file) }, options.pdfDpi);
+      }
+      return costs;
+    },
     *changedNames() {
       for (const item of changed) {
         const names = new Map<string, string>();
         for (let image = itemFirst.get(item); image < imageEnd(item); image++) {
           const file = imageFile.get(image);
           if (image > 0 && imageFile.get(image - 1) === file) continue; // a later page of the same file
-          names.set(fileNames.get(file), firstPage.get(file)?.name ?? imageNames.get(image));
+          names.set(fileNames.get(file), firstPage.get(file)?.name ?? imageNames.get(image, file, 0));
         }
         yield { item: itemIds[item] ?? '', names };
       }
@@ -303,7 +311,7 @@ export async function planListing(
       const folder = folderOfItem(item);
       const fileName = fileNames.get(file);
       const sourceKey = folder === '' ? fileName : `${folder}/${fileName}`;
-      const name = imageNames.get(index);
+      const name = imageNames.get(index, file, page ?? 0);
       const etag = etags.get(file);
       const id = itemIds[item] ?? '';
       if (page === undefined) return { item: id, sourceKey, name, format, bytes, etag };

@@ -87,11 +87,12 @@ export class TextArena {
 
   /**
    * Write text `id` to `out` as a JSON string, from its bytes (no string is made). With `stem`, only
-   * up to its last `.` when that is not its first character (a file name without its extension).
+   * up to its last `.` when that is not its first character (a file name without its extension);
+   * `suffix` (ASCII) is added at the end.
    */
-  public writeJson(id: number, out: JsonBytes, stem = false): void {
+  public writeJson(id: number, out: JsonBytes, stem = false, suffix = ''): void {
     if (!this.locate(id)) {
-      out.raw('""');
+      out.utf8(this.found, 0, 0, suffix);
       return;
     }
     let to = this.to;
@@ -100,7 +101,7 @@ export class TextArena {
       while (dot > this.from && this.found[dot] !== 0x2e) dot--;
       if (dot > this.from) to = dot;
     }
-    out.utf8(this.found, this.from, to);
+    out.utf8(this.found, this.from, to, suffix);
   }
 
   /** Point `found`, `from` and `to` at text `id`'s bytes; `false` when it is empty. */

@@ -69,16 +69,20 @@ export class JsonBytes {
     return this;
   }
 
-  /** A string of the UTF-8 text in `source` from `start` to `end`, quoted and escaped. */
-  public utf8(source: Uint8Array, start: number, end: number): this {
-    this.room(end - start + 2);
+  /**
+   * A string of the UTF-8 text in `source` from `start` to `end`, quoted and escaped, with `suffix`
+   * (ASCII that needs no escape) at its end.
+   */
+  public utf8(source: Uint8Array, start: number, end: number, suffix = ''): this {
+    this.room(end - start + suffix.length + 2);
     this.bytes[this.at++] = 0x22;
     for (let index = start; index < end; index++) {
       const byte = source[index] as number;
       const escaped = byte < 128 ? ESCAPES[byte] : undefined;
       if (escaped === undefined) this.bytes[this.at++] = byte;
-      else this.raw(escaped).room(end - index);
+      else this.raw(escaped).room(end - index + suffix.length);
     }
+    this.raw(suffix);
     this.bytes[this.at++] = 0x22;
     return this;
   }
