@@ -2,6 +2,7 @@ import type { StateLocation } from '../run/run-records.js';
 import { getJson, putJson, type Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, type Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import { WorkPool } from '../util/work-pool.js';
 
 /**
  * `{state.prefix}/names/{destBucket}/{DEST_PREFIX}/{COLLECTION}/{item}.json`: the image name each
@@ -23,8 +24,6 @@ export interface ItemNames {
 
 /** Reads and writes in flight at once. */
 const CONCURRENCY = 16;
-/** Items whose names are made and written at a time. */
-const WRITE_BATCH = 256;
 
 /** The prefix of a collection's name records, ending with `/`. */
 export function imageNameRecordsPrefix(state: StateLocation, task: Task): string {
@@ -56,7 +55,11 @@ export async function readImageNameRecords(
   return records;
 }
 
-/** Record the names of items whose names changed, taking a few items from `items` at a time. */
+/**
+ * Record the names of items whose names changed, taking each item from `items` only when a write
+ * can start (a million images' names are never all held at once, nor long enough to be kept by the
+ * garbage collector's old generation).
+ */
 export async function writeImageNameRecords(
   storage: Storage,
   state: StateLocation,
@@ -64,18 +67,10 @@ export async function writeImageNameRecords(
   items: Iterable<ItemNames>,
 ): Promise<void> {
   const prefix = imageNameRecordsPrefix(state, task);
-  const write = (batch: readonly ItemNames[]): Promise<void> =>
-    forEachLimited(batch, CONCURRENCY, async ({ item, names }) => {
-      const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
-      await putJson(storage, state.bucket, `${prefix}${item}.json`, record, { compact: true });
-    });
-  let batch: ItemNames[] = [];
-  for (const item of items) {
-    batch.push(item);
-    if (batch.length === WRITE_BATCH) {
-      await write(batch);
-      batch = [];
-    }
+  const writes = new WorkPool(CONCURRENCY);
+  for (const { item, names } of items) {
+    const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
+    await writes.start(() => putJson(storage, state.bucket, `${prefix}${item}.json`, record, { compact: true }));
   }
-  await write(batch);
+  await writes.drain();
 }

@@ -128,7 +128,6 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
       workerVcpus: DEFAULT_PLAN_ESTIMATE_OPTIONS.workerVcpus,
       estimate: await estimatePlanned(storage, { plan: planned, task, options: DEFAULT_PLAN_ESTIMATE_OPTIONS }),
     });
-    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames());
     await forEachLimited(shards, WRITE_CONCURRENCY, async (shard) => {
       await runStore.putShard({
         runId,
@@ -139,6 +138,8 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
         estimatedSeconds: Math.round(shard.estimatedSeconds),
       });
     });
+    // After the shards: the names' many small records then reuse the memory the shards' large ones freed.
+    await writeImageNameRecords(runStore.storage, runStore.state, task, plan.changedNames());
     const attempt = await launchAttempt(deps, {
       runId,
       task,
