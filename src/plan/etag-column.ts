@@ -23,10 +23,12 @@ export class EtagColumn {
   public push(etag: string): void {
     const index = this.kinds.length;
     const parts = digestParts(etag);
-    if (parts === undefined) {
-      this.kinds.push(-1 - this.others.add(etag));
-      return;
-    }
+    if (parts !== undefined && this.addDigest(index, etag)) this.kinds.push(parts);
+    else this.kinds.push(-1 - this.others.add(etag));
+  }
+
+  /** Keep the digest of `etag` (after its opening quote) as entry `index`; `false` when it is not lowercase hex. */
+  private addDigest(index: number, etag: string): boolean {
     if (DIGEST_BYTES * (index + 1) > this.digests.length) {
       const grown = new Uint8Array(2 * this.digests.length);
       grown.set(this.digests);
@@ -34,10 +36,12 @@ export class EtagColumn {
     }
     const at = DIGEST_BYTES * index;
     for (let byte = 0; byte < DIGEST_BYTES; byte++) {
-      this.digests[at + byte] =
-        (hexValue(etag.charCodeAt(1 + 2 * byte)) << 4) | hexValue(etag.charCodeAt(2 + 2 * byte));
+      const high = hexValue(etag.charCodeAt(1 + 2 * byte));
+      const low = hexValue(etag.charCodeAt(2 + 2 * byte));
+      if ((high | low) < 0) return false;
+      this.digests[at + byte] = (high << 4) | low;
     }
-    this.kinds.push(parts);
+    return true;
   }
 
   public get(index: number): string {
@@ -61,11 +65,13 @@ export class EtagColumn {
   }
 }
 
-/** 0 for `"<32 lowercase hex>"`, N for `"<32 lowercase hex>-N"` (N from 1, no leading zero), else `undefined`. */
+/**
+ * 0 when `etag` may be `"<32 lowercase hex>"`, N when it may be `"<32 lowercase hex>-N"` (N from 1,
+ * no leading zero), else `undefined`; `addDigest` checks the digits.
+ */
 function digestParts(etag: string): number | undefined {
   const length = etag.length;
-  if (length < 34 || etag.charCodeAt(0) !== 0x22 || etag.charCodeAt(length - 1) !== 0x22) return undefined;
-  for (let at = 1; at <= 2 * DIGEST_BYTES; at++) if (hexValue(etag.charCodeAt(at)) < 0) return undefined;
+  if (etag.charCodeAt(0) !== 0x22 || etag.charCodeAt(length - 1) !== 0x22) return undefined;
   if (length === 34) return 0;
   // "-" then 1 to 9 digits, the first not 0: the count fits the column's 32 bits.
   if (length < 36 || length > 44 || etag.charCodeAt(33) !== 0x2d || etag.charCodeAt(34) === 0x30) return undefined;

@@ -24,7 +24,7 @@ export class ImageNameColumn {
 
   /** Add the next image's name: of file `fileName` (its text), page `page` (0 for a file of one page). */
   public push(name: string, fileName: string, page: number): void {
-    if (name !== fileImageName(fileName, page)) {
+    if (!isFileImageName(name, fileName, page)) {
       this.images.push(this.count);
       this.names.add(name);
     }
@@ -57,6 +57,19 @@ export class ImageNameColumn {
     }
     return -1;
   }
+}
+
+/** Whether `name` is `fileImageName(fileName, page)` (compared without making it). */
+function isFileImageName(name: string, fileName: string, page: number): boolean {
+  const dot = fileName.lastIndexOf('.');
+  const stemLength = dot > 0 ? dot : fileName.length;
+  if (page === 0) return name.length === stemLength && fileName.startsWith(name);
+  const suffix = `_p${page}`;
+  return (
+    name.length === stemLength + suffix.length &&
+    name.endsWith(suffix) &&
+    name.startsWith(fileName.slice(0, stemLength))
+  );
 }
 
 function fileImageName(fileName: string, page: number): string {

@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanError } from '../../src/errors.js';
 import { planListing } from '../../src/plan/plan-listing.js';
 import { ARENA_CHUNK_BYTES, TextArena } from '../../src/plan/text-arena.js';
+import { compactImages, compactItem } from '../../src/run/compact-images.js';
 import type { ListedObject, Storage } from '../../src/storage/storage.js';
+import { JsonBytes } from '../../src/util/json-bytes.js';
 
 async function* listing(objects: readonly ListedObject[]): AsyncIterable<ListedObject> {
   yield* objects;
@@ -218,6 +220,44 @@ describe('Function: planListing', () => {
         ]),
       },
     ]);
+  });
+
+  it('writes item parts and shard items from its columns as the JSON of their records', async () => {
+    // Prepare: pages, clashing and awkward names, a recorded name, ETags of every kind, a file in ACCESS_DIR.
+    const digest = '0123456789abcdef0123456789abcdef';
+    const listed: ListedObject[] = [
+      { key: 'Box/F1/a.tif', size: threePages.length, etag: `"${digest}"` },
+      { key: 'Box/F1/a_p1.jpg', size: 5, etag: `"${digest}-3"` },
+      { key: 'Box/F1/b.jpg', size: 6, etag: 'W/"x"' },
+      { key: 'Box/F1/b.png', size: 7, etag: '"q\\"uote"' },
+      { key: 'Box/F2/é 😀.jpg', size: 8, etag: `"${digest.toUpperCase()}"` },
+      { key: 'Box/F2/q"uote.jpg', size: 9, etag: '' },
+      { key: 'Box/F2/kept.jpg', size: 10, etag: 'e' },
+      { key: 'Box/top.jpg', size: 11, etag: 'f' },
+    ];
+    const storage = storageOf(new Map([['Box/F1/a.tif', threePages]]));
+    const recordedNames = new Map([['F2', new Map([['kept.jpg', 'published name']])]]);
+    const toJson = (list: { count: number; writeItem(index: number, out: JsonBytes): void }): string => {
+      const out = new JsonBytes().raw('[');
+      for (let index = 0; index < list.count; index++) list.writeItem(index, out.raw(index === 0 ? '' : ','));
+      return out.raw(']').view().toString('utf8');
+    };
+
+    // Act
+    const planned = await planListing(listing(listed), { ...options, storage, recordedNames });
+    const images = imagesOf(planned);
+
+    // Assess
+    expect(toJson(planned.items)).toBe(JSON.stringify(itemsOf(planned).map(compactItem)));
+    for (const [first, end] of [
+      [0, images.length],
+      [1, 4],
+      [4, 9],
+      [2, 3],
+    ] as const) {
+      expect(toJson(planned.shardItems(first, end))).toBe(JSON.stringify(compactImages(images.slice(first, end))));
+    }
+    expect(images.map((image) => image.name)).toContain('published name');
   });
 
   it('rejects two folders that give the same item identifier, naming both', async () => {
