@@ -25,7 +25,7 @@ describe('Class: ImageNameColumn', () => {
 
     // Act
     for (const [name, fileName, page] of images) names.push(name, fileName, page);
-    images.forEach(([, fileName]) => fileNames.add(fileName));
+    for (const [, fileName] of images) fileNames.add(fileName);
     const out = new JsonBytes().raw('[');
     images.forEach(([, , page], index) => {
       if (index > 0) out.raw(',');
