@@ -37,6 +37,12 @@ export class ImageNameColumn {
     return other < 0 ? fileImageName(this.fileNames.get(file), page) : this.names.get(other);
   }
 
+  /** As `get`, given the name of the file (which a caller that holds it need not have read again). */
+  public ofFile(index: number, fileName: string, page: number): string {
+    const other = this.other(index);
+    return other < 0 ? fileImageName(fileName, page) : this.names.get(other);
+  }
+
   /** Write the name of image `index` to `out` as a JSON string (arguments as for `get`). */
   public writeJson(index: number, file: number, page: number, out: JsonBytes): void {
     const other = this.other(index);

@@ -1,7 +1,8 @@
 import type { StateLocation } from '../run/run-records.js';
-import { getJson, putJson, type Storage } from '../storage/storage.js';
+import { getJson, type Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, type Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
+import { JsonBytes } from '../util/json-bytes.js';
 import { WorkPool } from '../util/work-pool.js';
 
 /**
@@ -58,7 +59,8 @@ export async function readImageNameRecords(
 /**
  * Record the names of items whose names changed, taking each item from `items` only when a write
  * can start (a million images' names are never all held at once, nor long enough to be kept by the
- * garbage collector's old generation).
+ * garbage collector's old generation). Each record is written as `putJson` would write it, from a
+ * buffer kept for the next.
  */
 export async function writeImageNameRecords(
   storage: Storage,
@@ -68,9 +70,20 @@ export async function writeImageNameRecords(
 ): Promise<void> {
   const prefix = imageNameRecordsPrefix(state, task);
   const writes = new WorkPool(CONCURRENCY);
+  const buffers: JsonBytes[] = [];
   for (const { item, names } of items) {
-    const record: ImageNameRecord = { item, names: Object.fromEntries(names) };
-    await writes.start(() => putJson(storage, state.bucket, `${prefix}${item}.json`, record, { compact: true }));
+    const out = buffers.pop()?.reset() ?? new JsonBytes(4096);
+    out.raw('{"item":').string(item).raw(',"names":{');
+    let first = true;
+    for (const [fileName, name] of names) {
+      out.raw(first ? '' : ',').string(fileName).raw(':').string(name);
+      first = false;
+    }
+    out.raw('}}\n');
+    await writes.start(async () => {
+      await storage.put(state.bucket, `${prefix}${item}.json`, out.view(), { contentType: 'application/json' });
+      buffers.push(out);
+    });
   }
   await writes.drain();
 }

@@ -295,7 +295,8 @@ export async function planListing(
         for (let image = itemFirst.get(item); image < imageEnd(item); image++) {
           const file = imageFile.get(image);
           if (image > 0 && imageFile.get(image - 1) === file) continue; // a later page of the same file
-          names.set(fileNames.get(file), firstPage.get(file)?.name ?? imageNames.get(image, file, 0));
+          const fileName = fileNames.get(file);
+          names.set(fileName, firstPage.get(file)?.name ?? imageNames.ofFile(image, fileName, 0));
         }
         yield { item: itemIds[item] ?? '', names };
       }
