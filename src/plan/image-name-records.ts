@@ -76,7 +76,8 @@ export async function writeImageNameRecords(
     out.raw('{"item":').string(item).raw(',"names":{');
     let first = true;
     for (const [fileName, name] of names) {
-      out.raw(first ? '' : ',').string(fileName).raw(':').string(name);
+      out.raw(first ? '' : ',').string(fileName);
+      out.raw(':').string(name);
       first = false;
     }
     out.raw('}}\n');
