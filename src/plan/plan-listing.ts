@@ -72,10 +72,11 @@ export interface ListingPlan {
 
 /**
  * Read a listing once and plan its items and images. While the listing arrives, each image file
- * is kept as a few numbers and its name and ETag as text, and the pages of multi-page files are
- * counted (`countPages`, small ranged reads, a few dozen at a time). Then every folder that directly
- * holds images becomes an item (`itemIdentifier`), items in natural order of their identifiers,
- * each item's images ordered and named by `nameItemImages`.
+ * is kept as a few numbers, its name as text and its ETag as a digest (`EtagColumn`), and the
+ * pages of multi-page files are counted (`countPages`, small ranged reads, a few dozen at a time).
+ * Then every folder that directly holds images becomes an item (`itemIdentifier`), items in
+ * natural order of their identifiers, each item's images ordered and named by `nameItemImages`
+ * (names kept only where their file does not give them: `ImageNameColumn`).
  *
  * @throws PlanError when two folders give the same item identifier
  */

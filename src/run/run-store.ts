@@ -24,7 +24,8 @@ import type {
  *
  * Item parts and shard descriptions store their images compactly (`CompactItem`: grouped by item,
  * each by its file name in the item's folder): they are written in that form (`compactItem` and
- * `compactImages` make it from whole records) and `getItems` and `getShard` return them whole.
+ * `compactImages` make it from whole records; the planner writes it from its columns, see
+ * `CompactItemsJson`) and `getItems` and `getShard` return them whole.
  * - `attempts/{a}.json`     submission a: which shards, which jobs
  * - `results/{n}.json`      shard n's per-image results, written when the worker finishes
  * - `estimate.json`         the estimate made from the plan when the run was submitted
