@@ -31,7 +31,8 @@ import type { TileBenchResult } from './tile-child.js';
  * Both tools write JPEG tiles of the same size with the same settings (quality 85, 4:2:0 chroma
  * subsampling, no optimised Huffman tables: libvips' defaults, given explicitly to vips).
  * Figures are for comparison within one run: machines here are shared and noisy, so the tools
- * alternate (A B A B) and the ratios of each round are printed with their spread.
+ * alternate (A B A B; A B C, C B A in the whole-run comparison) and the ratios of each round are
+ * printed with their spread.
  */
 
 interface BenchImage {
@@ -475,6 +476,10 @@ function mixedReport(mixed: { rounds: MixedRound[]; megapixels: number }): strin
     `${median(values).toFixed(2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
   const wallRatios = mixed.rounds.map((round) => round.ours.wall / round.vips.wall);
   const cpuRatios = mixed.rounds.map((round) => cpu(round.ours) / cpu(round.vips));
+  const fullWallRatios = mixed.rounds.map((round) => round.ours.wall / round.vipsFull.wall);
+  const fullCpuRatios = mixed.rounds.map((round) => cpu(round.ours) / cpu(round.vipsFull));
+  const fullRange = (pick: (round: MixedRound) => number): string =>
+    `${fixed(Math.min(...mixed.rounds.map(pick)), 2)}–${fixed(Math.max(...mixed.rounds.map(pick)), 2)}`;
   // Per format: megapixels over the seconds each tool spent on those images (all rounds).
   const formats = [...new Set(MIXED_COLLECTION.map((image) => image.format))];
   const perFormat = formatTable(
@@ -500,9 +505,13 @@ function mixedReport(mixed: { rounds: MixedRound[]; megapixels: number }): strin
   const last = mixed.rounds[mixed.rounds.length - 1];
   return [
     `Whole run on a mixed collection: ${MIXED_COLLECTION.length} images, ${fixed(mixed.megapixels)} MP ` +
-      `(iiif-batch run --workers 2 against vips dzsave --layout iiif3 --tile-size ${TILE_SIZE} --suffix .jpg[Q=${JPEG_QUALITY}], 2 at a time; A B A B)`,
+      `(iiif-batch run --workers 2 against vips dzsave --layout iiif3 --tile-size ${TILE_SIZE} --suffix .jpg[Q=${JPEG_QUALITY}], 2 at a time; ` +
+      'and against a loop that also writes a full-size JPEG per image; A B C, C B A)',
     rounds,
     `Ratio iiif-batch/vips, median (min–max) of ${mixed.rounds.length} rounds: wall ${spread(wallRatios)}, CPU ${spread(cpuRatios)} (target: at most 1.00 for both)`,
+    `Against vips dzsave + a full-size JPEG per image (vips copy, same JPEG settings; still no sizes files): ` +
+      `${fullRange((round) => round.vipsFull.wall)} s wall, ${fullRange((round) => cpu(round.vipsFull))} s CPU; ` +
+      `ratio wall ${spread(fullWallRatios)}, CPU ${spread(fullCpuRatios)}`,
     `Peak RSS of the largest process: iiif-batch ${fixed(Math.max(...mixed.rounds.map((round) => round.ours.maxRssMiB)), 0)} MiB, ` +
       `vips ${fixed(Math.max(...mixed.rounds.map((round) => round.vips.maxRssMiB)), 0)} MiB`,
     last === undefined

@@ -22,15 +22,25 @@ export interface ToolRound extends Timed {
 
 export interface MixedRound {
   readonly ours: ToolRound;
+  /** `vips dzsave` per file: tiles and info.json only (the issue's anchor). */
   readonly vips: ToolRound;
+  /**
+   * `vips dzsave` then a full-size JPEG per file (`vips copy`, the same JPEG settings): closer to what
+   * iiif-batch publishes (`full/max`), though still without the `sizes` files.
+   */
+  readonly vipsFull: ToolRound;
 }
+
+type Tool = 'ours' | 'vips' | 'vipsFull';
+const TOOLS: readonly Tool[] = ['ours', 'vips', 'vipsFull'];
 
 const ACCESS_DIR = 'Bench/Box1';
 /**
  * The user's view: the whole `iiif-batch run` (2 workers) on a mixed collection against a loop of
- * `vips dzsave --layout iiif3` over the same files, 2 at a time, alternating A B A B (`rounds` of
- * each, the first tool of a round alternating too). Every execution runs under `/usr/bin/time`, so
- * CPU time covers the whole process tree (workers, assembler, every vips process).
+ * `vips dzsave --layout iiif3` over the same files, 2 at a time, and against the same loop followed
+ * by a full-size JPEG per file (what comes closest to iiif-batch's complete set with the `vips`
+ * command). The tools alternate A B C, C B A over `rounds` rounds. Every execution runs under
+ * `/usr/bin/time`, so CPU time covers the whole process tree (workers, assembler, every vips process).
  */
 export async function benchMixedRun(options: {
   readonly work: string;
@@ -58,21 +68,22 @@ export async function benchMixedRun(options: {
   );
   const rounds: MixedRound[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    let ours: ToolRound | undefined;
-    let vips: ToolRound | undefined;
-    for (const tool of round % 2 === 0 ? ['ours', 'vips'] : ['vips', 'ours']) {
+    const results: Partial<Record<Tool, ToolRound>> = {};
+    // A B C, then C B A: each tool runs early and late as often as the others.
+    for (const tool of round % 2 === 0 ? TOOLS : [...TOOLS].reverse()) {
       const out = await mkdtemp(join(work, `${tool}-`));
-      if (tool === 'ours') {
-        log(`  round ${round + 1}: iiif-batch run…`);
-        ours = await runOurs(options.cli, taskPath, sources, out);
-      } else {
-        log(`  round ${round + 1}: vips dzsave loop…`);
-        vips = await runVips(files, sourceDir, out, options.tileSize, options.quality);
-      }
+      log(`  round ${round + 1}: ${TOOL_NAMES[tool]}…`);
+      results[tool] =
+        tool === 'ours'
+          ? await runOurs(options.cli, taskPath, sources, out)
+          : await runVips(files, sourceDir, out, options.tileSize, options.quality, tool === 'vipsFull');
       await rm(out, { recursive: true, force: true });
     }
-    if (ours === undefined || vips === undefined) throw new Error('unreachable: both tools run every round');
-    rounds.push({ ours, vips });
+    const { ours, vips, vipsFull } = results;
+    if (ours === undefined || vips === undefined || vipsFull === undefined) {
+      throw new Error('unreachable: every tool runs every round');
+    }
+    rounds.push({ ours, vips, vipsFull });
   }
   const megapixels = MIXED_COLLECTION.reduce((sum, image) => sum + (image.width * image.height) / 1e6, 0);
   return { rounds, megapixels };
@@ -108,13 +119,23 @@ async function runOurs(cli: string, taskPath: string, sources: string, root: str
   return { ...result.timing, perImage, ...(await folderSize(join(root, 'img-pub'))) };
 }
 
-/** `vips dzsave` over every file, 2 at a time (as `xargs -P 2` would), each under `/usr/bin/time`. */
+const TOOL_NAMES: Record<Tool, string> = {
+  ours: 'iiif-batch run',
+  vips: 'vips dzsave loop',
+  vipsFull: 'vips dzsave + full-size JPEG loop',
+};
+
+/**
+ * `vips dzsave` over every file, 2 at a time (as `xargs -P 2` would), each under `/usr/bin/time`;
+ * with `withFull`, each file's dzsave is followed by a full-size JPEG (`vips copy`), timed with it.
+ */
 async function runVips(
   files: readonly string[],
   sourceDir: string,
   out: string,
   tileSize: number,
   quality: number,
+  withFull: boolean,
 ): Promise<ToolRound> {
   const perImage = new Map<string, number>();
   let user = 0;
@@ -124,13 +145,20 @@ async function runVips(
   await forEachLimited(files, 2, async (file) => {
     const name = relative(sourceDir, file);
     const target = join(out, name.replace(/[/.]/g, '_'));
-    const args = ['dzsave', file, target, '--layout', 'iiif3', '--tile-size', String(tileSize)];
-    args.push('--suffix', `.jpg[Q=${quality},subsample_mode=on,optimize_coding=false]`);
-    const { timing } = await timed('vips', args);
-    perImage.set(name, timing.wall);
-    user += timing.user;
-    sys += timing.sys;
-    maxRssMiB = Math.max(maxRssMiB, timing.maxRssMiB);
+    const jpeg = `[Q=${quality},subsample_mode=on,optimize_coding=false]`;
+    const commands = [
+      ['dzsave', file, target, '--layout', 'iiif3', '--tile-size', String(tileSize), '--suffix', `.jpg${jpeg}`],
+    ];
+    if (withFull) commands.push(['copy', file, `${target}-full.jpg${jpeg}`]);
+    let seconds = 0;
+    for (const args of commands) {
+      const { timing } = await timed('vips', args);
+      seconds += timing.wall;
+      user += timing.user;
+      sys += timing.sys;
+      maxRssMiB = Math.max(maxRssMiB, timing.maxRssMiB);
+    }
+    perImage.set(name, seconds);
   });
   const wall = (performance.now() - started) / 1000;
   return { wall, user, sys, maxRssMiB, perImage, ...(await folderSize(out)) };
