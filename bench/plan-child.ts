@@ -7,6 +7,7 @@ import type { Body, ObjectInfo, PutOptions, Storage } from '../src/storage/stora
 import { submitRun } from '../src/submitter/submit-run.js';
 import { parseTaskFile } from '../src/task/parse-task-file.js';
 import { benchTaskFile } from './bench-task.js';
+import { peakRssMiB } from './peak-rss.js';
 
 /**
  * Benchmark child: the submitter's real planning (`submitRun`: list → count pages → items → shards →
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     shards: outcome.counts.shards,
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakRssMiB(),
     recordBytes: sizes.reduce((sum, [, bytes]) => sum + bytes, 0),
     itemsRecordBytes: sizes.filter(([key]) => /\/items/.test(key)).reduce((sum, [, bytes]) => sum + bytes, 0),
     largestShardRecordBytes: Math.max(0, ...sizes.filter(([key]) => key.includes('/shards/')).map(([, b]) => b)),

@@ -7,6 +7,7 @@ import { tileImage } from '../src/shard-worker/tile-image.js';
 import { FsStorage } from '../src/storage/fs-storage.js';
 import { parseTaskFile } from '../src/task/parse-task-file.js';
 import { benchTaskFile } from './bench-task.js';
+import { peakRssMiB } from './peak-rss.js';
 
 /**
  * Benchmark child: publish one image with the shard worker's `tileImage` into a filesystem store
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     ...(result.tileCount === undefined ? {} : { tileCount: result.tileCount }),
     ...(result.bytes === undefined ? {} : { bytes: result.bytes }),
     seconds,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakRssMiB(),
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
