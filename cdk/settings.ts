@@ -108,14 +108,23 @@ const SETTINGS = z
           .default(''),
       }),
       submitter: section({
-        /** Lambda timeout in seconds (30–900); the queue's visibility timeout is 6 × this. @default 300 */
-        timeoutSeconds: integer(30, 900).default(300),
-        /** Lambda memory in MiB (256–10240). @default 1024 */
-        memoryMiB: integer(256, 10240).default(1024),
+        /**
+         * Lambda timeout in seconds (30–900); the queue's visibility timeout is 6 × this. Planning a
+         * task file of a million images takes minutes against S3 (README, Performance). @default 900
+         */
+        timeoutSeconds: integer(30, 900).default(900),
+        /**
+         * Lambda memory in MiB (256–10240). Lambda gives one full vCPU from 1,769 MiB; planning is
+         * CPU-bound (the SDK's cost of each TIFF header read). @default 2048
+         */
+        memoryMiB: integer(256, 10240).default(2048),
         /** Most concurrent submitter invocations the SQS event source starts (2–1000). @default 5 */
         maxConcurrency: integer(2, 1000).default(5),
-        /** Task messages per invocation (1–10). @default 5 */
-        batchSize: integer(1, 10).default(5),
+        /**
+         * Task messages per invocation (1–10): they are planned one after another within one
+         * timeout, so one per invocation gives each task file the whole timeout. @default 1
+         */
+        batchSize: integer(1, 10).default(1),
       }),
       compute: section({
         /** Where jobs run. @default "FARGATE_SPOT" */

@@ -18,13 +18,13 @@ export interface SubmitterProps {
   readonly queue: sqs.IQueue;
   /** Environment of the function (the variables of `SUBMITTER_ENV`, set by the stack). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Function timeout; the queue's visibility timeout must exceed it. @default 5 minutes */
+  /** Function timeout; the queue's visibility timeout must exceed it. @default 15 minutes */
   readonly timeout?: Duration;
-  /** Function memory in MiB. @default 1024 */
+  /** Function memory in MiB. @default 2048 */
   readonly memorySize?: number;
   /** Most concurrent invocations the event source starts (2–1000). @default 5 */
   readonly maxConcurrency?: number;
-  /** Task messages per invocation (1–10). @default 5 */
+  /** Task messages per invocation (1–10). @default 1 */
   readonly batchSize?: number;
   /** Retention of the function's log group. @default one month */
   readonly logRetention?: logs.RetentionDays;
@@ -59,8 +59,8 @@ export class Submitter extends Construct {
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      timeout: props.timeout ?? Duration.minutes(5),
-      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.minutes(15),
+      memorySize: props.memorySize ?? 2048,
       role,
       logGroup: this.logGroup,
       environment: {
@@ -85,7 +85,7 @@ export class Submitter extends Construct {
     });
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
-        batchSize: props.batchSize ?? 5,
+        batchSize: props.batchSize ?? 1,
         reportBatchItemFailures: true,
         maxConcurrency: props.maxConcurrency ?? 5,
       }),

@@ -97,8 +97,8 @@ describe('Stack: IiifBatch (defaults)', () => {
       const queue = resourceNamed(synthesized.template, 'AWS::SQS::Queue', 'TaskIntakeQueue');
 
       // Assess
-      expect(fn.properties.Timeout).toBe(300);
-      expect(queue.properties.VisibilityTimeout).toBe(1800);
+      expect(fn.properties.Timeout).toBe(900);
+      expect(queue.properties.VisibilityTimeout).toBe(5400);
       expect(queue.properties.VisibilityTimeout as number).toBeGreaterThan(fn.properties.Timeout as number);
     });
 
@@ -197,7 +197,7 @@ describe('Stack: IiifBatch (defaults)', () => {
           FunctionName: ref(fn.id),
           FunctionResponseTypes: ['ReportBatchItemFailures'],
           ScalingConfig: { MaximumConcurrency: 5 },
-          BatchSize: 5,
+          BatchSize: 1,
         }),
       );
     });

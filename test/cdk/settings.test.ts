@@ -32,7 +32,7 @@ describe('Function: resolveSettings', () => {
         certificateArn: undefined,
       },
       tasks: { prefix: 'tasks/', suffix: '.json', maxReceiveCount: 5, statePrefix: '' },
-      submitter: { timeoutSeconds: 300, memoryMiB: 1024, maxConcurrency: 5, batchSize: 5 },
+      submitter: { timeoutSeconds: 900, memoryMiB: 2048, maxConcurrency: 5, batchSize: 1 },
       compute: {
         type: 'FARGATE_SPOT',
         maxvCpus: 256,
