@@ -171,13 +171,13 @@ export class FsStorage implements Storage {
   }
 
   public async put(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
-    await this.placeTemp(bucket, key, body, 'write', rename);
+    await this.placeTemp(bucket, key, body, 'write', 'rename');
   }
 
   public async putIfAbsent(bucket: string, key: string, body: Body, _options?: PutOptions): Promise<boolean> {
     try {
       // link() fails with EEXIST when the target exists: an atomic create-if-absent.
-      await this.placeTemp(bucket, key, body, 'create', link);
+      await this.placeTemp(bucket, key, body, 'create', 'link');
       return true;
     } catch (error) {
       if (error instanceof StorageError && (error.cause as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
@@ -186,8 +186,8 @@ export class FsStorage implements Storage {
   }
 
   /**
-   * Write `body` to a temporary file, then `place` it at the object's path (rename or link) and
-   * remove what is left of the temporary file. Temporary files live in this process's folder under
+   * Write `body` to a temporary file, then place it at the object's path (rename, or link: fails when
+   * the path exists) and remove what is left of the temporary file (a link leaves it; so does a failure). Temporary files live in this process's folder under
    * `{root}/_iiif-batch/tmp/`, outside every bucket: a crash never leaves one in a published tree
    * (the next process removes the folders of dead ones). Only when a bucket is on another file system
    * than the root (EXDEV) is the file written beside its target instead.
@@ -197,10 +197,11 @@ export class FsStorage implements Storage {
     key: string,
     body: Body,
     action: string,
-    place: (from: string, to: string) => Promise<void>,
+    how: 'rename' | 'link',
   ): Promise<void> {
     const path = this.pathOf(bucket, key);
-    let temp = await this.writeTemp(await this.tempFolder(bucket, key), body, bucket, key, action);
+    const place = how === 'rename' ? rename : link;
+    let temp: string | undefined = await this.writeTemp(await this.tempFolder(bucket, key), body, bucket, key, action);
     try {
       await mkdir(dirname(path), { recursive: true });
       try {
@@ -211,10 +212,12 @@ export class FsStorage implements Storage {
         temp = await this.writeTemp(dirname(path), body, bucket, key, action);
         await place(temp, path);
       }
+      // A rename took the temporary file away: nothing is left to remove (one call fewer a file).
+      if (how === 'rename') temp = undefined;
     } catch (error) {
       throw wrap(error, bucket, key, action, this.root);
     } finally {
-      await rm(temp, { force: true }).catch(() => undefined);
+      if (temp !== undefined) await unlink(temp).catch(() => undefined);
     }
   }
 
