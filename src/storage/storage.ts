@@ -84,11 +84,15 @@ export interface Storage {
    * reads (page counts) without fetching whole files. Throws `NotFoundError` when absent.
    */
   getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer>;
-  /** Create or replace an object atomically: a reader sees the old or the whole new object. */
+  /**
+   * Create or replace an object atomically: a reader sees the old or the whole new object. `body` is
+   * read only until the returned promise settles: the caller may then reuse it (the planner writes
+   * its large records from one reused buffer), so a store must not keep a reference to it.
+   */
   put(bucket: string, key: string, body: Body, options?: PutOptions): Promise<void>;
   /**
    * Create an object only if no object has that key (S3 `IfNoneMatch: '*'`).
-   * Returns `false`, writing nothing, when one already exists.
+   * Returns `false`, writing nothing, when one already exists. `body` as for `put`.
    */
   putIfAbsent(bucket: string, key: string, body: Body, options?: PutOptions): Promise<boolean>;
   /** Remove an object; no error when it is absent. */
