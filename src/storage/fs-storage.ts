@@ -187,7 +187,8 @@ export class FsStorage implements Storage {
 
   /**
    * Write `body` to a temporary file, then place it at the object's path (rename, or link: fails when
-   * the path exists) and remove what is left of the temporary file (a link leaves it; so does a failure). Temporary files live in this process's folder under
+   * the path exists) and remove what is left of the temporary file (a link leaves it; so does a
+   * failure). Temporary files live in this process's folder under
    * `{root}/_iiif-batch/tmp/`, outside every bucket: a crash never leaves one in a published tree
    * (the next process removes the folders of dead ones). Only when a bucket is on another file system
    * than the root (EXDEV) is the file written beside its target instead.
