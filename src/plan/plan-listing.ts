@@ -50,9 +50,9 @@ export interface ListingPlan {
   readonly imageCount: number;
   /**
    * Estimated seconds of work per image, in image order (see `estimateSeconds`): made from the
-   * columns on each read (for planning shards), not kept.
+   * columns by each call (for planning shards), not kept.
    */
-  readonly costs: ArrayLike<number>;
+  costs(): Float64Array;
   /**
    * Items whose image names differ from the recorded ones (new items, files added or removed), to
    * record: each made from the columns while iterating, so a million names are not held as maps.
@@ -281,7 +281,7 @@ export async function planListing(
     ignoredSample,
     itemCount: itemIds.length,
     imageCount: imageFile.length,
-    get costs() {
+    costs: () => {
       const costs = new Float64Array(imageFile.length);
       for (let image = 0; image < costs.length; image++) {
         const file = imageFile.get(image);

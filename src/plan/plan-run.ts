@@ -61,7 +61,7 @@ export async function planRun(
   // A bad CSV would only fail the assembler after all the tiling: reject it before anything runs.
   await readMetadataCsv(storage, task);
 
-  const shards = planShards(listing.costs, task.settings, { minShards: input.minShards ?? 1 });
+  const shards = planShards(listing.costs(), task.settings, { minShards: input.minShards ?? 1 });
   const counts: RunCounts = {
     items: listing.itemCount,
     images: listing.imageCount,

@@ -144,10 +144,20 @@ export class RunStore {
   ): Promise<void> {
     const list = itemsJson(record.items);
     await this.putCompact(this.runKey(record.runId, shardName('shards', record.shard)), (out) => {
-      out.raw('{"runId":').string(record.runId).raw(`,"shard":${record.shard},"shardCount":${record.shardCount}`);
-      out.raw(',"task":').value(record.task).raw(',"items":');
-      writeItems(out, list, 0, list.count);
-      out.raw(',"estimatedSeconds":').number(record.estimatedSeconds).raw('}');
+      // Every field as `JSON.stringify` writes the record (its order; undefined left out), the items
+      // from `list`: a field added to the record is written without a change here.
+      let first = true;
+      for (const [field, value] of Object.entries(record)) {
+        if (value === undefined) continue;
+        out
+          .raw(first ? '{' : ',')
+          .string(field)
+          .raw(':');
+        if (field === 'items') writeItems(out, list, 0, list.count);
+        else out.value(value);
+        first = false;
+      }
+      out.raw('}');
     });
   }
 

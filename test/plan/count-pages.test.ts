@@ -82,7 +82,7 @@ describe('Function: countPages (with planListing and planShards)', () => {
       })(),
       { storage, bucket: 'src', accessDir: 'Coll', source: 'src/Coll/', pdfDpi: DEFAULT_SETTINGS.pdfDpi },
     );
-    const shards = planShards(plan.costs, DEFAULT_SETTINGS).map((shard) =>
+    const shards = planShards(plan.costs(), DEFAULT_SETTINGS).map((shard) =>
       Array.from({ length: shard.end - shard.first }, (_, at) => plan.image(shard.first + at)),
     );
 
