@@ -244,6 +244,7 @@ async function main(): Promise<void> {
         ? await benchMixedRun({
             work,
             cli,
+            floorChild: join(here, 'floor-child.js'),
             rounds: options.rounds,
             tileSize: TILE_SIZE,
             quality: JPEG_QUALITY,
@@ -457,6 +458,26 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
+/**
+ * How far the CPU target is from what the codecs alone cost: iiif-batch's decode and encodes in one
+ * process with nothing written (`floor-child.ts`), against the vips loop of the same round.
+ */
+function floorReport(rounds: readonly MixedRound[]): string[] {
+  const cpu = (run: { user: number; sys: number }): number => run.user + run.sys;
+  const of = (pick: (round: MixedRound) => number): string => median(rounds.map(pick)).toFixed(2);
+  const ratio = (pick: (round: MixedRound) => number): string =>
+    median(rounds.map((round) => pick(round) / cpu(round.vips))).toFixed(2);
+  const levelZero = (round: MixedRound): number => round.floor.decode + round.floor.levelZero;
+  const complete = (round: MixedRound): number => round.floor.decode + round.floor.complete;
+  return [
+    'Floor: the same decode and JPEG encodes as iiif-batch, in one process, nothing written (CPU s, median of the rounds; ratio to the vips loop of the same round):',
+    `  decode each source once: ${of((round) => round.floor.decode)} (${ratio((round) => round.floor.decode)}×)`,
+    `  + level 0 only (its tiles and full/max, which a level-0 service cannot do without): ${of(levelZero)} (${ratio(levelZero)}×)`,
+    `  + every other level, the sizes files and the reductions (the complete set): ${of(complete)} (${ratio(complete)}×)`,
+    `  iiif-batch run / complete floor: ${median(rounds.map((round) => cpu(round.ours) / complete(round))).toFixed(2)} (the rest is reading, writing, processes, planning and manifests)`,
+  ];
+}
+
 /** The whole-run comparison: each round's ratios, their median and spread, per-format MP/s, peak RSS. */
 function mixedReport(mixed: { rounds: MixedRound[]; megapixels: number }): string[] {
   const cpu = (run: { user: number; sys: number }): number => run.user + run.sys;
@@ -512,6 +533,7 @@ function mixedReport(mixed: { rounds: MixedRound[]; megapixels: number }): strin
     `Against vips dzsave + a full-size JPEG per image (vips copy, same JPEG settings; still no sizes files): ` +
       `${fullRange((round) => round.vipsFull.wall)} s wall, ${fullRange((round) => cpu(round.vipsFull))} s CPU; ` +
       `ratio wall ${spread(fullWallRatios)}, CPU ${spread(fullCpuRatios)}`,
+    ...floorReport(mixed.rounds),
     `Peak RSS of the largest process: iiif-batch ${fixed(Math.max(...mixed.rounds.map((round) => round.ours.maxRssMiB)), 0)} MiB, ` +
       `vips ${fixed(Math.max(...mixed.rounds.map((round) => round.vips.maxRssMiB)), 0)} MiB`,
     last === undefined

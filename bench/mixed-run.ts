@@ -3,6 +3,7 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'no
 import { join, relative } from 'node:path';
 import { forEachLimited } from '../src/util/for-each-limited.js';
 import { benchTaskFile } from './bench-task.js';
+import type { FloorResult } from './floor-child.js';
 import { MIXED_COLLECTION, writeMixedCollection } from './mixed-collection.js';
 
 /** One timed execution: wall-clock seconds, CPU seconds of the process tree, largest process's peak RSS. */
@@ -29,6 +30,8 @@ export interface MixedRound {
    * iiif-batch publishes (`full/max`), though still without the `sizes` files.
    */
   readonly vipsFull: ToolRound;
+  /** The floor under iiif-batch's complete set: its own decode and encodes in one process, nothing written. */
+  readonly floor: FloorResult;
 }
 
 type Tool = 'ours' | 'vips' | 'vipsFull';
@@ -45,6 +48,8 @@ const ACCESS_DIR = 'Bench/Box1';
 export async function benchMixedRun(options: {
   readonly work: string;
   readonly cli: string;
+  /** `floor-child.js`, run once a round after the tools. */
+  readonly floorChild: string;
   readonly rounds: number;
   readonly tileSize: number;
   readonly quality: number;
@@ -83,7 +88,15 @@ export async function benchMixedRun(options: {
     if (ours === undefined || vips === undefined || vipsFull === undefined) {
       throw new Error('unreachable: every tool runs every round');
     }
-    rounds.push({ ours, vips, vipsFull });
+    log(`  round ${round + 1}: the floor (decode and encodes only)…`);
+    const floor = await timed(process.execPath, [
+      options.floorChild,
+      work,
+      String(options.tileSize),
+      String(options.quality),
+      ...files,
+    ]);
+    rounds.push({ ours, vips, vipsFull, floor: JSON.parse(floor.stdout) as FloorResult });
   }
   const megapixels = MIXED_COLLECTION.reduce((sum, image) => sum + (image.width * image.height) / 1e6, 0);
   return { rounds, megapixels };
