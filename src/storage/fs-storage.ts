@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError, StorageError, VersionMismatchError } from '../errors.js';
@@ -14,6 +24,14 @@ const TEMP_MARK = '.iiif-batch-tmp-';
 
 /** Read size of streams: large masters are copied in few, large reads (Node's default is 64 KiB). */
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Bodies up to this size are written with synchronous calls: a tile is a few hundred kilobytes, and
+ * each call through the thread pool costs a hand-off (0.24 ms of CPU a file against 0.06). Larger
+ * bodies (run records, big `full/max` files) go through the thread pool, so the event loop never
+ * waits long on one write.
+ */
+const SYNC_WRITE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Storage on the local filesystem: bucket `b`, key `k` is the file `root/b/k`.
@@ -187,11 +205,11 @@ export class FsStorage implements Storage {
 
   /**
    * Write `body` to a temporary file, then place it at the object's path (rename, or link: fails when
-   * the path exists) and remove what is left of the temporary file (a link leaves it; so does a
-   * failure). Temporary files live in this process's folder under
-   * `{root}/_iiif-batch/tmp/`, outside every bucket: a crash never leaves one in a published tree
-   * (the next process removes the folders of dead ones). Only when a bucket is on another file system
-   * than the root (EXDEV) is the file written beside its target instead.
+   * the path exists), creating the path's folder when it is missing, and remove what is left of the
+   * temporary file (a link leaves it; so does a failure). Temporary files live in this process's
+   * folder under `{root}/_iiif-batch/tmp/`, outside every bucket: a crash never leaves one in a
+   * published tree (the next process removes the folders of dead ones). Only when a bucket is on
+   * another file system than the root (EXDEV) is the file written beside its target instead.
    */
   private async placeTemp(
     bucket: string,
@@ -201,24 +219,23 @@ export class FsStorage implements Storage {
     how: 'rename' | 'link',
   ): Promise<void> {
     const path = this.pathOf(bucket, key);
-    const place = how === 'rename' ? rename : link;
+    const place = how === 'rename' ? renameSync : linkSync;
     let temp: string | undefined = await this.writeTemp(await this.tempFolder(bucket, key), body, bucket, key, action);
     try {
-      await mkdir(dirname(path), { recursive: true });
       try {
-        await place(temp, path);
+        placeInFolder(place, temp, path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-        await unlink(temp).catch(() => undefined);
+        removeQuietly(temp);
         temp = await this.writeTemp(dirname(path), body, bucket, key, action);
-        await place(temp, path);
+        place(temp, path);
       }
       // A rename took the temporary file away: nothing is left to remove (one call fewer a file).
       if (how === 'rename') temp = undefined;
     } catch (error) {
       throw wrap(error, bucket, key, action, this.root);
     } finally {
-      if (temp !== undefined) await unlink(temp).catch(() => undefined);
+      if (temp !== undefined) removeQuietly(temp);
     }
   }
 
@@ -256,15 +273,19 @@ export class FsStorage implements Storage {
   private async writeTemp(dir: string, body: Body, bucket: string, key: string, action: string): Promise<string> {
     const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
     try {
-      const handle = await open(temp, 'w');
-      try {
-        await handle.writeFile(body);
-      } finally {
-        await handle.close();
+      if (Buffer.byteLength(body) <= SYNC_WRITE_BYTES) {
+        writeFileSync(temp, body);
+      } else {
+        const handle = await open(temp, 'w');
+        try {
+          await handle.writeFile(body);
+        } finally {
+          await handle.close();
+        }
       }
       return temp;
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => undefined);
+      removeQuietly(temp);
       throw wrap(error, bucket, key, action, this.root);
     }
   }
@@ -422,4 +443,26 @@ function wrap(error: unknown, bucket: string, key: string, action: string, root?
     );
   }
   return new StorageError(`Cannot ${action} ${bucket}/${key}: ${message}`, { bucket, key }, { cause: error });
+}
+
+/**
+ * Rename or link `from` to `to`; when `to`'s folder is missing, create it and try again (a file
+ * whose folder exists, as most tiles' do, costs one call).
+ */
+function placeInFolder(place: (from: string, to: string) => void, from: string, to: string): void {
+  try {
+    place(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(to), { recursive: true });
+    place(from, to);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone, or not ours to report: the write's own outcome is what the caller hears.
+  }
 }

@@ -1,25 +1,39 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FsStorage as FsStorageClass } from '../../src/storage/fs-storage.js';
 
-/** Runs while a file FsStorage opened is still open (to look at the trees in the middle of a write). */
-const whileOpen = vi.hoisted(() => ({ current: undefined as (() => Promise<void>) | undefined }));
+/**
+ * Runs in the middle of a write, to look at the trees: while a file FsStorage opened is still open
+ * (large bodies), or once a small body's temporary file is written, before it is placed.
+ */
+const whileOpen = vi.hoisted(() => ({ current: undefined as (() => void) | undefined }));
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...actual,
+    writeFileSync: (...args: Parameters<typeof actual.writeFileSync>) => {
+      actual.writeFileSync(...args);
+      whileOpen.current?.();
+    },
+  };
+});
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
   return {
     ...actual,
     open: async (...args: Parameters<typeof actual.open>) => {
       const handle = await actual.open(...args);
-      await whileOpen.current?.();
+      whileOpen.current?.();
       return handle;
     },
   };
 });
 
 // The fast tier shares loaded modules between the files of a worker (vitest.config.ts): FsStorage
-// and what it imports may have been loaded with the real node:fs/promises, so they are loaded
+// and what it imports may have been loaded with the real node:fs and node:fs/promises, so they are loaded
 // afresh here, after the mock above is in place (the errors too, for `instanceof`).
 vi.resetModules();
 const { NotFoundError, StorageError, VersionMismatchError } = await import('../../src/errors.js');
@@ -74,35 +88,42 @@ describe('Class: FsStorage', () => {
     );
   });
 
-  it('never writes a temporary file inside a bucket, even while a write is half done', async () => {
-    // Prepare: look at both trees the moment the temporary file is open for writing.
-    await storage.put('img-pub', 'c/item/p1/info.json', '{}');
-    const listTree = async (dir: string): Promise<string[]> =>
-      (await readdir(dir, { recursive: true, withFileTypes: true }))
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
-        .sort();
-    let during: string[] = [];
-    let temporary: string[] = [];
-    whileOpen.current = async () => {
-      during = await listTree(join(root, 'img-pub'));
-      temporary = await listTree(join(root, '_iiif-batch', 'tmp'));
-    };
+  // Small bodies are written with synchronous calls, large ones through the thread pool.
+  it.each([
+    { body: 'small', bytes: 128 * 1024 },
+    { body: 'large', bytes: 5 * 1024 * 1024 },
+  ])(
+    'never writes a temporary file inside a bucket, even while a write is half done ($body body)',
+    async ({ bytes }) => {
+      // Prepare: look at both trees the moment the temporary file is written (small) or open (large).
+      await storage.put('img-pub', 'c/item/p1/info.json', '{}');
+      const listTree = (dir: string): string[] =>
+        readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+          .sort();
+      let during: string[] = [];
+      let temporary: string[] = [];
+      whileOpen.current = () => {
+        during = listTree(join(root, 'img-pub'));
+        temporary = listTree(join(root, '_iiif-batch', 'tmp'));
+      };
 
-    // Act
-    try {
-      await storage.put('img-pub', 'c/item/p1/full/max/0/default.jpg', Buffer.alloc(128 * 1024, 1));
-    } finally {
-      whileOpen.current = undefined;
-    }
+      // Act
+      try {
+        await storage.put('img-pub', 'c/item/p1/full/max/0/default.jpg', Buffer.alloc(bytes, 1));
+      } finally {
+        whileOpen.current = undefined;
+      }
 
-    // Assess
-    expect(during).toEqual(['c/item/p1/info.json']);
-    expect(temporary).toHaveLength(1);
-    expect(await listTree(join(root, 'img-pub'))).toEqual(['c/item/p1/full/max/0/default.jpg', 'c/item/p1/info.json']);
-    expect(await listTree(join(root, '_iiif-batch', 'tmp'))).toEqual([]);
-    expect((await storage.getBytes('img-pub', 'c/item/p1/full/max/0/default.jpg')).length).toBe(128 * 1024);
-  });
+      // Assess
+      expect(during).toEqual(['c/item/p1/info.json']);
+      expect(temporary).toHaveLength(1);
+      expect(listTree(join(root, 'img-pub'))).toEqual(['c/item/p1/full/max/0/default.jpg', 'c/item/p1/info.json']);
+      expect(listTree(join(root, '_iiif-batch', 'tmp'))).toEqual([]);
+      expect((await storage.getBytes('img-pub', 'c/item/p1/full/max/0/default.jpg')).length).toBe(bytes);
+    },
+  );
 
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {
     // Prepare
