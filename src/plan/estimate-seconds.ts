@@ -27,8 +27,14 @@ const PDF_RENDER_FACTOR = 2;
 /** Megapixels per second one worker tiles (sharp, 512 px tiles, JPEG out); see `npm run bench`. */
 export const WORKER_MEGAPIXELS_PER_SECOND = 12;
 
-/** Fixed cost per image: fetch latency, info.json, resume marker, upload tail. */
-const SECONDS_PER_IMAGE = 1;
+/**
+ * Fixed cost per image: what does not overlap the tiling (the shard worker fetches the next source
+ * and uploads tiles while it renders): the upload tail, info.json and the resume marker, a few S3
+ * round trips; on a local disk, a few hundredths of a second. Weighed too high, it makes shards of
+ * many small images look heavier than shards of large masters (one second put 63 % of the bench's
+ * mixed collection in one of two shards; a quarter, 58 %).
+ */
+const SECONDS_PER_IMAGE = 0.25;
 
 /**
  * Estimated seconds one worker spends on an image (one page of a multi-page file: its share of
