@@ -2,6 +2,7 @@ import { PlanError } from '../errors.js';
 import { type CompactImage, type CompactItem, type CompactItemsJson, expandItem } from '../run/compact-images.js';
 import type { PlannedImage, PlannedItem, SourceFormat } from '../run/run-records.js';
 import type { ListedObject, Storage } from '../storage/storage.js';
+import { type Deadline, deadlinePassed } from '../util/deadline.js';
 import type { JsonBytes } from '../util/json-bytes.js';
 import { WorkPool } from '../util/work-pool.js';
 import { countPages, mayHavePages } from './count-pages.js';
@@ -78,7 +79,7 @@ export interface ListingPlan {
  * natural order of their identifiers, each item's images ordered and named by `nameItemImages`
  * (names kept only where their file does not give them: `ImageNameColumn`).
  *
- * @throws PlanError when two folders give the same item identifier
+ * @throws PlanError when two folders give the same item identifier, or when the deadline passes
  */
 export async function planListing(
   listing: AsyncIterable<ListedObject>,
@@ -91,6 +92,8 @@ export async function planListing(
     readonly recordedNames?: ReadonlyMap<string, ReadonlyMap<string, string>>;
     /** PDF_DPI: what a PDF page costs to render (see `estimateSeconds`). Default 300. */
     readonly pdfDpi?: number;
+    /** When listing and counting pages must be done by (the submitter Lambda's time). None: no limit. */
+    readonly deadline?: Deadline;
   },
 ): Promise<ListingPlan> {
   const { storage, bucket, accessDir, source } = options;
@@ -110,7 +113,20 @@ export async function planListing(
   let ignored = 0;
   let folder = '';
   let folderId = -1;
+  const { deadline } = options;
+  const started = deadline?.now() ?? 0;
+  let toCount = 0;
+  let counted = 0;
+  const outOfTime = (): PlanError =>
+    new PlanError(
+      `${source}: the submitter ran out of time planning the run: in ${Math.round(((deadline?.now() ?? 0) - started) / 1000)} s ` +
+        `it listed ${objects} objects and counted the pages of ${counted} of the ${toCount} TIFF and PDF files found so far ` +
+        '(a ranged read of each). Split the collection into several task files (an ACCESS_DIR a box), ' +
+        'or give the submitter more time (submitter.timeoutSeconds, at most 900)',
+      { source, field: 'ACCESS_DIR' },
+    );
   for await (const { key, size, etag } of listing) {
+    if (deadlinePassed(deadline)) throw outOfTime();
     objects++;
     if (key.endsWith('/')) continue; // a folder marker, not a file
     const format = sourceFormat(key);
@@ -135,9 +151,12 @@ export async function planListing(
     folderOf.push(folderId);
     formatOf.push(FORMATS.indexOf(format));
     if (mayHavePages(format) && size > 0) {
+      toCount++;
       await counting.start(async () => {
+        if (deadlinePassed(deadline)) throw outOfTime();
         const pages = await countPages(storage, bucket, { key, size, etag }, format);
         if (pages > 1) pagesOf.set(file, pages);
+        counted++;
       });
     }
   }

@@ -5,6 +5,7 @@ import type { RunStore } from '../run/run-store.js';
 import type { RunWarning } from '../run/run-warning.js';
 import type { SkippedEntry, Storage } from '../storage/storage.js';
 import type { Task } from '../task/task.js';
+import type { Deadline } from '../util/deadline.js';
 import { readImageNameRecords } from './image-name-records.js';
 import { type ListingPlan, planListing } from './plan-listing.js';
 import { type PlannedShard, planShards } from './plan-shards.js';
@@ -25,11 +26,16 @@ export interface RunPlan {
  * items with the image names recorded by earlier runs, count the pages of multi-page files from
  * their headers), check the CSV, and plan balanced shards.
  *
- * @throws PlanError when there are no images; CsvError when the CSV cannot be used
+ * @throws PlanError when there are no images or the deadline passed; CsvError when the CSV cannot be used
  */
 export async function planRun(
   deps: { readonly storage: Storage; readonly runStore: RunStore },
-  input: { readonly task: Task; readonly minShards?: number },
+  input: {
+    readonly task: Task;
+    readonly minShards?: number;
+    /** When listing and counting pages must be done by (see `planListing`). */
+    readonly deadline?: Deadline;
+  },
 ): Promise<RunPlan> {
   const { storage, runStore } = deps;
   const { task } = input;
@@ -48,6 +54,7 @@ export async function planRun(
     source: where,
     recordedNames,
     pdfDpi: task.settings.pdfDpi,
+    ...(input.deadline === undefined ? {} : { deadline: input.deadline }),
   });
   if (listing.imageCount === 0) {
     throw new PlanError(

@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createBatchClient } from '../aws/batch-client.js';
 import { createEventBridgeClient, EventBridgeRunEvents } from '../aws/eventbridge-run-events.js';
 import { createS3Client } from '../aws/s3-client.js';
@@ -34,8 +34,10 @@ function buildDependencies(): TaskRecordDependencies {
  * The submitter Lambda, fed by the SQS queue that receives the task bucket's S3 notifications
  * (event source mapping with `ReportBatchItemFailures`). A configuration error fails the whole
  * invocation, so every message is retried and, if it persists, ends in the dead-letter queue.
+ * Planning a task must leave time to record and launch it before the invocation's timeout.
  */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   dependencies ??= buildDependencies();
-  return processTaskRecords(dependencies, event);
+  // A task too large to plan in the time left is rejected with the reason, not timed out and redelivered.
+  return processTaskRecords({ ...dependencies, deadline: Date.now() + context.getRemainingTimeInMillis() }, event);
 };

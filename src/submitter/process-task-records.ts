@@ -37,6 +37,11 @@ export interface TaskRecordDependencies {
   /** Where the "Task rejected" event of a refused task goes (none: no event). */
   readonly events?: RunEvents;
   readonly now?: () => Date;
+  /**
+   * When this Lambda invocation ends (milliseconds since the epoch; see `SubmitRequest.deadline`): a
+   * task too large to plan and record in that time is rejected with the reason. None: no limit.
+   */
+  readonly deadline?: number;
 }
 
 /** What became of one task file. */
@@ -145,6 +150,7 @@ export async function submitTaskObject(
       {
         task,
         runId,
+        ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
         source: {
           location,
           bucket: event.bucket,

@@ -36,6 +36,21 @@ export interface SubmitRequest {
   readonly source: TaskSource;
   /** Plan at least this many shards when there are enough images (local runs: the worker count). */
   readonly minShards?: number;
+  /**
+   * When this submission must be over (milliseconds since the epoch): the end of the submitter
+   * Lambda's invocation. Planning must then be done `recordingReserve` before it, or the task is
+   * rejected as too large for one invocation, before anything is recorded. None: no limit.
+   */
+  readonly deadline?: number;
+}
+
+/**
+ * The time kept after planning for recording the run (a million images: about 25,000 records, 16
+ * at a time) and launching it: three minutes, or a third of a shorter invocation. A Lambda that
+ * timed out half-way through recording would leave a run that is never launched.
+ */
+export function recordingReserve(millisecondsLeft: number): number {
+  return Math.min(180_000, Math.max(0, millisecondsLeft) / 3);
 }
 
 export type SubmitOutcome =
@@ -74,9 +89,18 @@ export async function submitRun(deps: SubmitDependencies, request: SubmitRequest
   const scope = leaseScopeOf(task);
   // While another run publishes the collection, refuse before the planning (which may take minutes).
   await checkLease(leaseDeps, { scope, runId });
+  const clock = (): number => now().getTime();
+  const deadline =
+    request.deadline === undefined
+      ? undefined
+      : { at: request.deadline - recordingReserve(request.deadline - clock()), now: clock };
   const planned = await planRun(
     { storage, runStore },
-    { task, ...(request.minShards === undefined ? {} : { minShards: request.minShards }) },
+    {
+      task,
+      ...(request.minShards === undefined ? {} : { minShards: request.minShards }),
+      ...(deadline === undefined ? {} : { deadline }),
+    },
   );
   const { listing: plan, shards, counts, skipped } = planned;
   if ((await runStore.findRun(runId)) !== undefined) return duplicate(log, request);

@@ -111,6 +111,33 @@ describe('Function: planListing', () => {
     ]);
   });
 
+  it('stops with a PlanError saying how far it got when the deadline passes', async () => {
+    // Prepare: a clock that moves a second a listed file; the deadline is at 5 s. Every file is a
+    // three-page TIFF whose pages are counted from its header.
+    let seconds = 0;
+    const keys = Array.from({ length: 10 }, (_, index) => `Box/F1/p${index + 1}.tif`);
+    async function* slowListing(): AsyncIterable<ListedObject> {
+      for (const key of keys) {
+        seconds += 1;
+        yield { key, size: threePages.length, etag: `e-${key}` };
+      }
+    }
+    const storage = storageOf(new Map(keys.map((key) => [key, threePages])));
+    const deadline = { at: 5_000, now: () => seconds * 1000 };
+
+    // Act
+    const planning = planListing(slowListing(), { ...options, storage, deadline });
+    const inTime = await planListing(listing(objects('Box/F1/a.jpg')), { ...options, deadline });
+
+    // Assess
+    await expect(planning).rejects.toBeInstanceOf(PlanError);
+    await expect(planning).rejects.toMatchObject({ field: 'ACCESS_DIR', source: 'test://src/Box/' });
+    await expect(planning).rejects.toThrow(
+      /^test:\/\/src\/Box\/: the submitter ran out of time planning the run: in 6 s it listed 5 objects and counted the pages of [0-5] of the 5 TIFF and PDF files found so far/,
+    );
+    expect(inTime.imageCount).toBe(1);
+  });
+
   it('makes one item per folder that directly holds images, named after the folder', async () => {
     // Act
     const planned = await plan(['Box2/Folder1/a.tif', 'Box2/Folder1/b.TIF', 'Box2/Folder2/x.jpg'], 'Box2');

@@ -275,6 +275,35 @@ describe('processTaskRecords', () => {
     expect(run.source.key).toBe(key);
   });
 
+  it('rejects, without retrying, a task too large to plan in the time the invocation has left', async () => {
+    // Prepare: the deps' clock says 12:00:01; this invocation ended a second earlier.
+    const etag = await putTask('tasks/huge.json', legacyTaskFile());
+    const ended = Date.parse('2025-03-01T12:00:00.000Z');
+
+    // Act
+    const late = await processTaskRecords(
+      deps({ deadline: ended }),
+      sqsEvent(sqsRecord('h', s3Notification('iiif-tasks', 'tasks/huge.json', etag))),
+    );
+    const runId = taskRunId('Ms2016_012-Box2', 'iiif-tasks', 'tasks/huge.json', etag);
+    const report = await errorReport(runId);
+    const inTime = await processTaskRecords(
+      deps({ deadline: ended + 900_000 }),
+      sqsEvent(sqsRecord('h2', s3Notification('iiif-tasks', 'tasks/huge.json', etag))),
+    );
+
+    // Assess: rejected with the reason and the remedy, nothing launched; in time, it submits.
+    expect(late.batchItemFailures).toEqual([]);
+    expect(report.field).toBe('ACCESS_DIR');
+    expect(report.message).toMatch(
+      /the submitter ran out of time planning the run: in 0 s it listed 0 objects and counted the pages of 0 of the 0 TIFF and PDF files found so far/,
+    );
+    expect(report.message).toContain('Split the collection into several task files');
+    expect(inTime.batchItemFailures).toEqual([]);
+    expect(batch.commandCalls(SubmitJobCommand)).toHaveLength(2);
+    expect(await storage.head('iiif-tasks', `runs/${runId}/run.json`)).toBeDefined();
+  });
+
   it('refuses a task naming a bucket outside the allow-list, naming the bucket', async () => {
     // Prepare
     const etag = await putTask('tasks/elsewhere.json', legacyTaskFile({ AWS_DEST_BUCKET: 'someone-elses-bucket' }));

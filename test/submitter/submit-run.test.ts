@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/log.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import type { JobLauncher, LaunchRequest, LaunchResult } from '../../src/submitter/job-launcher.js';
-import { submitRun } from '../../src/submitter/submit-run.js';
+import { recordingReserve, submitRun } from '../../src/submitter/submit-run.js';
 import { parseTaskFile } from '../../src/task/parse-task-file.js';
 import { currentProcess } from '../../src/util/process-identity.js';
 import { RecordingStorage } from '../helpers/recording-storage.js';
@@ -248,5 +248,31 @@ describe('Function: submitRun', () => {
 
     // Assess
     expect(outcome.status === 'submitted' && outcome.counts.shards).toBe(3);
+  });
+
+  it('keeps three minutes of a Lambda invocation for recording and launching, a third of a shorter one', () => {
+    expect(recordingReserve(900_000)).toBe(180_000);
+    expect(recordingReserve(300_000)).toBe(100_000);
+    expect(recordingReserve(-5_000)).toBe(0);
+  });
+
+  it('rejects a task whose planning is not done before its deadline less that reserve, recording nothing', async () => {
+    // Prepare: the clock moves a minute each time it is read; the invocation ends at minute 6.
+    let minutes = 0;
+    const now = () => new Date(Date.UTC(2026, 0, 1, 12, minutes++));
+
+    // Act
+    const planning = submitRun(
+      { storage, runStore, launcher, logger: silentLogger, now },
+      { task, runId: 'r1', source, deadline: Date.UTC(2026, 0, 1, 12, 6) },
+    );
+
+    // Assess
+    await expect(planning).rejects.toThrow(
+      /the submitter ran out of time planning the run: in \d+ s it listed \d+ objects/,
+    );
+    expect(await runStore.findRun('r1')).toBeUndefined();
+    expect(await readLease(runStore, leaseScopeOf(task))).toBeUndefined();
+    expect(launcher.requests).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../../src/aws/s3-client.js';
@@ -27,6 +27,7 @@ import type { PlannedItem, RunRecord, RunReport } from '../../../src/run/run-rec
 import { S3Storage } from '../../../src/storage/s3-storage.js';
 import { taskRunId } from '../../../src/submitter/run-id.js';
 import { type FakeEventBridge, startFakeEventBridge } from '../../helpers/fake-eventbridge-endpoint.js';
+import { lambdaContext } from '../../helpers/lambda-context.js';
 import { type LocalAws, startLocalAws } from '../../helpers/local-aws.js';
 import { photo } from '../../helpers/photo.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
@@ -133,7 +134,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
   let queueUrl: string;
   let queueArn: string;
   let dlqUrl: string;
-  let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   const savedEnv: Record<string, string | undefined> = {};
   let jobCounter = 0;
 
@@ -159,7 +160,7 @@ describe('cloud path on loopback: S3 → SQS → submitter → Batch (mocked) �
     );
     const received = answer.Messages ?? [];
     if (received.length === 0) return { received, response: { batchItemFailures: [] } };
-    const response = await handler(toSqsEvent(received, queueArn));
+    const response = await handler(toSqsEvent(received, queueArn), lambdaContext('submitter'));
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     for (const message of received) {
       if (!failed.has(message.MessageId ?? '')) {
