@@ -439,13 +439,14 @@ async function publishService(options: PublishOptions): Promise<PublishOutcome> 
     const entry = byContent.get(contentKey(content));
     if (entry === undefined) throw new Error(`Rendered ${contentKey(content)}, which the tile set does not list`);
     if (contentKey(content) === qcKey) qc = measureQc(jpeg, logger, service.key);
-    for (const path of entry.paths) {
-      queue.add({
-        key: `${service.key}/${path}`,
-        body: jpeg,
-        options: { contentType: 'image/jpeg', cacheControl: TILE_CACHE_CONTROL },
-      });
-    }
+    const [first, ...others] = entry.paths.map((path) => `${service.key}/${path}`);
+    if (first === undefined) throw new Error(`Rendered ${contentKey(content)}, which has no path in the tile set`);
+    queue.add({
+      key: first,
+      body: jpeg,
+      options: { contentType: 'image/jpeg', cacheControl: TILE_CACHE_CONTROL },
+      alsoAt: others,
+    });
     await queue.room();
   };
   try {

@@ -6,11 +6,13 @@ export interface Upload {
   readonly key: string;
   readonly body: Buffer | string;
   readonly options: PutOptions;
+  /** Other keys to publish the same bytes under: copied from `key` once it is written, where the store can. */
+  readonly alsoAt?: readonly string[];
 }
 
 /**
- * Puts objects into one bucket with at most `concurrency` in flight, retrying transient storage
- * errors. Uploads start as soon as they are added, while the caller keeps rendering; `room` holds a
+ * Puts objects into one bucket with at most `concurrency` in flight (an object and its copies under
+ * other keys count as one), retrying transient storage errors. Uploads start as soon as they are added, while the caller keeps rendering; `room` holds a
  * producer back while too many wait; `drain` waits for everything added so far and throws the
  * first failure.
  */
@@ -33,7 +35,10 @@ export class UploadQueue {
   }
 
   public add(upload: Upload): void {
-    this.pending.push(upload);
+    const { alsoAt, ...first } = upload;
+    if (alsoAt === undefined || alsoAt.length === 0 || this.storage.copy !== undefined) this.pending.push(upload);
+    // Without copies, every key is an upload of its own, in flight beside the others.
+    else this.pending.push(first, ...alsoAt.map((key) => ({ ...first, key })));
     this.pump();
   }
 
@@ -64,8 +69,9 @@ export class UploadQueue {
       this.active++;
       this.put(upload)
         .then((size) => {
-          this.files++;
-          this.bytes += size;
+          const copies = 1 + (upload.alsoAt?.length ?? 0);
+          this.files += copies;
+          this.bytes += size * copies;
         })
         .catch((error: unknown) => {
           this.failure ??= { error };
@@ -79,7 +85,13 @@ export class UploadQueue {
   }
 
   private async put(upload: Upload): Promise<number> {
-    await withRetries(() => this.storage.put(this.bucket, upload.key, upload.body, upload.options), this.options.retry);
+    const { storage, bucket } = this;
+    await withRetries(() => storage.put(bucket, upload.key, upload.body, upload.options), this.options.retry);
+    const { copy } = storage;
+    for (const key of upload.alsoAt ?? []) {
+      // `add` sends keys to copy only to a store that can copy.
+      if (copy !== undefined) await withRetries(() => copy.call(storage, bucket, upload.key, key), this.options.retry);
+    }
     return Buffer.byteLength(upload.body);
   }
 }

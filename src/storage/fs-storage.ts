@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  existsSync,
   linkSync,
   mkdirSync,
   readdirSync,
@@ -200,6 +201,36 @@ export class FsStorage implements Storage {
     } catch (error) {
       if (error instanceof StorageError && (error.cause as NodeJS.ErrnoException)?.code === 'EEXIST') return false;
       throw error;
+    }
+  }
+
+  /**
+   * The object `toKey` as a hard link to `fromKey`'s file, made under a temporary name and renamed
+   * into place (a reader sees the old or the new file): the bytes are stored once. Writing either
+   * object later replaces its file and leaves the other as it was. A bucket on another file system
+   * than the local root (no link across them) gets the bytes written again.
+   */
+  public async copy(bucket: string, fromKey: string, toKey: string): Promise<void> {
+    const from = this.pathOf(bucket, fromKey);
+    const to = this.pathOf(bucket, toKey);
+    const temp = join(await this.tempFolder(bucket, toKey), `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+    try {
+      linkSync(from, temp);
+    } catch (error) {
+      if (!existsSync(from)) throw new NotFoundError(bucket, fromKey, { cause: error });
+      if ((error as NodeJS.ErrnoException).code === 'EXDEV') {
+        await this.put(bucket, toKey, await this.getBytes(bucket, fromKey));
+        return;
+      }
+      throw wrap(error, bucket, toKey, 'copy', this.root);
+    }
+    try {
+      placeInFolder(renameSync, temp, to);
+    } catch (error) {
+      throw wrap(error, bucket, toKey, 'copy', this.root);
+    } finally {
+      // Gone after a rename, except when `to` already was this very file (rename then does nothing).
+      removeQuietly(temp);
     }
   }
 

@@ -103,6 +103,13 @@ export interface Storage {
    * access (image decoders) use it to skip copying the object; they must only read the file.
    */
   localPath?(bucket: string, key: string): Promise<string | undefined>;
+  /**
+   * Optional capability: create or replace `toKey` (atomically, as `put`) with the bytes of
+   * `fromKey`, without sending them again: files published under two names (`full/max` and the
+   * largest `sizes` entry) are written once. A store without it gets the bytes `put` twice.
+   * Throws `NotFoundError` when `fromKey` is absent.
+   */
+  copy?(bucket: string, fromKey: string, toKey: string): Promise<void>;
 }
 
 /** Read and parse a JSON object. Throws `NotFoundError` when absent. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -189,6 +189,28 @@ describe('Function: tileImage, how it publishes', () => {
     // Assess
     expect(result).toMatchObject({ status: 'failed', sourceEtag: image.etag, sourceBytes: image.bytes });
     expect(result.reason).toBe(`source not found: ${storage.describe(task.srcBucket, image.sourceKey)}`);
+  });
+
+  it('stores the bytes published under two names once in a filesystem store: full/max and the full-size sizes file', async () => {
+    // Prepare
+    const task = uniqueTask();
+    const bytes = await (await photoRaw(1500, 1000)).jpeg().toBuffer();
+    const { image, serviceKey } = await source(task, 'twice.jpg', bytes, 'jpeg');
+
+    // Act
+    const result = await tileImage({ storage, logger: silentLogger }, { task, image });
+
+    // Assess: one file (one inode) under both names; the service is complete.
+    const fileOf = (path: string) => join(root, task.destBucket, ...serviceKey.split('/'), ...path.split('/'));
+    const max = await stat(fileOf('full/max/0/default.jpg'));
+    const full = await stat(fileOf('full/1500,1000/0/default.jpg'));
+    expect(full.ino).toBe(max.ino);
+    expect(max.nlink).toBe(2);
+    const files = (await readdir(fileOf(''), { recursive: true, withFileTypes: true })).filter((entry) =>
+      entry.isFile(),
+    );
+    expect(result).toMatchObject({ status: 'tiled', tileCount: files.length });
+    await checkPublishedService(storage, task.destBucket, serviceKey);
   });
 
   it('leaves no working files behind', async () => {

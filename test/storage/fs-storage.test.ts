@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,34 @@ describe('Class: FsStorage', () => {
       expect((await storage.getBytes('img-pub', 'c/item/p1/full/max/0/default.jpg')).length).toBe(bytes);
     },
   );
+
+  it('copies an object as a hard link renamed into place; writing either later leaves the other as it was', async () => {
+    // Prepare
+    await storage.put('img-pub', 's/full/max/0/default.jpg', 'full-size bytes');
+    await storage.put('img-pub', 's/full/800,600/0/default.jpg', 'an older file');
+    const path = (key: string) => join(root, 'img-pub', ...key.split('/'));
+
+    // Act
+    await storage.copy('img-pub', 's/full/max/0/default.jpg', 's/full/800,600/0/default.jpg');
+    await storage.copy('img-pub', 's/full/max/0/default.jpg', 's/new/folder/default.jpg');
+    const original = statSync(path('s/full/max/0/default.jpg'));
+    const linked = statSync(path('s/full/800,600/0/default.jpg'));
+    await storage.put('img-pub', 's/full/max/0/default.jpg', 'replaced');
+
+    // Assess: one file under three names, until one of them is written again.
+    expect(linked.ino).toBe(original.ino);
+    expect(linked.nlink).toBe(3);
+    expect((await storage.getBytes('img-pub', 's/full/800,600/0/default.jpg')).toString()).toBe('full-size bytes');
+    expect((await storage.getBytes('img-pub', 's/new/folder/default.jpg')).toString()).toBe('full-size bytes');
+    expect((await storage.getBytes('img-pub', 's/full/max/0/default.jpg')).toString()).toBe('replaced');
+    const temporary = readdirSync(join(root, '_iiif-batch', 'tmp'), { recursive: true, withFileTypes: true });
+    expect(temporary.filter((entry) => entry.isFile())).toEqual([]);
+    await expect(storage.copy('img-pub', 's/absent.jpg', 's/other.jpg')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      storage.copy('img-pub', 's/full/max/0/default.jpg', 's/full/max/0/default.jpg'),
+    ).resolves.toBeUndefined();
+    expect((await storage.getBytes('img-pub', 's/full/max/0/default.jpg')).toString()).toBe('replaced');
+  });
 
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {
     // Prepare
