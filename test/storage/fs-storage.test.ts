@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +152,32 @@ describe('Class: FsStorage', () => {
     ).resolves.toBeUndefined();
     expect((await storage.getBytes('img-pub', 's/full/max/0/default.jpg')).toString()).toBe('replaced');
   });
+
+  // A bucket on another file system than the local root: no rename or link across them.
+  const shm = '/dev/shm';
+  it.skipIf(!existsSync(shm) || statSync(shm).dev === statSync(tmpdir()).dev)(
+    'writes and copies into a bucket on another file system than the local root',
+    async () => {
+      // Prepare
+      const elsewhere = await mkdtemp(join(shm, 'fs-storage-bucket-'));
+      try {
+        await symlink(elsewhere, join(root, 'img-pub'));
+
+        // Act
+        await storage.put('img-pub', 's/full/max/0/default.jpg', 'full-size bytes');
+        await storage.copy('img-pub', 's/full/max/0/default.jpg', 's/full/80,60/0/default.jpg');
+
+        // Assess
+        expect((await storage.getBytes('img-pub', 's/full/80,60/0/default.jpg')).toString()).toBe('full-size bytes');
+        const files = readdirSync(elsewhere, { recursive: true, withFileTypes: true }).filter((entry) =>
+          entry.isFile(),
+        );
+        expect(files.map((entry) => entry.name)).toEqual(['default.jpg', 'default.jpg']);
+      } finally {
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('lists every key under a prefix in key order, across folders, without temp files', async () => {
     // Prepare
