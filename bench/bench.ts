@@ -5,6 +5,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { SUBMITTER_V8_OPTIONS } from '../src/submitter/submitter-v8-options.js';
 import { formatTable } from './format-table.js';
 import { MIXED_COLLECTION } from './mixed-collection.js';
 import { benchMixedRun, folderSize, type MixedRound } from './mixed-run.js';
@@ -276,7 +277,12 @@ async function main(): Promise<void> {
       if (!options.keep) await rm(source, { force: true });
     }
     log(`planning a synthetic listing of ${options.keys} keys…`);
-    const planRun = await run(process.execPath, [join(here, 'plan-child.js'), String(options.keys)]);
+    // With the submitter Lambda's V8 options: it is the submitter's planning that is measured.
+    const planRun = await run(process.execPath, [
+      ...SUBMITTER_V8_OPTIONS,
+      join(here, 'plan-child.js'),
+      String(options.keys),
+    ]);
     if (planRun.code !== 0) throw new Error(`planning benchmark failed: ${planRun.stderr}`);
     const plan = JSON.parse(planRun.stdout.trim()) as PlanBenchResult;
     const local = await benchLocalRootPlan({ work, cli, images: options.localImages, log });

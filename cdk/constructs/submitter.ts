@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SUBMITTER_V8_OPTIONS } from '../../src/submitter/submitter-v8-options.js';
 
 /** The submitter's handler module, relative to the repository root (export `handler`). */
 export const SUBMITTER_ENTRY = 'src/submitter/handler.ts';
@@ -66,7 +67,7 @@ export class Submitter extends Construct {
       environment: {
         ...props.environment,
         LOG_FORMAT: 'json',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: ['--enable-source-maps', ...SUBMITTER_V8_OPTIONS].join(' '),
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,

@@ -180,6 +180,8 @@ describe('Stack: IiifBatch (defaults)', () => {
       // Unset: the submitter derives the worker timeout from the task's SHARD_TARGET_MINUTES.
       expect(variables[SUBMITTER_OPTIONAL_ENV.workerTimeoutSeconds]).toBeUndefined();
       expect(variables.LOG_FORMAT).toBe('json');
+      // Source maps for stack traces; a capped young generation keeps a million-key plan's memory low.
+      expect(variables.NODE_OPTIONS).toBe('--enable-source-maps --max-semi-space-size=8');
     });
 
     it('consumes the task queue with partial batch failures and bounded concurrency', () => {
