@@ -12,9 +12,9 @@ export interface Upload {
 
 /**
  * Puts objects into one bucket with at most `concurrency` in flight (an object and its copies under
- * other keys count as one), retrying transient storage errors. Uploads start as soon as they are added, while the caller keeps rendering; `room` holds a
- * producer back while too many wait; `drain` waits for everything added so far and throws the
- * first failure.
+ * other keys count as one), retrying transient storage errors. Uploads start as soon as they are
+ * added, while the caller keeps rendering; `room` holds a producer back while too many wait; `drain`
+ * waits for everything added so far and throws the first failure.
  */
 export class UploadQueue {
   private readonly pending: Upload[] = [];
@@ -85,13 +85,13 @@ export class UploadQueue {
   }
 
   private async put(upload: Upload): Promise<number> {
-    const { storage, bucket } = this;
-    await withRetries(() => storage.put(bucket, upload.key, upload.body, upload.options), this.options.retry);
-    const { copy } = storage;
-    for (const key of upload.alsoAt ?? []) {
-      // `add` sends keys to copy only to a store that can copy.
-      if (copy !== undefined) await withRetries(() => copy.call(storage, bucket, upload.key, key), this.options.retry);
-    }
+    await withRetries(() => this.storage.put(this.bucket, upload.key, upload.body, upload.options), this.options.retry);
+    for (const key of upload.alsoAt ?? []) await withRetries(() => this.copy(upload.key, key), this.options.retry);
     return Buffer.byteLength(upload.body);
+  }
+
+  private copy(fromKey: string, toKey: string): Promise<void> {
+    if (this.storage.copy === undefined) throw new Error('unreachable: `add` gives a store without copy a put per key');
+    return this.storage.copy(this.bucket, fromKey, toKey);
   }
 }
