@@ -1,8 +1,8 @@
 import type { StateLocation } from '../run/run-records.js';
-import { getJson, type Storage } from '../storage/storage.js';
+import { getJson, putJsonBytes, type Storage } from '../storage/storage.js';
 import { collectionKey, joinKey, type Task } from '../task/task.js';
 import { forEachLimited } from '../util/for-each-limited.js';
-import { JsonBytes } from '../util/json-bytes.js';
+import type { JsonBytes } from '../util/json-bytes.js';
 import { WorkPool } from '../util/work-pool.js';
 
 /**
@@ -60,7 +60,7 @@ export async function readImageNameRecords(
  * Record the names of items whose names changed, taking each item from `items` only when a write
  * can start (a million images' names are never all held at once, nor long enough to be kept by the
  * garbage collector's old generation). Each record is written as `putJson` would write it, from a
- * buffer kept for the next.
+ * buffer kept for the next (`putJsonBytes`).
  */
 export async function writeImageNameRecords(
   storage: Storage,
@@ -72,19 +72,18 @@ export async function writeImageNameRecords(
   const writes = new WorkPool(CONCURRENCY);
   const buffers: JsonBytes[] = [];
   for (const { item, names } of items) {
-    const out = buffers.pop()?.reset() ?? new JsonBytes(4096);
-    out.raw('{"item":').string(item).raw(',"names":{');
-    let first = true;
-    for (const [fileName, name] of names) {
-      out.raw(first ? '' : ',').string(fileName);
-      out.raw(':').string(name);
-      first = false;
-    }
-    out.raw('}}\n');
-    await writes.start(async () => {
-      await storage.put(state.bucket, `${prefix}${item}.json`, out.view(), { contentType: 'application/json' });
-      buffers.push(out);
-    });
+    await writes.start(() =>
+      putJsonBytes(storage, state.bucket, `${prefix}${item}.json`, buffers, (out) => {
+        out.raw('{"item":').string(item).raw(',"names":{');
+        let first = true;
+        for (const [fileName, name] of names) {
+          out.raw(first ? '' : ',').string(fileName);
+          out.raw(':').string(name);
+          first = false;
+        }
+        out.raw('}}');
+      }),
+    );
   }
   await writes.drain();
 }

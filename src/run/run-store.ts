@@ -1,6 +1,6 @@
 import { NotFoundError, RunRecordError } from '../errors.js';
-import { getJson, getJsonIfExists, putJson, type Storage } from '../storage/storage.js';
-import { JsonBytes } from '../util/json-bytes.js';
+import { getJson, getJsonIfExists, putJson, putJsonBytes, type Storage } from '../storage/storage.js';
+import type { JsonBytes } from '../util/json-bytes.js';
 import { type CompactItem, type CompactItemsJson, expandImages, expandItem } from './compact-images.js';
 import type {
   AttemptRecord,
@@ -262,17 +262,9 @@ export class RunStore {
     });
   }
 
-  /**
-   * Put a compact record (one line) that `write` writes, from a buffer kept for the next record: a
-   * million images' records cost no new memory each. A buffer goes back to the pool only once its
-   * write has succeeded (a failed write may still be sending it).
-   */
+  /** Put a compact record (one line) that `write` writes, from a buffer kept for the next (`putJsonBytes`). */
   private async putCompact(key: string, write: (out: JsonBytes) => void): Promise<void> {
-    const out = this.buffers.pop()?.reset() ?? new JsonBytes();
-    write(out);
-    out.raw('\n');
-    await this.storage.put(this.state.bucket, key, out.view(), { contentType: 'application/json' });
-    this.buffers.push(out);
+    await putJsonBytes(this.storage, this.state.bucket, key, this.buffers, write);
   }
 
   private async required<T>(runId: string, name: string): Promise<T> {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { NotFoundError } from '../errors.js';
+import { JsonBytes } from '../util/json-bytes.js';
 
 /** One stored object as a listing or a head request sees it. */
 export interface ObjectInfo {
@@ -110,6 +111,26 @@ export interface Storage {
    * Throws `NotFoundError` when `fromKey` is absent.
    */
   copy?(bucket: string, fromKey: string, toKey: string): Promise<void>;
+}
+
+/**
+ * Put a one-line JSON document that `write` writes into a buffer taken from `pool` (or a new one),
+ * as `putJson` with `compact` would put it. The buffer goes back to `pool` only once the put has
+ * succeeded (a failed put may still be sending it): records written one after another, as the
+ * planner writes a million images' worth, reuse a few buffers instead of making a string each.
+ */
+export async function putJsonBytes(
+  storage: Storage,
+  bucket: string,
+  key: string,
+  pool: JsonBytes[],
+  write: (out: JsonBytes) => void,
+): Promise<void> {
+  const out = pool.pop()?.reset() ?? new JsonBytes();
+  write(out);
+  out.raw('\n');
+  await storage.put(bucket, key, out.view(), { contentType: 'application/json' });
+  pool.push(out);
 }
 
 /** Read and parse a JSON object. Throws `NotFoundError` when absent. */
