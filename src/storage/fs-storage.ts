@@ -213,7 +213,7 @@ export class FsStorage implements Storage {
   public async copy(bucket: string, fromKey: string, toKey: string): Promise<void> {
     const from = this.pathOf(bucket, fromKey);
     const to = this.pathOf(bucket, toKey);
-    const temp = join(await this.tempFolder(bucket, toKey), `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+    const temp = tempName(await this.tempFolder(bucket, toKey));
     try {
       linkSync(from, temp);
     } catch (error) {
@@ -302,7 +302,7 @@ export class FsStorage implements Storage {
   }
 
   private async writeTemp(dir: string, body: Body, bucket: string, key: string, action: string): Promise<string> {
-    const temp = join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+    const temp = tempName(dir);
     try {
       if (Buffer.byteLength(body) <= SYNC_WRITE_BYTES) {
         writeFileSync(temp, body);
@@ -496,4 +496,9 @@ function removeQuietly(path: string): void {
   } catch {
     // Already gone, or not ours to report: the write's own outcome is what the caller hears.
   }
+}
+
+/** A new temporary file's path in `dir`: listings leave out names with `TEMP_MARK`. */
+function tempName(dir: string): string {
+  return join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
 }
