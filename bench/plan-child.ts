@@ -71,8 +71,9 @@ function* syntheticListing(keyCount: number): Iterable<ObjectInfo> {
 }
 
 /**
- * Lists the synthetic listing and the CSV; counts what is written and keeps only the small
- * coordination records (run, lease, attempt) the submitter reads back, dropping items and shards.
+ * Lists the synthetic listing and the CSV; counts what is written and keeps every record but the
+ * item parts and shard descriptions: the run, lease and attempt records the submitter reads back,
+ * the estimate and the image-name records.
  */
 class SyntheticStore implements Storage {
   public written = new Map<string, number>();
@@ -109,9 +110,9 @@ class SyntheticStore implements Storage {
     return ONE_PAGE_TIFF.subarray(start, start + length);
   }
   public async put(_bucket: string, key: string, body: Body, _options?: PutOptions): Promise<void> {
-    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
-    this.written.set(key, bytes.length);
-    if (!key.includes('/shards/') && !/\/items/.test(key)) this.kept.set(key, bytes);
+    this.written.set(key, typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    // A copy: the planner reuses the buffers it writes from.
+    if (!key.includes('/shards/') && !/\/items/.test(key)) this.kept.set(key, Buffer.from(body));
   }
   public async putIfAbsent(bucket: string, key: string, body: Body, options?: PutOptions): Promise<boolean> {
     if (this.written.has(key)) return false;
